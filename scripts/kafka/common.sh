@@ -1,0 +1,85 @@
+# Shared settings and helpers for scripts/kafka/start.sh and stop.sh (sourced, not run).
+# shellcheck shell=bash
+
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
+# Jar cache and run dir live outside the repo so clones/CI runs reuse them.
+KAFKA_CACHE_ROOT="${KAFKA_CACHE_DIR:-$HOME/.cache/commerce-kafka}"
+KAFKA_VERSION_DIR="$KAFKA_CACHE_ROOT/$KAFKA_VERSION"
+KAFKA_LIB_DIR="$KAFKA_VERSION_DIR/libs"
+KAFKA_RUN_DIR="${KAFKA_RUN_DIR:-$HOME/.cache/commerce-kafka/run}"
+KAFKA_DATA_DIR="$KAFKA_RUN_DIR/data"
+KAFKA_LOG_DIR="$KAFKA_RUN_DIR/logs"
+KAFKA_CONF_DIR="$KAFKA_RUN_DIR/config"
+KAFKA_PID_FILE="$KAFKA_RUN_DIR/kafka.pid"
+# Fixed on purpose: the app's test config expects exactly these.
+KAFKA_HOST=127.0.0.1
+KAFKA_BROKER_PORT=9092
+KAFKA_CONTROLLER_PORT=9093
+
+JAVA_BIN="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+log() { echo "[kafka] $*"; }
+die() { echo "[kafka] ERROR: $*" >&2; exit 1; }
+
+# True if something accepts TCP connections on host:port.
+port_open() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+# True if a Kafka broker really serves requests on host:port: a bare TCP connect
+# can succeed before the broker processes requests (the listener socket is bound
+# early), so send an ApiVersions v0 request (api_key 18, correlation id 42) and
+# check that a response with our correlation id comes back.
+kafka_answers() {
+  local reply
+  # shellcheck disable=SC2016 # $0/$1 are expanded by the inner bash
+  reply=$(timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    # size=12 | api_key=18 | api_version=0 | correlation_id=42 | client_id="ci"
+    printf "\x00\x00\x00\x0c\x00\x12\x00\x00\x00\x00\x00\x2a\x00\x02ci" >&3
+    head -c 8 <&3 | od -An -tx1 | tr -d " \n"
+  ' "$1" "$2" 2>/dev/null) || return 1
+  # 4 bytes response size, then 4 bytes correlation id
+  [[ ${#reply} -eq 16 && "$reply" == *0000002a ]]
+}
+
+# FindCoordinator v1 for key "warmup" of key_type $3 (0 = group, 1 = transaction).
+# The first such request makes the broker create __consumer_offsets /
+# __transaction_state; true once the coordinator is available (error code 0).
+kafka_coordinator_ready() {
+  local reply
+  # shellcheck disable=SC2016 # $0/$1/$2 are expanded by the inner bash
+  reply=$(timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    # size=21 | api_key=10 | api_version=1 | correlation_id=43 | client_id="ci" | key="warmup" | key_type
+    printf "\x00\x00\x00\x15\x00\x0a\x00\x01\x00\x00\x00\x2b\x00\x02ci\x00\x06warmup\x0$2" >&3
+    head -c 14 <&3 | od -An -tx1 | tr -d " \n"
+  ' "$1" "$2" "$3" 2>/dev/null) || return 1
+  # size(4) correlation_id(4) throttle_time_ms(4) error_code(2)
+  [[ ${#reply} -eq 28 && "$reply" == ????????0000002b????????0000 ]]
+}
+
+# Pid of the broker started by start.sh, if that process is still alive
+# (checks the command line so a recycled pid is never mistaken for ours).
+running_broker_pid() {
+  [[ -f "$KAFKA_PID_FILE" ]] || return 1
+  local pid
+  pid=$(cat "$KAFKA_PID_FILE" 2>/dev/null) || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [[ -r "/proc/$pid/cmdline" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "kafka.Kafka $KAFKA_CONF_DIR/server.properties" || return 1
+  echo "$pid"
+}
+
+# True if pid is a live process (a zombie, e.g. a dead child of start.sh, is not).
+pid_alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
+# Who holds a TCP port (for error messages).
+port_owner() {
+  ss -ltnpH "sport = :$1" 2>/dev/null || true
+}

@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CouponModule } from './modules/coupon/coupon.module';
+import { OrderModule } from './modules/order/order.module';
+import { PointModule } from './modules/point/point.module';
+import { ProductModule } from './modules/product/product.module';
+import { UserModule } from './modules/user/user.module';
+import { AppConfig } from './platform/config/app-config';
+import { AppConfigModule } from './platform/config/config.module';
+import { AuthModule } from './platform/auth/auth.module';
+import { DatabaseModule } from './platform/database/database.module';
+import { HealthModule } from './platform/health/health.module';
+import { InfrastructureModule } from './platform/infrastructure/infrastructure.module';
+import { ObservabilityModule } from './platform/observability/observability.module';
+
+/** Wires the platform for the configured profile, then the business modules. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        ObservabilityModule,
+        DatabaseModule.forRoot(config),
+        InfrastructureModule.forRoot(config),
+        AuthModule,
+        HealthModule,
+        UserModule,
+        ProductModule,
+        PointModule,
+        OrderModule,
+        CouponModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import * as argon2 from 'argon2';
+import { QueryFailedError, Repository } from 'typeorm';
+import { AuthenticatedUser, Role } from '../../platform/auth/authenticated-user';
+import { AccessToken, TokenService } from '../../platform/auth/token.service';
+import { DomainError } from '../../platform/http/problem-catalog';
+import { User } from './entities/user.entity';
+
+export interface UserView {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+@Injectable()
+export class UserService {
+  // Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+  private readonly decoyHash = argon2.hash('decoy-password-for-timing');
+
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async signup(input: { email: string; password: string; name: string }, role: Role = 'user'): Promise<UserView> {
+    const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
+    try {
+      const user = await this.users.save(
+        this.users.create({ email: input.email, passwordHash, name: input.name, role, createdAt: new Date() }),
+      );
+      return toView(user);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('EMAIL_TAKEN', `${input.email} is already registered`);
+      throw error;
+    }
+  }
+
+  async login(email: string, password: string): Promise<AccessToken> {
+    const user = await this.users.findOneBy({ email });
+    const valid = await argon2.verify(user?.passwordHash ?? (await this.decoyHash), password);
+    if (!user || !valid) throw new DomainError('INVALID_CREDENTIALS');
+    return this.tokens.issue({ id: user.id, role: user.role });
+  }
+
+  async me(caller: AuthenticatedUser): Promise<UserView> {
+    const user = await this.users.findOneBy({ id: caller.id });
+    // The token outlived its user: treat it as invalid rather than revealing anything.
+    if (!user) throw new DomainError('UNAUTHORIZED', 'The account of this token no longer exists');
+    return toView(user);
+  }
+
+  /** Creates the admin account from ADMIN_EMAIL/ADMIN_PASSWORD when it does not exist yet. */
+  async ensureAdmin(email: string, password: string): Promise<boolean> {
+    if (await this.users.existsBy({ email: email.toLowerCase() })) return false;
+    try {
+      await this.signup({ email: email.toLowerCase(), password, name: 'Administrator' }, 'admin');
+      return true;
+    } catch (error) {
+      // Another instance created it at the same moment.
+      if (error instanceof DomainError && error.code === 'EMAIL_TAKEN') return false;
+      throw error;
+    }
+  }
+
+  async countUsers(): Promise<number> {
+    return this.users.count();
+  }
+}
+
+function toView(user: User): UserView {
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; errno?: number };
+  return (
+    driverError.code === 'ER_DUP_ENTRY' ||
+    driverError.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    driverError.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}

@@ -1,0 +1,21 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+export type Role = 'user' | 'admin';
+
+/** Who made the request, taken from the verified token (never from the body). */
+export interface AuthenticatedUser {
+  id: number;
+  role: Role;
+}
+
+export const IS_PUBLIC = 'auth:isPublic';
+
+/** Marks a route that needs no token (signup, login, product and coupon reads, health, metrics). */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
+
+/** The authenticated caller of a guarded route. */
+export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedUser => {
+  const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
+  return request.user!;
+});

@@ -1,0 +1,105 @@
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { getDataSourceToken, TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsModule } from 'nestjs-cls';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { MIGRATIONS } from './migrations';
+
+/**
+ * The data source for the profile (SQLite file or MySQL/MariaDB), schema by migrations in both,
+ * and the one transaction mechanism: `@Transactional()` / `TransactionHost` from
+ * @nestjs-cls/transactional, which lets every module's service join the caller's transaction.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => typeOrmOptions(config),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options as DataSourceOptions).initialize();
+            await runMigrations(dataSource);
+            return dataSource;
+          },
+        }),
+        ClsModule.forRoot({
+          global: true,
+          middleware: { mount: true },
+          plugins: [
+            new ClsPluginTransactional({
+              imports: [TypeOrmModule],
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+            }),
+          ],
+        }),
+      ],
+    };
+  }
+}
+
+export function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
+  const common = {
+    autoLoadEntities: true,
+    migrations: MIGRATIONS,
+    migrationsRun: false, // run by runMigrations() under a lock
+    synchronize: false, // the schema changes only through migrations, in every profile
+  } as const;
+  if (config.profile === 'embedded') {
+    mkdirSync(dirname(config.sqlitePath), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: config.sqlitePath,
+      // WAL lets readers proceed during a write; busy_timeout queues writers instead of failing.
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('busy_timeout = 5000');
+        db.pragma('foreign_keys = ON');
+      },
+    };
+  }
+  return {
+    ...common,
+    type: 'mysql',
+    host: config.db.host,
+    port: config.db.port,
+    username: config.db.user,
+    password: config.db.password,
+    database: config.db.name,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    poolSize: config.db.poolSize,
+    connectTimeout: 5000,
+    retryAttempts: 10,
+    retryDelay: 2000,
+  };
+}
+
+const MIGRATION_LOCK = 'commerce:migrations';
+
+/** Several instances may start at once: on MySQL a named lock lets exactly one migrate at a time. */
+async function runMigrations(dataSource: DataSource): Promise<void> {
+  const logger = new Logger('Migrations');
+  const isMysql = dataSource.options.type === 'mysql';
+  const runner = dataSource.createQueryRunner();
+  try {
+    if (isMysql) {
+      const [row] = await runner.query('SELECT GET_LOCK(?, 60) AS locked', [MIGRATION_LOCK]);
+      if (Number(row.locked) !== 1) throw new Error('could not take the migration lock within 60 s');
+    }
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.log(`applied ${applied.map((m) => m.name).join(', ')}`);
+  } finally {
+    if (isMysql) await runner.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}

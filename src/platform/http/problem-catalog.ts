@@ -1,0 +1,44 @@
+/**
+ * Every stable error code the API answers with, its HTTP status and title: the one place where
+ * domain errors are mapped to problem+json. docs/errors.md lists the same table for clients.
+ */
+export const PROBLEM_CATALOG = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  UNAUTHORIZED: { status: 401, title: 'Authentication is required' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Wrong email or password' },
+  FORBIDDEN: { status: 403, title: 'Not allowed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  EMAIL_TAKEN: { status: 409, title: 'The email is already registered' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be JSON' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The idempotency key was used with another request' },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'A request with this idempotency key is in progress' },
+  TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal error' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEM_CATALOG;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An error a client should see as problem+json with a stable code. Throw it from any layer. */
+export class DomainError extends Error {
+  override name = 'DomainError';
+
+  constructor(
+    readonly code: ProblemCode,
+    detail?: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail ?? PROBLEM_CATALOG[code].title);
+  }
+
+  get status(): number {
+    return PROBLEM_CATALOG[this.code].status;
+  }
+}

@@ -1,0 +1,103 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, FieldError, PROBLEM_CATALOG, ProblemCode } from './problem-catalog';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+/**
+ * Turns every error into application/problem+json (RFC 9457). Unknown errors become a 500 with a
+ * generic detail so internals never leak; they are logged with their stack.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { problem, headers } = this.toProblem(exception);
+    if (problem.status >= 500 && problem.code === 'INTERNAL_ERROR') {
+      this.logger.error({ err: exception, url: request.url }, 'unhandled error');
+    }
+    problem.instance = request.url;
+    void reply
+      .headers(headers ?? {})
+      .status(problem.status)
+      .type('application/problem+json')
+      .send(problem);
+  }
+
+  private toProblem(exception: unknown): { problem: Problem; headers?: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      return {
+        problem: problemOf(exception.code, exception.message, exception.extra.errors),
+        headers: exception.extra.headers,
+      };
+    }
+    // HttpExceptions come from Nest itself (unknown route, ...); the others with a 4xx statusCode
+    // from Fastify before a handler runs (unreadable JSON, wrong content type, body too large).
+    const status =
+      exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = codeForStatus(status);
+      const detail = exception instanceof HttpException ? httpExceptionDetail(exception) : String((exception as Error).message);
+      // A body that cannot be read is reported like any other invalid field, so clients handle one 400.
+      const errors = code === 'VALIDATION_FAILED' ? [{ field: 'body', message: detail }] : undefined;
+      return { problem: problemOf(code, detail, errors) };
+    }
+    return { problem: problemOf('INTERNAL_ERROR', 'An unexpected error occurred') };
+  }
+}
+
+export function problemOf(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
+  const { status, title } = PROBLEM_CATALOG[code];
+  return {
+    type: `/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title,
+    status,
+    detail,
+    code,
+    ...(errors ? { errors } : {}),
+  };
+}
+
+function codeForStatus(status: number): ProblemCode {
+  switch (status) {
+    case HttpStatus.BAD_REQUEST:
+      return 'VALIDATION_FAILED';
+    case HttpStatus.UNAUTHORIZED:
+      return 'UNAUTHORIZED';
+    case HttpStatus.FORBIDDEN:
+      return 'FORBIDDEN';
+    case HttpStatus.NOT_FOUND:
+      return 'NOT_FOUND';
+    case HttpStatus.METHOD_NOT_ALLOWED:
+      return 'METHOD_NOT_ALLOWED';
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return 'PAYLOAD_TOO_LARGE';
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case HttpStatus.TOO_MANY_REQUESTS:
+      return 'TOO_MANY_REQUESTS';
+    case HttpStatus.SERVICE_UNAVAILABLE:
+      return 'SERVICE_UNAVAILABLE';
+    default:
+      return status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED';
+  }
+}
+
+function httpExceptionDetail(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+}

@@ -1,0 +1,44 @@
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, FieldError } from './problem-catalog';
+
+/**
+ * Global validation: unknown fields are rejected, nothing is coerced implicitly (a string is not a
+ * number), and every failure is one 400 VALIDATION_FAILED naming each bad field.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new BodyValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new DomainError('VALIDATION_FAILED', describe(errors), { errors: flatten(errors) }),
+  });
+}
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+function describe(errors: ValidationError[]): string {
+  const fields = [...new Set(flatten(errors).map((e) => e.field))];
+  return `Invalid field${fields.length > 1 ? 's' : ''}: ${fields.join(', ')}`;
+}
+
+/** Also rejects a JSON body that is not an object (an array, a string, null) before field checks. */
+class BodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const expectsObject = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
+    if (expectsObject && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new DomainError('VALIDATION_FAILED', 'The body must be a JSON object', {
+        errors: [{ field: 'body', message: 'must be a JSON object' }],
+      });
+    }
+    return super.transform(value, metadata);
+  }
+}

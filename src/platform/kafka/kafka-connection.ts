@@ -1,0 +1,76 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Admin, ITopicConfig, Kafka, logLevel, Producer } from 'kafkajs';
+import { InjectAppConfig } from '../config/config.module';
+import { AppConfig } from '../config/app-config';
+
+/**
+ * Owns the kafkajs client, the one shared producer and the admin client of the full profile.
+ * Topic names given to it are logical (`order.completed`); the prefix is applied here only.
+ */
+@Injectable()
+export class KafkaConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger('Kafka');
+  readonly kafka: Kafka;
+  private producer?: Promise<Producer>;
+  private admin?: Promise<Admin>;
+
+  constructor(@InjectAppConfig() private readonly config: AppConfig) {
+    this.kafka = new Kafka({
+      clientId: config.kafka.clientId,
+      brokers: config.kafka.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ namespace, level, label, log }) => {
+        const { message, ...extra } = log;
+        const text = `${namespace}: ${message}`;
+        if (level <= logLevel.ERROR) this.logger.error({ ...extra, kafkaLevel: label }, text);
+        else this.logger.warn({ ...extra, kafkaLevel: label }, text);
+      },
+    });
+  }
+
+  topic(logicalName: string): string {
+    return `${this.config.kafka.topicPrefix}${logicalName}`;
+  }
+
+  /** The shared idempotent producer: acks from all in-sync replicas, at most 5 requests in flight. */
+  getProducer(): Promise<Producer> {
+    this.producer ??= this.connect(
+      this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false }),
+      () => (this.producer = undefined),
+    );
+    return this.producer;
+  }
+
+  getAdmin(): Promise<Admin> {
+    this.admin ??= this.connect(this.kafka.admin(), () => (this.admin = undefined));
+    return this.admin;
+  }
+
+  /** Creates the topics that do not exist yet and waits until they have leaders. */
+  async ensureTopics(topics: Array<Omit<ITopicConfig, 'topic'> & { name: string }>): Promise<void> {
+    const admin = await this.getAdmin();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map(({ name, ...rest }) => ({ topic: this.topic(name), numPartitions: 6, ...rest })),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const clients = await Promise.allSettled([this.producer, this.admin].filter(Boolean) as Promise<Producer | Admin>[]);
+    await Promise.allSettled(clients.map((c) => (c.status === 'fulfilled' ? c.value.disconnect() : undefined)));
+  }
+
+  // A failed connect is forgotten so the next caller tries again instead of inheriting the failure.
+  private connect<T extends { connect(): Promise<void> }>(client: T, forget: () => void): Promise<T> {
+    return client.connect().then(
+      () => client,
+      (error: unknown) => {
+        forget();
+        throw error;
+      },
+    );
+  }
+}

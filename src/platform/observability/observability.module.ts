@@ -1,0 +1,30 @@
+import { Global, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/app-config';
+import { Metrics } from './metrics';
+import { MetricsController } from './metrics.controller';
+
+const QUIET_ROUTES = ['/health/live', '/health/ready', '/metrics'];
+
+@Global()
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          // Probes and scrapes would drown the log; everything else gets one line per request.
+          autoLogging: { ignore: (req) => QUIET_ROUTES.includes((req.url ?? '').split('?')[0]) },
+          redact: ['req.headers.authorization', 'req.headers.cookie'],
+          customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+        },
+      }),
+    }),
+  ],
+  controllers: [MetricsController],
+  providers: [Metrics],
+  exports: [Metrics],
+})
+export class ObservabilityModule {}
