@@ -1,0 +1,49 @@
+import { ConfigError, loadAppConfig } from './app-config';
+
+describe('loadAppConfig', () => {
+  it('runs the embedded profile with defaults when nothing is set', () => {
+    const config = loadAppConfig({});
+    expect(config.profile).toBe('embedded');
+    expect(config.port).toBe(3000);
+    expect(config.coupon.issueStrategy).toBe('lock');
+    expect(config.sqlitePath).toBe('./data/dev.sqlite');
+    expect(config.order.pendingTtlSeconds).toBe(900);
+    expect(config.seedDemoData).toBe(true);
+  });
+
+  it('rejects an unknown coupon strategy naming the variable', () => {
+    expect(() => loadAppConfig({ COUPON_ISSUE_STRATEGY: 'foo' })).toThrow(
+      new ConfigError('Invalid configuration: "COUPON_ISSUE_STRATEGY" must be one of [lock, queue]'),
+    );
+  });
+
+  it('requires a 32+ character JWT_SECRET in the full profile', () => {
+    expect(() => loadAppConfig({ APP_PROFILE: 'full' })).toThrow(/"JWT_SECRET" is required in the full profile/);
+    expect(() => loadAppConfig({ APP_PROFILE: 'full', JWT_SECRET: 'short' })).toThrow(/"JWT_SECRET" must be at least 32/);
+    expect(loadAppConfig({ APP_PROFILE: 'full', JWT_SECRET: 'x'.repeat(32) }).jwt.secret).toHaveLength(32);
+  });
+
+  it('names the variable for malformed numbers, brokers and durations', () => {
+    expect(() => loadAppConfig({ PORT: 'eighty' })).toThrow(/"PORT" must be a number/);
+    expect(() => loadAppConfig({ KAFKA_BROKERS: 'nohost' })).toThrow(/"KAFKA_BROKERS" must be a comma-separated host:port list/);
+    expect(() => loadAppConfig({ JWT_EXPIRES_IN: 'soon' })).toThrow(/"JWT_EXPIRES_IN"/);
+    expect(() => loadAppConfig({ ADMIN_EMAIL: 'admin@example.com' })).toThrow(/ADMIN_PASSWORD/);
+  });
+
+  it('parses lists, durations and booleans', () => {
+    const config = loadAppConfig({
+      KAFKA_BROKERS: 'a:9092,b:9093',
+      JWT_EXPIRES_IN: '15m',
+      SEED_DEMO_DATA: 'false',
+      APP_PROFILE: 'full',
+      JWT_SECRET: 'y'.repeat(40),
+    });
+    expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093']);
+    expect(config.jwt.expiresInSeconds).toBe(900);
+    expect(config.seedDemoData).toBe(false);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadAppConfig({ PORT: '', COUPON_ISSUE_STRATEGY: '' }).port).toBe(3000);
+  });
+});

@@ -1,0 +1,19 @@
+import { readDecision, readSkips } from './engines';
+
+export default async function globalTeardown(): Promise<void> {
+  const decision = readDecision();
+  const skipped = readSkips(decision.runId);
+  if (skipped.length > 0) {
+    process.stdout.write(
+      `\n[engines] SKIPPED ${skipped.length} real-engine suite(s) because ${decision.reason}:\n` +
+        skipped.map((s) => `  - ${s}`).join('\n') +
+        '\nRun them with engines: `npm run engines:up` and its exports, or a Docker engine.\n',
+    );
+  }
+  const ids = decision.engines?.containerIds ?? [];
+  if (ids.length > 0) {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const client = await getContainerRuntimeClient();
+    await Promise.allSettled(ids.map(async (id) => client.container.remove(client.container.getById(id), { removeVolumes: true })));
+  }
+}
