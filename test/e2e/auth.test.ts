@@ -53,7 +53,8 @@ describe.each(profilesUnderTest())('auth and HTTP conventions (%s profile)', (pr
   it('answers 401 for a missing, malformed or forged token', async () => {
     const forged =
       'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIn0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-    for (const headers of [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }, { authorization: `Bearer ${forged}` }]) {
+    const headerSets: Array<Record<string, string>> = [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }, { authorization: `Bearer ${forged}` }];
+    for (const headers of headerSets) {
       const response = await app.api.get('/users/me', { headers });
       expect(response.status).toBe(401);
       expect(response.body.code).toBe('UNAUTHORIZED');

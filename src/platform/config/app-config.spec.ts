@@ -45,5 +45,7 @@ describe('loadAppConfig', () => {
 
   it('treats empty values as unset', () => {
     expect(loadAppConfig({ PORT: '', COUPON_ISSUE_STRATEGY: '' }).port).toBe(3000);
+    // ...except where empty is a real value.
+    expect(loadAppConfig({ DB_PASSWORD: '' }).db.password).toBe('');
   });
 });

@@ -79,12 +79,17 @@ export const envSchema = Joi.object({
   .and('ADMIN_EMAIL', 'ADMIN_PASSWORD')
   .unknown(true);
 
+// Variables for which an empty value means something (no password, no prefix).
+const MAY_BE_EMPTY = new Set(['DB_PASSWORD', 'REDIS_KEY_PREFIX', 'KAFKA_TOPIC_PREFIX']);
+
 /**
- * Validates the environment and returns the typed config. Empty strings count as unset so that
- * `FOO=` in a .env file falls back to the default instead of failing.
+ * Validates the environment and returns the typed config. Other empty strings count as unset so
+ * that `FOO=` in a .env file falls back to the default instead of failing.
  */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const input = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const input = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || MAY_BE_EMPTY.has(name))),
+  );
   const { value, error } = envSchema.validate(input, { abortEarly: true, convert: true });
   if (error) {
     throw new ConfigError(`Invalid configuration: ${error.details[0].message}`);

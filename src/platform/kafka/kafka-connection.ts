@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Admin, ITopicConfig, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, ITopicConfig, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 
@@ -24,6 +24,8 @@ export class KafkaConnection implements OnApplicationShutdown {
       logLevel: logLevel.WARN,
       logCreator: () => ({ namespace, level, label, log }) => {
         const { message, ...extra } = log;
+        // Bounded producer retries are deliberate: callers must learn of an outage (503, outbox retry).
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         const text = `${namespace}: ${message}`;
         if (level <= logLevel.ERROR) this.logger.error({ ...extra, kafkaLevel: label }, text);
         else this.logger.warn({ ...extra, kafkaLevel: label }, text);
@@ -38,7 +40,12 @@ export class KafkaConnection implements OnApplicationShutdown {
   /** The shared idempotent producer: acks from all in-sync replicas, at most 5 requests in flight. */
   getProducer(): Promise<Producer> {
     this.producer ??= this.connect(
-      this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false }),
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
       () => (this.producer = undefined),
     );
     return this.producer;

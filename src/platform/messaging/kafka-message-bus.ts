@@ -39,7 +39,8 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     await consumer.subscribe({ topics: subscription.topics.map((t) => this.connection.topic(t)), fromBeginning: true });
     const logicalTopic = new Map(subscription.topics.map((t) => [this.connection.topic(t), t]));
     await consumer.run({
-      autoCommit: false,
+      // Only offsets resolved below (after the handler succeeded) are ever committed.
+      autoCommit: true,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually } from '../support/eventually';
+import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
+import { TcpProxy } from '../support/tcp-proxy';
+import { startApp, TestApp } from '../support/test-app';
+
+const ROOT = join(__dirname, '..', '..');
+
+describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+  let redisProxy: TcpProxy;
+
+  beforeAll(async () => {
+    const redisUrl = new URL(engines.redisUrl);
+    redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+    redisUrl.port = String(redisProxy.port);
+    redisUrl.hostname = '127.0.0.1';
+    env = await isolatedEnvironment('full', { REDIS_URL: redisUrl.toString() });
+    app = await startApp(env.env);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redisProxy?.stop();
+    await env?.cleanup();
+  });
+
+  it('is ready when every dependency answers', async () => {
+    const ready = await app.api.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' }, kafka: { status: 'up' } });
+  });
+
+  it('turns 503 naming redis when Redis goes away, and recovers when it returns', async () => {
+    redisProxy.cut();
+    await eventually(async () => {
+      const ready = await app.api.get('/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.error.redis.status).toBe('down');
+      expect(ready.body.details.database.status).toBe('up');
+    });
+    // Liveness is about the process, not its dependencies.
+    expect((await app.api.get('/health/live')).status).toBe(200);
+
+    redisProxy.restore();
+    await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 20_000);
+  });
+
+  const brokerIsOurs = engines?.mode === 'env' && existsSync(join(ROOT, 'scripts/kafka/stop.sh')) && /127\.0\.0\.1|localhost/.test(engines.kafkaBrokers);
+  (brokerIsOurs ? it : it.skip)('turns 503 naming kafka when the broker stops, and recovers when it starts again', async () => {
+    execFileSync('bash', [join(ROOT, 'scripts/kafka/stop.sh')], { stdio: 'inherit' });
+    try {
+      await eventually(async () => {
+        const ready = await app.api.get('/health/ready');
+        expect(ready.status).toBe(503);
+        expect(ready.body.error.kafka.status).toBe('down');
+      }, 30_000);
+    } finally {
+      execFileSync('bash', [join(ROOT, 'scripts/kafka/start.sh'), '--keep-data'], { stdio: 'inherit' });
+    }
+    await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 60_000);
+  });
+});
