@@ -114,3 +114,22 @@ describe.each(profilesUnderTest())('auth and HTTP conventions (%s profile)', (pr
     expect(response.body.code).toBe('NOT_FOUND');
   });
 });
+
+describe('demo data (embedded profile)', () => {
+  it('seeds a demo user into an empty database, and only then', async () => {
+    const env = await isolatedEnvironment('embedded', { SEED_DEMO_DATA: 'true' });
+    let app = await startApp(env.env);
+    try {
+      const login = await app.api.post('/auth/login', { email: 'demo@example.com', password: 'demo-password' });
+      expect(login.status).toBe(200);
+      await app.api.post('/auth/signup', { email: 'someone@example.com', password: 'password-123', name: 'S' });
+      await app.close();
+      // A restart on the same file finds data and adds nothing.
+      app = await startApp(env.env);
+      expect((await app.api.post('/auth/signup', { email: 'demo@example.com', password: 'demo-password', name: 'x' })).status).toBe(409);
+    } finally {
+      await app.close();
+      await env.cleanup();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AdminBootstrap } from './admin-bootstrap';
+import { AccountBootstrap } from './account-bootstrap';
 import { AuthController } from './auth.controller';
 import { User } from './entities/user.entity';
 import { UserService } from './user.service';
@@ -8,7 +8,7 @@ import { UserService } from './user.service';
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   controllers: [AuthController],
-  providers: [UserService, AdminBootstrap],
+  providers: [UserService, AccountBootstrap],
   exports: [UserService],
 })
 export class UserModule {}
