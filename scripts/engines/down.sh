@@ -23,18 +23,19 @@ wait_gone() { # <check command...>: wait up to 30 s until it fails
 
 stop_mariadb() {
   if ! state_has mariadb; then
-    log "MariaDB was not started by up.sh: leaving it alone"
+    log "MariaDB not recorded as started by up.sh: leaving it alone"
     return
   fi
   if [[ "$(state_method mariadb)" == systemctl ]]; then
     log "stopping MariaDB (systemctl)..."
     systemctl stop mariadb 2>/dev/null || systemctl stop mysql
-  elif mysql_answers; then
+  else
     log "stopping MariaDB..."
     # Clean shutdown as root (TCP, else socket); start-stop-daemon as a fallback.
     "$(mysqladmin_client)" --protocol=tcp -h "$DB_HOST" -P "$DB_PORT" -u root shutdown 2>/dev/null \
       || "$(mysqladmin_client)" --protocol=socket -u root shutdown 2>/dev/null \
-      || start-stop-daemon --stop --oknodo --retry TERM/30/KILL/5 --exec /usr/sbin/mariadbd
+      || start-stop-daemon --stop --oknodo --retry TERM/30/KILL/5 --pidfile /run/mysqld/mysqld.pid \
+      || true
   fi
   wait_gone mysql_answers || die "MariaDB still answers after 30s"
   forget mariadb
@@ -43,13 +44,13 @@ stop_mariadb() {
 
 stop_redis() {
   if ! state_has redis; then
-    log "Redis was not started by up.sh: leaving it alone"
+    log "Redis not recorded as started by up.sh: leaving it alone"
     return
   fi
   if [[ "$(state_method redis)" == systemctl ]]; then
     log "stopping Redis (systemctl)..."
     systemctl stop redis-server
-  elif redis_answers; then
+  else
     log "stopping Redis..."
     redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   fi

@@ -47,6 +47,7 @@ wait_until() { # <name> <timeout s> <check command...>
   log "$name answers after $((SECONDS - start))s"
 }
 
+INSTALLED_NOW=" "
 install_missing() {
   local need=()
   # Server only if nothing answers on the port already (e.g. a MySQL elsewhere).
@@ -59,11 +60,18 @@ install_missing() {
   log "installing ${need[*]} with apt-get..."
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+  INSTALLED_NOW=" ${need[*]} "
 }
 
 start_mariadb() {
   if mysql_answers; then
-    log "MariaDB/MySQL already running on $DB_HOST:$DB_PORT (left as is)"
+    # A package's postinst may start the server it installs: then it is ours too.
+    if [[ $INSTALLED_NOW == *" mariadb-server "* ]]; then
+      log "MariaDB was started by its package install just now"
+      record_started mariadb direct
+    else
+      log "MariaDB/MySQL already running on $DB_HOST:$DB_PORT (left as is)"
+    fi
     return
   fi
   port_open "$DB_HOST" "$DB_PORT" && die "port $DB_PORT is open but does not answer mysqladmin ping"
@@ -83,6 +91,8 @@ start_mariadb() {
     log "starting $bin with start-stop-daemon (output in $out)..."
     start-stop-daemon --start --oknodo --background --output "$out" --exec "$bin"
   fi
+  # Recorded before waiting: down.sh must clean up even if up.sh fails below.
+  record_started mariadb "$how"
   if ! wait_until MariaDB 60 mysql_answers; then
     # Last resort: the package's init script, if there is one.
     if [[ $how == direct && -x /etc/init.d/mariadb ]] && command -v service >/dev/null 2>&1; then
@@ -94,12 +104,16 @@ start_mariadb() {
       die "MariaDB does not answer on $DB_HOST:$DB_PORT"
     fi
   fi
-  record_started mariadb "$how"
 }
 
 start_redis() {
   if redis_answers; then
-    log "Redis already running on $REDIS_HOST:$REDIS_PORT (left as is)"
+    if [[ $INSTALLED_NOW == *" redis-server "* ]]; then
+      log "Redis was started by its package install just now"
+      record_started redis direct
+    else
+      log "Redis already running on $REDIS_HOST:$REDIS_PORT (left as is)"
+    fi
     return
   fi
   port_open "$REDIS_HOST" "$REDIS_PORT" && die "port $REDIS_PORT is open but does not answer redis-cli ping"
@@ -116,8 +130,8 @@ start_redis() {
     redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
       --dir /var/lib/redis --logfile /var/log/redis/ci.log
   fi
-  wait_until Redis 20 redis_answers || { tail -n 20 /var/log/redis/ci.log >&2 2>/dev/null || true; die "Redis does not answer on $REDIS_HOST:$REDIS_PORT"; }
   record_started redis "$how"
+  wait_until Redis 20 redis_answers || { tail -n 20 /var/log/redis/ci.log >&2 2>/dev/null || true; die "Redis does not answer on $REDIS_HOST:$REDIS_PORT"; }
 }
 
 # Root access: TCP first, then the unix socket (Debian's root@localhost uses

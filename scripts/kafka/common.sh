@@ -1,13 +1,13 @@
 # Shared settings and helpers for scripts/kafka/start.sh and stop.sh (sourced, not run).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables are used by the sourcing scripts
 
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
 # Jar cache and run dir live outside the repo so clones/CI runs reuse them.
-KAFKA_CACHE_ROOT="${KAFKA_CACHE_DIR:-$HOME/.cache/commerce-kafka}"
+KAFKA_CACHE_ROOT="${KAFKA_CACHE_DIR:-${HOME:-/root}/.cache/commerce-kafka}"
 KAFKA_VERSION_DIR="$KAFKA_CACHE_ROOT/$KAFKA_VERSION"
 KAFKA_LIB_DIR="$KAFKA_VERSION_DIR/libs"
-KAFKA_RUN_DIR="${KAFKA_RUN_DIR:-$HOME/.cache/commerce-kafka/run}"
+KAFKA_RUN_DIR="${KAFKA_RUN_DIR:-${HOME:-/root}/.cache/commerce-kafka/run}"
 KAFKA_DATA_DIR="$KAFKA_RUN_DIR/data"
 KAFKA_LOG_DIR="$KAFKA_RUN_DIR/logs"
 KAFKA_CONF_DIR="$KAFKA_RUN_DIR/config"
@@ -27,37 +27,44 @@ port_open() {
   timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
 }
 
-# True if a Kafka broker really serves requests on host:port: a bare TCP connect
-# can succeed before the broker processes requests (the listener socket is bound
-# early), so send an ApiVersions v0 request (api_key 18, correlation id 42) and
-# check that a response with our correlation id comes back.
-kafka_answers() {
+# Minimal Kafka wire-protocol probe over bash's /dev/tcp (no client tools needed):
+# kafka_probe <host> <port> <request as printf format> <reply bytes to read> <glob>
+# sends one request and is true if the first reply bytes (as hex) match <glob>.
+kafka_probe() {
   local reply
-  # shellcheck disable=SC2016 # $0/$1 are expanded by the inner bash
+  # shellcheck disable=SC2016 # $0..$3 are expanded by the inner bash
   reply=$(timeout 3 bash -c '
     exec 3<>"/dev/tcp/$0/$1" || exit 1
-    # size=12 | api_key=18 | api_version=0 | correlation_id=42 | client_id="ci"
-    printf "\x00\x00\x00\x0c\x00\x12\x00\x00\x00\x00\x00\x2a\x00\x02ci" >&3
-    head -c 8 <&3 | od -An -tx1 | tr -d " \n"
-  ' "$1" "$2" 2>/dev/null) || return 1
-  # 4 bytes response size, then 4 bytes correlation id
-  [[ ${#reply} -eq 16 && "$reply" == *0000002a ]]
+    printf "$2" >&3
+    head -c "$3" <&3 | od -An -tx1 | tr -d " \n"
+  ' "$1" "$2" "$3" "$4" 2>/dev/null) || return 1
+  # shellcheck disable=SC2053 # $5 is a glob on purpose
+  [[ ${#reply} -eq $(( $4 * 2 )) && "$reply" == $5 ]]
+}
+# Request header used below: api_key, api_version, correlation_id, client_id "ci".
+# Replies start with size(4) and correlation_id(4).
+
+# True if a broker really serves requests: a bare TCP connect can succeed before
+# the broker processes requests (the listener socket is bound early), so send
+# ApiVersions v0 (size 12, api_key 18, correlation id 42) and wait for the reply.
+kafka_answers() {
+  kafka_probe "$1" "$2" '\x00\x00\x00\x0c\x00\x12\x00\x00\x00\x00\x00\x2a\x00\x02ci' 8 '????????0000002a'
 }
 
-# FindCoordinator v1 for key "warmup" of key_type $3 (0 = group, 1 = transaction).
-# The first such request makes the broker create __consumer_offsets /
-# __transaction_state; true once the coordinator is available (error code 0).
+# FindCoordinator v1 (size 21, api_key 10) for key "warmup", key_type $3
+# (0 = group, 1 = transaction): the first one makes the broker create
+# __consumer_offsets / __transaction_state; true once it answers error_code 0
+# (reply: size, correlation id 43, throttle_time_ms(4), error_code(2)).
 kafka_coordinator_ready() {
-  local reply
-  # shellcheck disable=SC2016 # $0/$1/$2 are expanded by the inner bash
-  reply=$(timeout 3 bash -c '
-    exec 3<>"/dev/tcp/$0/$1" || exit 1
-    # size=21 | api_key=10 | api_version=1 | correlation_id=43 | client_id="ci" | key="warmup" | key_type
-    printf "\x00\x00\x00\x15\x00\x0a\x00\x01\x00\x00\x00\x2b\x00\x02ci\x00\x06warmup\x0$2" >&3
-    head -c 14 <&3 | od -An -tx1 | tr -d " \n"
-  ' "$1" "$2" "$3" 2>/dev/null) || return 1
-  # size(4) correlation_id(4) throttle_time_ms(4) error_code(2)
-  [[ ${#reply} -eq 28 && "$reply" == ????????0000002b????????0000 ]]
+  kafka_probe "$1" "$2" "\\x00\\x00\\x00\\x15\\x00\\x0a\\x00\\x01\\x00\\x00\\x00\\x2b\\x00\\x02ci\\x00\\x06warmup\\x0$3" 14 '????????0000002b????????0000'
+}
+
+# InitProducerId v0 (size 18, api_key 22) without transactional id, as idempotent
+# producers send it: the first one makes the broker fetch a producer-id block from
+# the controller (answering COORDINATOR_LOAD_IN_PROGRESS until then); true on
+# error_code 0 (reply: size, correlation id 44, throttle_time_ms(4), error_code(2)).
+kafka_producer_ids_ready() {
+  kafka_probe "$1" "$2" '\x00\x00\x00\x12\x00\x16\x00\x00\x00\x00\x00\x2c\x00\x02ci\xff\xff\x00\x00\xea\x60' 14 '????????0000002c????????0000'
 }
 
 # Pid of the broker started by start.sh, if that process is still alive

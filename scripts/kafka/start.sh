@@ -11,7 +11,20 @@
 # offsets/transaction topics before returning, default; 0 = skip).
 #
 # Every start formats fresh storage: each start is a clean, empty broker.
+# Usage: start.sh [--keep-data]
+#   --keep-data  restart on the existing data dir (topics, messages, committed
+#                offsets survive), e.g. for tests that stop and restart the broker;
+#                formats fresh storage only if there is none yet.
 set -euo pipefail
+
+KEEP_DATA=0
+for arg in "$@"; do
+  case "$arg" in
+    --keep-data) KEEP_DATA=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "[kafka] ERROR: unknown argument: $arg (usage: start.sh [--keep-data])" >&2; exit 2 ;;
+  esac
+done
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -38,7 +51,8 @@ write_pom() {
   local logging_deps
   if [[ "$KAFKA_MAJOR" -ge 4 ]]; then
     # Kafka 4.x uses log4j2 but still slf4j-api 1.7.x: the 1.7 binding is
-    # log4j-slf4j-impl (log4j-slf4j2-impl is for slf4j 2.x and would find nothing).
+    # log4j-slf4j-impl. (log4j-slf4j2-impl is for slf4j 2.x: slf4j 1.7 finds no
+    # StaticLoggerBinder, prints a 3-line "NOP logger" notice and logs nothing.)
     logging_deps="
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J2_VERSION</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J2_VERSION</version></dependency>
@@ -82,8 +96,8 @@ resolve_jars() {
   # shellcheck disable=SC2086 # KAFKA_MVN_ARGS is a list of args
   if ! mvn -B -q -Dstyle.color=never -f "$RESOLVE_TMP/pom.xml" ${KAFKA_MVN_ARGS:-} \
       org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory="$RESOLVE_TMP/libs" \
-      | sed -u 's/\x1b\[[0-9;]*m//g'; then  # Maven 3.8 prints bare colour resets even with -B -q
+      -DincludeScope=runtime -DoutputDirectory="$RESOLVE_TMP/libs" 2>&1 \
+      | sed -u 's/\x1b\[[0-9;]*m//g'; then  # Maven 3.8 prints bare colour resets (on stderr) even with -B -q
     die "mvn could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION (see output above)"
   fi
   [[ -f "$RESOLVE_TMP/libs/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "resolution finished but kafka_2.13-$KAFKA_VERSION.jar is missing"
@@ -184,10 +198,15 @@ EOF
 }
 
 storage_tool() {
-  "$JAVA_BIN" -Xmx256m "${TOOL_LOG_OPTS[@]}" -cp "$KAFKA_LIB_DIR/*" kafka.tools.StorageTool "$@"
+  # C1 only: these JVMs live ~1 s, so fast startup beats peak speed.
+  "$JAVA_BIN" -Xmx256m -XX:TieredStopAtLevel=1 "${TOOL_LOG_OPTS[@]}" -cp "$KAFKA_LIB_DIR/*" kafka.tools.StorageTool "$@"
 }
 
 format_storage() {
+  if [[ $KEEP_DATA == 1 && -f "$KAFKA_DATA_DIR/meta.properties" ]]; then
+    log "--keep-data: reusing the existing storage in $KAFKA_DATA_DIR"
+    return
+  fi
   # Wipe and re-format: every start is a clean broker (no topics, no offsets).
   rm -rf "$KAFKA_DATA_DIR"
   local cluster_id
@@ -215,6 +234,11 @@ print_log_tail() {
 # ---------------------------------------------------------------------------
 
 mkdir -p "$KAFKA_RUN_DIR" "$KAFKA_LOG_DIR"
+
+# One start at a time (two would wipe each other's data dir). The broker itself
+# must not inherit this fd, or it would hold the lock for its whole life.
+exec 9>"$KAFKA_RUN_DIR/.start.lock"
+flock -w 180 9 || die "another start.sh has held $KAFKA_RUN_DIR/.start.lock for 180s"
 
 # Already running from a previous start? Then there is nothing to do.
 if pid=$(running_broker_pid); then
@@ -251,7 +275,7 @@ nohup "$JAVA_BIN" $HEAP_OPTS \
   -Dkafka.logs.dir="$KAFKA_LOG_DIR" "${LOG_OPTS[@]}" \
   -cp "$KAFKA_LIB_DIR/*" \
   kafka.Kafka "$KAFKA_CONF_DIR/server.properties" \
-  >"$KAFKA_LOG_DIR/kafka.out" 2>&1 </dev/null &
+  >"$KAFKA_LOG_DIR/kafka.out" 2>&1 </dev/null 9>&- &
 pid=$!
 echo "$pid" >"$KAFKA_PID_FILE"
 
@@ -275,17 +299,18 @@ while true; do
 done
 log "broker answers after $((SECONDS - start))s"
 
-# Warm-up: make the broker create __consumer_offsets and __transaction_state now,
-# so the first consumer group / transaction in a test does not spend seconds in
-# "coordinator not available" retries. Not fatal: clients retry anyway.
+# Warm-up: make the broker create __consumer_offsets and __transaction_state and
+# fetch producer ids now, so the first consumer group / idempotent or transactional
+# producer in a test does not log "coordinator not available/loading" errors and
+# spend seconds in retries. Not fatal: clients retry anyway.
 if [[ "${KAFKA_WARMUP:-1}" == 1 ]]; then
   warm=$SECONDS
-  for key_type in 0 1; do
-    until kafka_coordinator_ready "$KAFKA_HOST" "$KAFKA_BROKER_PORT" "$key_type"; do
-      if (( SECONDS - warm >= 30 )); then log "warning: coordinator (key_type $key_type) not ready after 30s; continuing"; break; fi
+  for probe in "kafka_coordinator_ready:0" "kafka_coordinator_ready:1" "kafka_producer_ids_ready:"; do
+    until ${probe%%:*} "$KAFKA_HOST" "$KAFKA_BROKER_PORT" "${probe#*:}"; do
+      if (( SECONDS - warm >= 30 )); then log "warning: warm-up probe $probe not ready after 30s; continuing"; break; fi
       sleep 0.5
     done
   done
-  log "group and transaction coordinators ready after $((SECONDS - warm))s"
+  log "group/transaction coordinators and producer ids ready after $((SECONDS - warm))s"
 fi
 log "broker up: Kafka $KAFKA_VERSION at $KAFKA_HOST:$KAFKA_BROKER_PORT (pid $pid)"
