@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { TransactionRunner } from './transaction-runner';
 
 /**
  * The data source for the profile (SQLite file or MySQL/MariaDB), schema by migrations in both,
@@ -40,6 +41,8 @@ export class DatabaseModule {
           ],
         }),
       ],
+      providers: [TransactionRunner],
+      exports: [TransactionRunner],
     };
   }
 }

@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/authenticated-user';
@@ -23,7 +24,14 @@ export class HealthController {
   @HealthCheck()
   @ApiOkResponse({ description: 'Every dependency of the profile answers' })
   @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; `error` names it' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check(this.probes.all());
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(this.probes.all());
+    } catch (error) {
+      // Terminus reports a failed check as a 503 exception; its body is the per-dependency status.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }

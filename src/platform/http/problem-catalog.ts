@@ -15,6 +15,29 @@ export const PROBLEM_CATALOG = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The idempotency key was used with another request' },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'A request with this idempotency key is in progress' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
+  // points
+  INVALID_CHARGE_AMOUNT: { status: 400, title: 'The charge amount is not allowed' },
+  BALANCE_LIMIT_EXCEEDED: { status: 409, title: 'The balance would exceed its limit' },
+  INSUFFICIENT_BALANCE: { status: 409, title: 'Not enough points' },
+  // products
+  PRODUCT_NOT_FOUND: { status: 404, title: 'No such product' },
+  PRODUCT_NOT_ON_SALE: { status: 409, title: 'The product is not on sale' },
+  INSUFFICIENT_STOCK: { status: 409, title: 'Not enough stock' },
+  // orders
+  ORDER_NOT_FOUND: { status: 404, title: 'No such order' },
+  ORDER_NOT_PENDING: { status: 409, title: 'The order is not pending' },
+  ORDER_NOT_CANCELLABLE: { status: 409, title: 'The order cannot be cancelled' },
+  ORDER_EXPIRED: { status: 409, title: 'The order expired before payment' },
+  // coupons
+  COUPON_NOT_FOUND: { status: 404, title: 'No such coupon' },
+  COUPON_NOT_USABLE: { status: 409, title: 'The coupon cannot be used for this order' },
+  COUPON_SOLD_OUT: { status: 409, title: 'The coupon is sold out' },
+  COUPON_ALREADY_ISSUED: { status: 409, title: 'The coupon was already issued to this user' },
+  COUPON_NOT_IN_ISSUE_PERIOD: { status: 409, title: 'The coupon is not being issued now' },
+  ISSUE_REQUEST_NOT_FOUND: { status: 404, title: 'No such issue request' },
+  COUPON_BUSY: { status: 503, title: 'The coupon is busy, retry shortly' },
+  LOCK_UNAVAILABLE: { status: 503, title: 'The lock service is unavailable' },
+  QUEUE_UNAVAILABLE: { status: 503, title: 'The issue queue is unavailable' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

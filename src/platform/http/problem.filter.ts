@@ -47,7 +47,7 @@ export class ProblemFilter implements ExceptionFilter {
     // from Fastify before a handler runs (unreadable JSON, wrong content type, body too large).
     const status =
       exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown })?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (typeof status === 'number' && status >= 400 && status < 600) {
       const code = codeForStatus(status);
       const detail = exception instanceof HttpException ? httpExceptionDetail(exception) : String((exception as Error).message);
       // A body that cannot be read is reported like any other invalid field, so clients handle one 400.

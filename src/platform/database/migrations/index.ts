@@ -1,4 +1,5 @@
 import { Users1732400000000 } from './1732400000000-users';
+import { CommerceCore1732500000000 } from './1732500000000-commerce-core';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [Users1732400000000];
+export const MIGRATIONS = [Users1732400000000, CommerceCore1732500000000];

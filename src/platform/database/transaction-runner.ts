@@ -1,0 +1,59 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsService } from 'nestjs-cls';
+import { QueryFailedError } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { InjectAppConfig } from '../config/config.module';
+
+const MAX_ATTEMPTS = 4;
+
+/**
+ * The one way to open a transaction. Services of every module reach the same transaction through
+ * `TransactionHost.tx` (CLS), so a use case calls `run()` once and everything inside joins it.
+ * - MySQL: a deadlock or lock-wait timeout rolls the whole attempt back; it is retried a bounded
+ *   number of times with jitter, then surfaces.
+ * - SQLite: one connection serves the whole process, so write transactions are queued here;
+ *   interleaving them on one connection would merge them into one.
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly logger = new Logger('TransactionRunner');
+  private readonly serialize: boolean;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly cls: ClsService,
+    @InjectAppConfig() config: AppConfig,
+  ) {
+    this.serialize = config.profile === 'embedded';
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.cls.isActive() && this.txHost.isTransactionActive()) return work();
+    if (!this.cls.isActive()) return this.cls.run(() => this.run(work));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.exclusive(() => this.txHost.withTransaction(work));
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isTransient(error)) throw error;
+        this.logger.warn(`transaction attempt ${attempt} hit ${(error as { code?: string }).code}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.serialize) return work();
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: string }).code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
+}

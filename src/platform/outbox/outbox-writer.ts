@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { randomUUID } from 'node:crypto';
+import { OutboxEvent } from './outbox-event.entity';
+
+export interface DomainEvent {
+  /** Logical topic, also the event type: `order.completed`. */
+  type: string;
+  /** Partition key: events with the same key are published in the order recorded. */
+  key: string;
+  /** Event body without eventId/occurredAt, which are added here. */
+  data: Record<string, unknown>;
+}
+
+/**
+ * The outbox port: records an event inside the caller's transaction, so it exists if and only if
+ * the state change committed. A relay publishes recorded events to the message bus.
+ */
+@Injectable()
+export class OutboxWriter {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  async record(event: DomainEvent): Promise<string> {
+    if (!this.txHost.isTransactionActive()) {
+      throw new Error(`outbox: ${event.type} must be recorded inside the transaction of its state change`);
+    }
+    const eventId = randomUUID();
+    const occurredAt = new Date();
+    const payload = { eventId, occurredAt: occurredAt.toISOString(), ...event.data };
+    const headers = { 'event-id': eventId, 'event-type': event.type, 'occurred-at': occurredAt.toISOString() };
+    await this.txHost.tx.getRepository(OutboxEvent).insert({
+      eventId,
+      eventType: event.type,
+      topic: event.type,
+      messageKey: event.key,
+      payload: JSON.stringify(payload),
+      headers: JSON.stringify(headers),
+      status: 'PENDING',
+      attempts: 0,
+      lastError: null,
+      occurredAt,
+      sentAt: null,
+    });
+    return eventId;
+  }
+}
