@@ -9,8 +9,10 @@ import { AppConfigModule } from './platform/config/config.module';
 import { AuthModule } from './platform/auth/auth.module';
 import { DatabaseModule } from './platform/database/database.module';
 import { HealthModule } from './platform/health/health.module';
+import { IdempotencyModule } from './platform/idempotency/idempotency.module';
 import { InfrastructureModule } from './platform/infrastructure/infrastructure.module';
 import { ObservabilityModule } from './platform/observability/observability.module';
+import { OutboxModule } from './platform/outbox/outbox.module';
 
 /** Wires the platform for the configured profile, then the business modules. */
 @Module({})
@@ -24,6 +26,8 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         InfrastructureModule.forRoot(config),
         AuthModule,
+        OutboxModule,
+        IdempotencyModule,
         HealthModule,
         UserModule,
         ProductModule,

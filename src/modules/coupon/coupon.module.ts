@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CouponWalletService } from './coupon-wallet.service';
+import { Coupon, UserCoupon } from './entities/coupon.entities';
 
-/** Coupon module: filled in by its own issue. */
-@Module({})
+/** Coupons: checkout's wallet now; issuance (lock / queue strategies) comes with its own issue. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Coupon, UserCoupon])],
+  providers: [CouponWalletService],
+  exports: [CouponWalletService],
+})
 export class CouponModule {}

@@ -1,5 +1,17 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CouponModule } from '../coupon/coupon.module';
+import { PointModule } from '../point/point.module';
+import { ProductModule } from '../product/product.module';
+import { Order, OrderItem } from './entities/order.entities';
+import { OrderController } from './order.controller';
+import { OrderService } from './order.service';
+import { PendingOrderSweeper } from './pending-order-sweeper';
 
-/** Order module: filled in by its own issue. */
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([Order, OrderItem]), ProductModule, PointModule, CouponModule],
+  controllers: [OrderController],
+  providers: [OrderService, PendingOrderSweeper],
+  exports: [OrderService],
+})
 export class OrderModule {}

@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PointBalance, PointHistory } from './entities/point.entities';
+import { PointController } from './point.controller';
+import { PointService } from './point.service';
 
-/** Point module: filled in by its own issue. */
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([PointBalance, PointHistory])],
+  controllers: [PointController],
+  providers: [PointService],
+  exports: [PointService],
+})
 export class PointModule {}

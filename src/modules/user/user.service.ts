@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { isUniqueViolation } from '../../platform/database/errors';
 import { AuthenticatedUser, Role } from '../../platform/auth/authenticated-user';
 import { AccessToken, TokenService } from '../../platform/auth/token.service';
 import { DomainError } from '../../platform/http/problem-catalog';
@@ -71,14 +72,4 @@ export class UserService {
 
 function toView(user: User): UserView {
   return { id: user.id, email: user.email, name: user.name, role: user.role };
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; errno?: number };
-  return (
-    driverError.code === 'ER_DUP_ENTRY' ||
-    driverError.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    driverError.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
 }

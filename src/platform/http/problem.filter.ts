@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, FieldError, PROBLEM_CATALOG, ProblemCode } from './problem-catalog';
+import { ReplayedResponse } from './replayed-response';
 
 export interface Problem {
   type: string;
@@ -24,6 +25,11 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof ReplayedResponse) {
+      const type = exception.status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8';
+      void reply.status(exception.status).header('Idempotent-Replayed', 'true').type(type).send(exception.body);
+      return;
+    }
     const { problem, headers } = this.toProblem(exception);
     if (problem.status >= 500 && problem.code === 'INTERNAL_ERROR') {
       this.logger.error({ err: exception, url: request.url }, 'unhandled error');

@@ -1,0 +1,74 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintAsNumber } from '../../../platform/database/columns';
+
+export type DiscountType = 'PERCENT' | 'FIXED';
+
+/** A campaign with limited stock. */
+@Entity('coupons')
+export class Coupon {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ name: 'discount_type', type: 'varchar', length: 16 })
+  discountType!: DiscountType;
+
+  @Column({ name: 'discount_value', type: 'bigint', transformer: bigintAsNumber })
+  discountValue!: number;
+
+  @Column({ name: 'total_quantity', type: 'integer' })
+  totalQuantity!: number;
+
+  @Column({ name: 'issued_quantity', type: 'integer' })
+  issuedQuantity!: number;
+
+  @Column({ name: 'min_order_amount', type: 'bigint', transformer: bigintAsNumber })
+  minOrderAmount!: number;
+
+  @Column({ name: 'max_discount_amount', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  maxDiscountAmount!: number | null;
+
+  @Column({ name: 'valid_days', type: 'integer' })
+  validDays!: number;
+
+  @Column({ name: 'issue_starts_at', type: 'datetime', precision: 3, nullable: true })
+  issueStartsAt!: Date | null;
+
+  @Column({ name: 'issue_ends_at', type: 'datetime', precision: 3, nullable: true })
+  issueEndsAt!: Date | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt!: Date;
+}
+
+export type UserCouponStatus = 'AVAILABLE' | 'USED';
+
+/** One issued copy of a coupon; (coupon, user) is unique. EXPIRED is derived from expiresAt. */
+@Entity('user_coupons')
+export class UserCoupon {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ name: 'coupon_id', type: 'integer' })
+  couponId!: number;
+
+  @Column({ name: 'user_id', type: 'integer' })
+  userId!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: UserCouponStatus;
+
+  @Column({ name: 'issued_at', type: 'datetime', precision: 3 })
+  issuedAt!: Date;
+
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
+  expiresAt!: Date;
+
+  @Column({ name: 'used_at', type: 'datetime', precision: 3, nullable: true })
+  usedAt!: Date | null;
+
+  @Column({ name: 'order_id', type: 'integer', nullable: true })
+  orderId!: number | null;
+}

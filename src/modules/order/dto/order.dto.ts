@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import type { OrderStatus } from '../entities/order.entities';
+
+export class OrderLineRequest {
+  @ApiProperty({ minimum: 1, example: 1 })
+  @IsInt()
+  @Min(1)
+  productId!: number;
+
+  @ApiProperty({ minimum: 1, maximum: 10, example: 2 })
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  quantity!: number;
+}
+
+export class CreateOrderRequest {
+  @ApiProperty({ type: [OrderLineRequest], minItems: 1, maxItems: 20, description: 'Distinct products' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineRequest)
+  items!: OrderLineRequest[];
+
+  @ApiPropertyOptional({ minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  userCouponId?: number;
+}
+
+export class OrderItemResponse {
+  @ApiProperty() productId!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() quantity!: number;
+  @ApiProperty() unitPrice!: number;
+  @ApiProperty() lineTotal!: number;
+}
+
+export class OrderResponse {
+  @ApiProperty() id!: number;
+  @ApiProperty() userId!: number;
+  @ApiProperty({ enum: ['PENDING', 'PAID', 'CANCELLED'] }) status!: OrderStatus;
+  @ApiProperty({ type: [OrderItemResponse] }) items!: OrderItemResponse[];
+  @ApiProperty() totalAmount!: number;
+  @ApiProperty() discountAmount!: number;
+  @ApiProperty() finalAmount!: number;
+  @ApiProperty({ nullable: true, type: Number }) userCouponId!: number | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) paidAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) cancelledAt!: string | null;
+}
+
+export class OrderPage {
+  @ApiProperty({ type: [OrderResponse] }) items!: OrderResponse[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}

@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { FindOptionsWhere, LessThan } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config';
+import { InjectAppConfig } from '../../platform/config/config.module';
+import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
+import { TransactionRunner } from '../../platform/database/transaction-runner';
+import { DomainError } from '../../platform/http/problem-catalog';
+import { OutboxWriter } from '../../platform/outbox/outbox-writer';
+import { CouponWalletService } from '../coupon/coupon-wallet.service';
+import { PointService } from '../point/point.service';
+import { ProductService } from '../product/product.service';
+import { Order, OrderItem, OrderStatus } from './entities/order.entities';
+import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './order.events';
+
+export interface OrderView {
+  id: number;
+  userId: number;
+  status: OrderStatus;
+  items: Array<{ productId: number; name: string; quantity: number; unitPrice: number; lineTotal: number }>;
+  totalAmount: number;
+  discountAmount: number;
+  finalAmount: number;
+  userCouponId: number | null;
+  createdAt: string;
+  paidAt: string | null;
+  cancelledAt: string | null;
+}
+
+export interface OrderLine {
+  productId: number;
+  quantity: number;
+}
+
+/**
+ * Orders: creation captures prices; payment and cancellation are each one transaction in which the
+ * product, coupon and point services join (stock, coupon, points, status and the outbox event).
+ */
+@Injectable()
+export class OrderService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly transactions: TransactionRunner,
+    private readonly products: ProductService,
+    private readonly points: PointService,
+    private readonly coupons: CouponWalletService,
+    private readonly outbox: OutboxWriter,
+    @InjectAppConfig() private readonly config: AppConfig,
+  ) {}
+
+  private get orders() {
+    return this.txHost.tx.getRepository(Order);
+  }
+
+  async create(userId: number, lines: OrderLine[], userCouponId?: number): Promise<OrderView> {
+    const ids = lines.map((line) => line.productId);
+    if (new Set(ids).size !== ids.length) {
+      throw new DomainError('VALIDATION_FAILED', 'Each product may appear once per order', {
+        errors: [{ field: 'items', message: 'productId values must be distinct' }],
+      });
+    }
+    const catalogue = await this.products.findMany(ids);
+    const items = lines.map((line) => {
+      const product = catalogue.get(line.productId);
+      if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${line.productId} does not exist`);
+      if (product.status !== 'ON_SALE') throw new DomainError('PRODUCT_NOT_ON_SALE', `Product ${product.id} is not on sale`);
+      if (product.stock < line.quantity) throw new DomainError('INSUFFICIENT_STOCK', `Not enough stock for product ${product.id}`);
+      return { productId: product.id, name: product.name, quantity: line.quantity, unitPrice: product.price, lineTotal: product.price * line.quantity };
+    });
+    const totalAmount = items.reduce((sum, item) => sum + item.lineTotal, 0);
+    const discountAmount = userCouponId ? await this.coupons.quote(userId, userCouponId, totalAmount) : 0;
+    const now = new Date();
+    return this.transactions.run(async () => {
+      const order = await this.orders.save(
+        this.orders.create({
+          userId,
+          status: 'PENDING',
+          totalAmount,
+          discountAmount,
+          finalAmount: totalAmount - discountAmount,
+          userCouponId: userCouponId ?? null,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + this.config.order.pendingTtlSeconds * 1000),
+          paidAt: null,
+          cancelledAt: null,
+          items: items.map((item) => this.txHost.tx.getRepository(OrderItem).create(item)),
+        }),
+      );
+      return toView(order);
+    });
+  }
+
+  async get(userId: number, orderId: number): Promise<OrderView> {
+    return toView(await this.load(userId, orderId));
+  }
+
+  async list(userId: number, query: { limit: number; cursor?: string }): Promise<Page<OrderView>> {
+    const before = decodeCursor(query.cursor);
+    const where: FindOptionsWhere<Order> = { userId };
+    if (before !== undefined) where.id = LessThan(before);
+    const rows = await this.orders.find({ where, relations: { items: true }, order: { id: 'DESC', items: { id: 'ASC' } }, take: query.limit + 1 });
+    return pageOf(rows, query.limit, toView);
+  }
+
+  /** One transaction: order PAID, stock taken, coupon used, points deducted, order.completed recorded. */
+  async pay(userId: number, orderId: number): Promise<OrderView> {
+    return this.transactions.run(async () => {
+      const order = await this.load(userId, orderId);
+      const now = new Date();
+      // Conditional transition: of two concurrent payments exactly one moves the order out of PENDING.
+      const moved = await this.transition(orderId, 'PENDING', { status: 'PAID', paidAt: now }, now);
+      if (!moved) {
+        const expired = order.status === 'PENDING' && order.expiresAt <= now;
+        throw expired
+          ? new DomainError('ORDER_EXPIRED', `Order ${orderId} expired at ${order.expiresAt.toISOString()}`)
+          : new DomainError('ORDER_NOT_PENDING', `Order ${orderId} is not pending`);
+      }
+      await this.products.reserveStock(order.items);
+      if (order.userCouponId) await this.coupons.use(userId, order.userCouponId, order.id);
+      await this.points.use(userId, order.finalAmount, order.id);
+      const paid = Object.assign(order, { status: 'PAID' as const, paidAt: now });
+      await this.outbox.record({ type: ORDER_COMPLETED, key: String(order.id), data: completedData(paid) });
+      return toView(paid);
+    });
+  }
+
+  /** PENDING: just cancelled. PAID: stock restored, points refunded, order.cancelled recorded; the coupon stays used. */
+  async cancel(userId: number, orderId: number): Promise<OrderView> {
+    return this.transactions.run(async () => {
+      const order = await this.load(userId, orderId);
+      const now = new Date();
+      if (order.status === 'CANCELLED') throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
+      const wasPaid = order.status === 'PAID';
+      const moved = await this.transition(orderId, order.status, { status: 'CANCELLED', cancelledAt: now });
+      if (!moved) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} changed meanwhile; reload it`);
+      if (wasPaid) {
+        await this.products.restoreStock(order.items);
+        await this.points.refund(userId, order.finalAmount, order.id);
+        const data: OrderCancelledData = {
+          orderId: order.id,
+          userId,
+          items: order.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
+          refundedAmount: order.finalAmount,
+        };
+        await this.outbox.record({ type: ORDER_CANCELLED, key: String(order.id), data: { ...data } });
+      }
+      return toView(Object.assign(order, { status: 'CANCELLED' as const, cancelledAt: now }));
+    });
+  }
+
+  /** Cancels PENDING orders past their TTL; returns how many. Safe to run on several instances. */
+  async cancelExpired(now = new Date()): Promise<number> {
+    return this.transactions.run(async () => {
+      const result = await this.orders
+        .createQueryBuilder()
+        .update()
+        .set({ status: 'CANCELLED', cancelledAt: now })
+        .where("status = 'PENDING' AND expires_at <= :now", { now })
+        .execute();
+      return result.affected ?? 0;
+    });
+  }
+
+  private async load(userId: number, orderId: number): Promise<Order> {
+    const order = await this.orders.findOne({ where: { id: orderId, userId }, relations: { items: true }, order: { items: { id: 'ASC' } } });
+    // Another user's order is answered like a missing one.
+    if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
+    return order;
+  }
+
+  private async transition(orderId: number, from: OrderStatus, changes: Partial<Order>, notExpiredAt?: Date): Promise<boolean> {
+    const query = this.orders
+      .createQueryBuilder()
+      .update()
+      .set(changes)
+      .where('id = :orderId AND status = :from', { orderId, from });
+    if (notExpiredAt) query.andWhere('expires_at > :notExpiredAt', { notExpiredAt });
+    const result = await query.execute();
+    return (result.affected ?? 0) > 0;
+  }
+}
+
+function completedData(order: Order): OrderCompletedData {
+  return {
+    orderId: order.id,
+    userId: order.userId,
+    items: order.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
+    totalAmount: order.totalAmount,
+    discountAmount: order.discountAmount,
+    finalAmount: order.finalAmount,
+    userCouponId: order.userCouponId,
+  };
+}
+
+function toView(order: Order): OrderView {
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: order.status,
+    items: order.items.map(({ productId, name, quantity, unitPrice, lineTotal }) => ({ productId, name, quantity, unitPrice, lineTotal })),
+    totalAmount: order.totalAmount,
+    discountAmount: order.discountAmount,
+    finalAmount: order.finalAmount,
+    userCouponId: order.userCouponId,
+    createdAt: order.createdAt.toISOString(),
+    paidAt: order.paidAt?.toISOString() ?? null,
+    cancelledAt: order.cancelledAt?.toISOString() ?? null,
+  };
+}

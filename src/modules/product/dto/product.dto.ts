@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { PageQuery } from '../../../platform/http/params';
+import type { ProductStatus } from '../entities/product.entity';
+
+export const MAX_PRICE = 100_000_000;
+export const MAX_STOCK = 1_000_000_000;
+
+export class CreateProductRequest {
+  @ApiProperty({ example: 'Espresso beans 1kg', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ description: 'Won, integer', minimum: 0, maximum: MAX_PRICE, example: 25000 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PRICE)
+  price!: number;
+
+  @ApiProperty({ minimum: 0, maximum: MAX_STOCK, example: 100 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOCK)
+  stock!: number;
+
+  @ApiProperty({ example: 'coffee', description: 'Lowercase letters, digits, - and _' })
+  @IsString()
+  @Matches(/^[a-z0-9_-]{1,50}$/)
+  category!: string;
+}
+
+export class UpdateProductRequest extends PartialType(CreateProductRequest) {
+  @ApiPropertyOptional({ enum: ['ON_SALE', 'STOPPED'] })
+  @IsOptional()
+  @IsIn(['ON_SALE', 'STOPPED'])
+  status?: ProductStatus;
+}
+
+export class ListProductsQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'coffee' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_-]{1,50}$/)
+  category?: string;
+}
+
+export class ProductResponse {
+  @ApiProperty() id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() price!: number;
+  @ApiProperty() stock!: number;
+  @ApiProperty() category!: string;
+  @ApiProperty({ enum: ['ON_SALE', 'STOPPED'] }) status!: ProductStatus;
+}
+
+export class ProductPage {
+  @ApiProperty({ type: [ProductResponse] }) items!: ProductResponse[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../../platform/auth/authenticated-user';
+import { Page } from '../../platform/database/cursor';
+import { ParseIdPipe } from '../../platform/http/params';
+import { CreateProductRequest, ListProductsQuery, ProductPage, ProductResponse, UpdateProductRequest } from './dto/product.dto';
+import { ProductService, ProductView } from './product.service';
+
+@ApiTags('products')
+@Controller()
+export class ProductController {
+  constructor(private readonly products: ProductService) {}
+
+  @Public()
+  @Get('products')
+  @ApiOkResponse({ type: ProductPage })
+  list(@Query() query: ListProductsQuery): Promise<Page<ProductView>> {
+    return this.products.list(query);
+  }
+
+  @Public()
+  @Get('products/:id')
+  @ApiOkResponse({ type: ProductResponse })
+  @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
+  get(@Param('id', ParseIdPipe) id: number): Promise<ProductView> {
+    return this.products.get(id);
+  }
+
+  @Post('admin/products')
+  @ApiBearerAuth()
+  @ApiCreatedResponse({ type: ProductResponse })
+  create(@Body() body: CreateProductRequest): Promise<ProductView> {
+    return this.products.create(body);
+  }
+
+  @Patch('admin/products/:id')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: ProductResponse })
+  @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
+  update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateProductRequest): Promise<ProductView> {
+    return this.products.update(id, body);
+  }
+}

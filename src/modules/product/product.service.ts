@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { FindOptionsWhere, In, MoreThan } from 'typeorm';
+import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
+import { TransactionRunner } from '../../platform/database/transaction-runner';
+import { DomainError } from '../../platform/http/problem-catalog';
+import { CreateProductRequest, UpdateProductRequest } from './dto/product.dto';
+import { Product, ProductStatus } from './entities/product.entity';
+
+export interface ProductView {
+  id: number;
+  name: string;
+  price: number;
+  stock: number;
+  category: string;
+  status: ProductStatus;
+}
+
+export interface StockLine {
+  productId: number;
+  quantity: number;
+}
+
+/** The product module's public surface: catalogue reads and writes, and stock for checkout. */
+@Injectable()
+export class ProductService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  private get products() {
+    return this.txHost.tx.getRepository(Product);
+  }
+
+  async create(input: CreateProductRequest): Promise<ProductView> {
+    const now = new Date();
+    return this.transactions.run(async () => {
+      const product = await this.products.save(
+        this.products.create({ ...input, status: 'ON_SALE', createdAt: now, updatedAt: now }),
+      );
+      return toView(product);
+    });
+  }
+
+  async update(id: number, changes: UpdateProductRequest): Promise<ProductView> {
+    return this.transactions.run(async () => {
+      const product = await this.products.findOneBy({ id });
+      if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
+      Object.assign(product, changes, { updatedAt: new Date() });
+      return toView(await this.products.save(product));
+    });
+  }
+
+  async get(id: number): Promise<ProductView> {
+    const product = await this.products.findOneBy({ id });
+    if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
+    return toView(product);
+  }
+
+  async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductView>> {
+    const after = decodeCursor(query.cursor);
+    const where: FindOptionsWhere<Product> = {};
+    if (query.category) where.category = query.category;
+    if (after !== undefined) where.id = MoreThan(after);
+    const rows = await this.products.find({ where, order: { id: 'ASC' }, take: query.limit + 1 });
+    return pageOf(rows, query.limit, toView);
+  }
+
+  /** Products by id, for capturing names and prices at order time. Missing ids are absent. */
+  async findMany(ids: number[]): Promise<Map<number, ProductView>> {
+    const rows = ids.length ? await this.products.findBy({ id: In(ids) }) : [];
+    return new Map(rows.map((row) => [row.id, toView(row)]));
+  }
+
+  /**
+   * Takes stock for every line inside the caller's transaction, or throws INSUFFICIENT_STOCK.
+   * Rows are updated in product-id order so two payments never lock the same rows in opposite orders.
+   */
+  async reserveStock(lines: StockLine[]): Promise<void> {
+    for (const line of [...lines].sort((a, b) => a.productId - b.productId)) {
+      // Conditional decrement: the stock can never go below zero, whatever runs concurrently.
+      const result = await this.products
+        .createQueryBuilder()
+        .update()
+        .set({ stock: () => 'stock - :quantity', updatedAt: new Date() })
+        .where('id = :id AND stock >= :quantity', { id: line.productId, quantity: line.quantity })
+        .execute();
+      if (!result.affected) {
+        throw new DomainError('INSUFFICIENT_STOCK', `Not enough stock for product ${line.productId}`);
+      }
+    }
+  }
+
+  /** Gives stock back (cancellation of a paid order), inside the caller's transaction. */
+  async restoreStock(lines: StockLine[]): Promise<void> {
+    for (const line of [...lines].sort((a, b) => a.productId - b.productId)) {
+      await this.products
+        .createQueryBuilder()
+        .update()
+        .set({ stock: () => 'stock + :quantity', updatedAt: new Date() })
+        .where('id = :id', { id: line.productId, quantity: line.quantity })
+        .execute();
+    }
+  }
+
+  async count(): Promise<number> {
+    return this.products.count();
+  }
+}
+
+function toView(product: Product): ProductView {
+  const { id, name, price, stock, category, status } = product;
+  return { id, name, price, stock, category, status };
+}
+

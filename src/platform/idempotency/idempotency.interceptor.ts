@@ -1,0 +1,70 @@
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor, RequestMethod } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { DomainError } from '../http/problem-catalog';
+import { problemOf } from '../http/problem.filter';
+import { ReplayedResponse } from '../http/replayed-response';
+import { IDEMPOTENT } from './idempotent.decorator';
+import { IdempotencyService } from './idempotency.service';
+
+const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+
+/**
+ * Idempotency-Key (contract): the same user + key + request within 24 h answers the first
+ * response without redoing the work; another request with the key is 422; a concurrent one 409.
+ * Responses the client saw (2xx and 4xx) are stored; a 5xx releases the key so a retry runs.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!this.reflector.get<boolean>(IDEMPOTENT, context.getHandler())) return next.handle();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
+    const key = request.headers['idempotency-key'];
+    if (key === undefined || !request.user) return next.handle();
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 printable characters', {
+        errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }],
+      });
+    }
+    return from(this.handle(context, next, request.user.id, key, fingerprint(request)));
+  }
+
+  private async handle(context: ExecutionContext, next: CallHandler, userId: number, key: string, hash: string): Promise<unknown> {
+    const claim = await this.idempotency.claim(userId, key, hash);
+    if (claim.kind === 'replay') throw new ReplayedResponse(claim.status, claim.body);
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      await this.idempotency.complete(userId, key, this.successStatus(context), body);
+      return body;
+    } catch (error) {
+      if (error instanceof DomainError && error.status < 500) {
+        await this.idempotency.complete(userId, key, error.status, problemOf(error.code, error.message, error.extra.errors));
+      } else {
+        await this.idempotency.release(userId, key).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private successStatus(context: ExecutionContext): number {
+    const declared = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
+    if (declared) return declared;
+    const method = context.switchToHttp().getRequest<FastifyRequest>().method;
+    return method === RequestMethod[RequestMethod.POST] ? HttpStatus.CREATED : HttpStatus.OK;
+  }
+}
+
+/** What makes two requests "the same": method, route, path parameters and body. */
+function fingerprint(request: FastifyRequest): string {
+  const material = JSON.stringify([request.method, request.routeOptions.url, request.params ?? {}, request.body ?? null]);
+  return createHash('sha256').update(material).digest('hex');
+}

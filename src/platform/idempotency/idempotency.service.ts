@@ -1,0 +1,100 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { LessThan } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner';
+import { isUniqueViolation } from '../database/errors';
+import { DomainError } from '../http/problem-catalog';
+import { IdempotencyKey } from './idempotency-key.entity';
+
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+// A claim older than this with no response belongs to a request that died: it may be taken over.
+const ABANDONED_AFTER_MS = 60_000;
+const PURGE_EVERY_MS = 10 * 60 * 1000;
+
+export type Claim = { kind: 'new' } | { kind: 'replay'; status: number; body: unknown };
+
+/** Stores Idempotency-Key claims and first responses per user for 24 hours. */
+@Injectable()
+export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Idempotency');
+  private purgeTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  private get keys() {
+    return this.txHost.tx.getRepository(IdempotencyKey);
+  }
+
+  /** Claims the key for this request, or says what to answer instead. */
+  async claim(userId: number, key: string, requestHash: string): Promise<Claim> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = new Date();
+      try {
+        // The primary key (user, key) makes exactly one concurrent request the owner.
+        await this.transactions.run(() =>
+          this.keys.insert({
+            userId,
+            key,
+            requestHash,
+            state: 'IN_PROGRESS',
+            responseStatus: null,
+            responseBody: null,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + RETENTION_MS),
+          }),
+        );
+        return { kind: 'new' };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      const existing = await this.keys.findOneBy({ userId, key });
+      if (!existing) continue; // purged or released meanwhile: try again
+      const abandoned = existing.state === 'IN_PROGRESS' && now.getTime() - existing.createdAt.getTime() > ABANDONED_AFTER_MS;
+      if (existing.expiresAt <= now || abandoned) {
+        await this.release(userId, key, existing.createdAt);
+        continue;
+      }
+      if (existing.requestHash !== requestHash) {
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+      }
+      if (existing.state === 'IN_PROGRESS') {
+        throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still in progress', {
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      return { kind: 'replay', status: existing.responseStatus!, body: JSON.parse(existing.responseBody ?? 'null') };
+    }
+    throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'The Idempotency-Key is contended; retry');
+  }
+
+  async complete(userId: number, key: string, status: number, body: unknown): Promise<void> {
+    await this.transactions.run(() =>
+      this.keys.update({ userId, key }, { state: 'DONE', responseStatus: status, responseBody: JSON.stringify(body ?? null) }),
+    );
+  }
+
+  /** Forgets a claim whose request failed without a client-visible answer (5xx), so a retry may run. */
+  async release(userId: number, key: string, createdAt?: Date): Promise<void> {
+    await this.transactions.run(() => this.keys.delete(createdAt ? { userId, key, createdAt } : { userId, key }));
+  }
+
+  onModuleInit(): void {
+    this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.purgeTimer);
+  }
+
+  async purgeExpired(): Promise<void> {
+    try {
+      await this.transactions.run(() => this.keys.delete({ expiresAt: LessThan(new Date()) }));
+    } catch (error) {
+      this.logger.warn(`purge of expired idempotency keys failed: ${(error as Error).message}`);
+    }
+  }
+}
