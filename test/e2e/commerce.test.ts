@@ -1,0 +1,405 @@
+import { OutboxEvent } from '../../src/platform/outbox/outbox-event.entity';
+import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
+import { eventually } from '../support/eventually';
+import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, TestApp } from '../support/test-app';
+
+describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+  let shop: Shop;
+
+  beforeAll(async () => {
+    env = await isolatedEnvironment(profile, ADMIN);
+    app = await startApp(env.env);
+    shop = await Shop.open(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  describe('products', () => {
+    it('lets only admins create and update, and anyone read', async () => {
+      const user = await shop.user();
+      expect((await shop.api.post('/admin/products', { name: 'X', price: 1, stock: 1, category: 'a' }, { token: user.token })).status).toBe(403);
+      expect((await shop.api.post('/admin/products', { name: 'X', price: 1, stock: 1, category: 'a' })).status).toBe(401);
+
+      const created = await shop.product({ name: 'Kettle', price: 30_000, stock: 7, category: 'kitchen' });
+      const updated = await shop.api.patch(`/admin/products/${created.id}`, { price: 28_000, status: 'STOPPED' }, { token: shop.adminToken });
+      expect(updated.status).toBe(200);
+      expect(updated.body).toEqual({ id: created.id, name: 'Kettle', price: 28_000, stock: 7, category: 'kitchen', status: 'STOPPED' });
+      expect((await shop.api.get(`/products/${created.id}`)).body).toEqual(updated.body);
+
+      const missing = await shop.api.get('/products/999999');
+      expect(missing.status).toBe(404);
+      expect(missing.body.code).toBe('PRODUCT_NOT_FOUND');
+      expect((await shop.api.get('/products/abc')).status).toBe(400);
+      expect((await shop.api.patch('/admin/products/999999', { price: 1 }, { token: shop.adminToken })).body.code).toBe('PRODUCT_NOT_FOUND');
+    });
+
+    it('lists by category in cursor pages', async () => {
+      const made = [];
+      for (let i = 0; i < 5; i++) made.push(await shop.product({ name: `Tea ${i}`, category: 'tea' }));
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { items: Array<{ id: number; category: string }>; nextCursor: string | null } } =
+          await shop.api.get(`/products?category=tea&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(2);
+        page.body.items.forEach((item) => expect(item.category).toBe('tea'));
+        seen.push(...page.body.items.map((item) => item.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(made.map((p) => p.id));
+      expect((await shop.api.get('/products?cursor=garbage')).status).toBe(400);
+      expect((await shop.api.get('/products?limit=101')).status).toBe(400);
+    });
+  });
+
+  describe('points', () => {
+    it('enforces the charge policy at its boundaries and changes nothing on rejection', async () => {
+      const { token } = await shop.user();
+      const attempts: Array<[unknown, number, string?]> = [
+        [999, 400, 'INVALID_CHARGE_AMOUNT'],
+        [1_000, 200],
+        [1_500, 400, 'INVALID_CHARGE_AMOUNT'],
+        [1_000_000, 200],
+        [1_001_000, 400, 'INVALID_CHARGE_AMOUNT'],
+        [0, 400, 'INVALID_CHARGE_AMOUNT'],
+        [-1_000, 400, 'INVALID_CHARGE_AMOUNT'],
+        ['1000', 400, 'VALIDATION_FAILED'],
+        [1000.5, 400, 'VALIDATION_FAILED'],
+        [null, 400, 'VALIDATION_FAILED'],
+      ];
+      for (const [amount, status, code] of attempts) {
+        const response = await shop.api.post('/points/charge', { amount }, { token });
+        expect({ amount, status: response.status, code: response.body.code }).toEqual({ amount, status, code });
+      }
+      expect(await shop.balance(token)).toBe(1_001_000);
+      expect((await shop.api.post('/points/charge', { amount: 1_000, extra: 1 }, { token })).status).toBe(400);
+      expect((await shop.api.request('POST', '/points/charge', { rawBody: '{"amount":', token })).status).toBe(400);
+      expect(await shop.balance(token)).toBe(1_001_000);
+      expect(await shop.history(token)).toHaveLength(2);
+    });
+
+    it('never lets the balance exceed 10,000,000', async () => {
+      const { token } = await shop.user(9_500_000);
+      const over = await shop.api.post('/points/charge', { amount: 501_000 }, { token });
+      expect(over.status).toBe(409);
+      expect(over.body.code).toBe('BALANCE_LIMIT_EXCEEDED');
+      expect((await shop.api.post('/points/charge', { amount: 500_000 }, { token })).status).toBe(200);
+      expect(await shop.balance(token)).toBe(10_000_000);
+      expect((await shop.api.post('/points/charge', { amount: 1_000 }, { token })).body.code).toBe('BALANCE_LIMIT_EXCEEDED');
+    });
+  });
+
+  describe('orders', () => {
+    it('captures prices, applies a coupon with its caps, and pays in one step', async () => {
+      const product = await shop.product({ price: 12_345, stock: 10 });
+      const user = await shop.user(100_000);
+      const userCouponId = await shop.grantCoupon(user.id, { discountType: 'PERCENT', discountValue: 10, maxDiscountAmount: 2_000 });
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 2 }], userCouponId);
+      expect(order).toMatchObject({ status: 'PENDING', totalAmount: 24_690, discountAmount: 2_000, finalAmount: 22_690, userCouponId, paidAt: null });
+
+      // A later price change does not touch the order.
+      await shop.api.patch(`/admin/products/${product.id}`, { price: 99_999 }, { token: shop.adminToken });
+      const paid = await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token });
+      expect(paid.status).toBe(200);
+      expect(paid.body).toMatchObject({ status: 'PAID', finalAmount: 22_690, paidAt: expect.any(String) });
+      expect(await shop.stock(product.id)).toBe(8);
+      expect(await shop.balance(user.token)).toBe(100_000 - 22_690);
+
+      // The coupon is spent: a second order with it is refused at creation.
+      const again = await shop.api.post('/orders', { items: [{ productId: product.id, quantity: 1 }], userCouponId }, { token: user.token });
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('COUPON_NOT_USABLE');
+    });
+
+    it('refuses coupons below their minimum, expired, or of another user', async () => {
+      const product = await shop.product({ price: 10_000 });
+      const owner = await shop.user();
+      const other = await shop.user();
+      const needsMore = await shop.grantCoupon(owner.id, { minOrderAmount: 50_000 });
+      const expired = await shop.grantCoupon(owner.id, {}, new Date(Date.now() - 1000));
+      const items = [{ productId: product.id, quantity: 1 }];
+      expect((await shop.api.post('/orders', { items, userCouponId: needsMore }, { token: owner.token })).body.code).toBe('COUPON_NOT_USABLE');
+      expect((await shop.api.post('/orders', { items, userCouponId: expired }, { token: owner.token })).body.code).toBe('COUPON_NOT_USABLE');
+      const foreign = await shop.api.post('/orders', { items, userCouponId: needsMore }, { token: other.token });
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.code).toBe('COUPON_NOT_FOUND');
+    });
+
+    it('rejects malformed and out-of-range orders with 400/404/409 and creates nothing', async () => {
+      const product = await shop.product({ stock: 5 });
+      const stopped = await shop.product();
+      await shop.api.patch(`/admin/products/${stopped.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
+      const { token } = await shop.user();
+      const line = (quantity: number, productId = product.id) => ({ productId, quantity });
+      const cases: Array<[unknown, number, string]> = [
+        [{ items: [line(0)] }, 400, 'VALIDATION_FAILED'],
+        [{ items: [line(11)] }, 400, 'VALIDATION_FAILED'],
+        [{ items: [] }, 400, 'VALIDATION_FAILED'],
+        [{ items: Array.from({ length: 21 }, (_, i) => line(1, i + 1)) }, 400, 'VALIDATION_FAILED'],
+        [{ items: [line(1), line(2)] }, 400, 'VALIDATION_FAILED'],
+        [{ items: [{ productId: String(product.id), quantity: 1 }] }, 400, 'VALIDATION_FAILED'],
+        [{ items: [line(1)], note: 'x' }, 400, 'VALIDATION_FAILED'],
+        [{ items: [{ ...line(1), price: 1 }] }, 400, 'VALIDATION_FAILED'],
+        [{ items: 'all' }, 400, 'VALIDATION_FAILED'],
+        [{ items: [line(1, 999_999)] }, 404, 'PRODUCT_NOT_FOUND'],
+        [{ items: [line(1, stopped.id)] }, 409, 'PRODUCT_NOT_ON_SALE'],
+        [{ items: [line(6)] }, 409, 'INSUFFICIENT_STOCK'],
+      ];
+      for (const [body, status, code] of cases) {
+        const response = await shop.api.post('/orders', body, { token });
+        expect({ body, status: response.status, code: response.body.code }).toEqual({ body, status, code });
+      }
+      expect((await shop.api.request('POST', '/orders', { rawBody: '{"items":[', token })).status).toBe(400);
+      expect((await shop.api.get('/orders', { token })).body.items).toEqual([]);
+    });
+
+    it('answers 404 for another user\'s order on every endpoint and lists only one\'s own', async () => {
+      const product = await shop.product();
+      const owner = await shop.user(50_000);
+      const other = await shop.user(50_000);
+      const order = await shop.order(owner.token, [{ productId: product.id, quantity: 1 }]);
+      for (const [method, path] of [
+        ['GET', `/orders/${order.id}`],
+        ['POST', `/orders/${order.id}/pay`],
+        ['POST', `/orders/${order.id}/cancel`],
+      ]) {
+        const response = await shop.api.request(method, path, { token: other.token });
+        expect({ path, status: response.status, code: response.body.code }).toEqual({ path, status: 404, code: 'ORDER_NOT_FOUND' });
+      }
+      expect((await shop.api.get('/orders', { token: other.token })).body.items).toEqual([]);
+      expect((await shop.api.get('/orders', { token: owner.token })).body.items.map((o: { id: number }) => o.id)).toEqual([order.id]);
+      expect((await shop.history(other.token)).every((row) => row.orderId === null)).toBe(true);
+      expect(await shop.balance(other.token)).toBe(50_000);
+    });
+
+    it('cancels a paid order restoring stock and points exactly, keeps the coupon used, and records both events', async () => {
+      const product = await shop.product({ price: 20_000, stock: 10 });
+      const user = await shop.user(100_000);
+      const userCouponId = await shop.grantCoupon(user.id, { discountType: 'FIXED', discountValue: 3_000 });
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 3 }], userCouponId);
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
+      expect(await shop.stock(product.id)).toBe(7);
+
+      const cancelled = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(String) });
+      expect(await shop.stock(product.id)).toBe(10);
+      expect(await shop.balance(user.token)).toBe(100_000);
+      const history = await shop.history(user.token);
+      expect(history.slice(0, 2).map((h) => [h.type, h.amount, h.orderId])).toEqual([
+        ['REFUND', 57_000, order.id],
+        ['USE', -57_000, order.id],
+      ]);
+
+      const twice = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
+      expect(twice.status).toBe(409);
+      expect(twice.body.code).toBe('ORDER_NOT_CANCELLABLE');
+      // The coupon stays used.
+      const reuse = await shop.api.post('/orders', { items: [{ productId: product.id, quantity: 3 }], userCouponId }, { token: user.token });
+      expect(reuse.body.code).toBe('COUPON_NOT_USABLE');
+
+      const events = await shop.dataSource.getRepository(OutboxEvent).find({ where: { messageKey: String(order.id) }, order: { id: 'ASC' } });
+      expect(events.map((e) => e.eventType)).toEqual(['order.completed', 'order.cancelled']);
+      expect(JSON.parse(events[0].payload)).toMatchObject({
+        orderId: order.id,
+        userId: user.id,
+        items: [{ productId: product.id, quantity: 3, unitPrice: 20_000 }],
+        totalAmount: 60_000,
+        discountAmount: 3_000,
+        finalAmount: 57_000,
+        userCouponId,
+        eventId: events[0].eventId,
+      });
+      expect(JSON.parse(events[1].payload)).toMatchObject({ orderId: order.id, refundedAmount: 57_000 });
+      expect(JSON.parse(events[1].headers)).toEqual({ 'event-id': events[1].eventId, 'event-type': 'order.cancelled', 'occurred-at': expect.any(String) });
+    });
+
+    it('cancels a pending order without touching stock or points', async () => {
+      const product = await shop.product({ stock: 4 });
+      const user = await shop.user(50_000);
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 2 }]);
+      expect((await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token })).body.status).toBe('CANCELLED');
+      expect(await shop.stock(product.id)).toBe(4);
+      expect(await shop.balance(user.token)).toBe(50_000);
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).body.code).toBe('ORDER_NOT_PENDING');
+    });
+
+    it('refuses payment without enough points and leaves everything unchanged', async () => {
+      const product = await shop.product({ price: 30_000, stock: 5 });
+      const user = await shop.user(20_000);
+      const userCouponId = await shop.grantCoupon(user.id, { discountValue: 1_000 });
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 1 }], userCouponId);
+      const response = await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token });
+      expect(response.status).toBe(409);
+      expect(response.body.code).toBe('INSUFFICIENT_BALANCE');
+      expect((await shop.api.get(`/orders/${order.id}`, { token: user.token })).body.status).toBe('PENDING');
+      expect(await shop.stock(product.id)).toBe(5);
+      expect(await shop.balance(user.token)).toBe(20_000);
+      // The coupon was not consumed: the rolled-back transaction took it back.
+      await shop.api.post('/points/charge', { amount: 10_000 }, { token: user.token });
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
+      expect(await shop.dataSource.getRepository(OutboxEvent).countBy({ messageKey: String(order.id) })).toBe(1);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('replays the first response for the same key and body, and refuses the key with another body', async () => {
+      const { token } = await shop.user();
+      const headers = { 'idempotency-key': 'charge-1' };
+      const first = await shop.api.post('/points/charge', { amount: 5_000 }, { token, headers });
+      const replay = await shop.api.post('/points/charge', { amount: 5_000 }, { token, headers });
+      expect(first.status).toBe(200);
+      expect(replay.status).toBe(200);
+      expect(replay.body).toEqual(first.body);
+      expect(await shop.balance(token)).toBe(5_000);
+
+      const reused = await shop.api.post('/points/charge', { amount: 6_000 }, { token, headers });
+      expect(reused.status).toBe(422);
+      expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await shop.balance(token)).toBe(5_000);
+
+      // Keys are per user: another user may use the same key.
+      const other = await shop.user();
+      expect((await shop.api.post('/points/charge', { amount: 1_000 }, { token: other.token, headers })).body.balance).toBe(1_000);
+      // A bad key is a validation error.
+      expect((await shop.api.post('/points/charge', { amount: 1_000 }, { token, headers: { 'idempotency-key': 'x'.repeat(256) } })).status).toBe(400);
+    });
+
+    it('replays order creation, payment and its failure without doing the work twice', async () => {
+      const product = await shop.product({ price: 10_000, stock: 10 });
+      const user = await shop.user(10_000);
+      const create = (key: string) => shop.api.post('/orders', { items: [{ productId: product.id, quantity: 1 }] }, { token: user.token, headers: { 'idempotency-key': key } });
+      const first = await create('order-1');
+      const second = await create('order-1');
+      expect(first.status).toBe(201);
+      expect(second.status).toBe(201);
+      expect(second.body).toEqual(first.body);
+      expect((await shop.api.get('/orders', { token: user.token })).body.items).toHaveLength(1);
+
+      const pay = () => shop.api.post(`/orders/${first.body.id}/pay`, undefined, { token: user.token, headers: { 'idempotency-key': 'pay-1' } });
+      const paid = await pay();
+      expect(paid.status).toBe(200);
+      expect(await pay()).toMatchObject({ status: 200, body: paid.body });
+      expect(await shop.balance(user.token)).toBe(0);
+    });
+
+    it('runs concurrent requests with one key once', async () => {
+      const { token } = await shop.user();
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () => shop.api.post('/points/charge', { amount: 7_000 }, { token, headers: { 'idempotency-key': 'burst' } })),
+      );
+      for (const response of responses) {
+        expect([200, 409]).toContain(response.status);
+        if (response.status === 409) expect(response.body.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+        else expect(response.body.balance).toBe(7_000);
+      }
+      expect(await shop.balance(token)).toBe(7_000);
+      expect(await shop.history(token)).toHaveLength(1);
+    });
+  });
+
+  describe('under contention', () => {
+    it('500 concurrent payments of distinct orders for a product with stock 100: exactly 100 paid', async () => {
+      const product = await shop.product({ price: 10_000, stock: 100 });
+      const buyers = await inBatches(Array.from({ length: 50 }), 10, () => shop.user(100_000));
+      const orders = await inBatches(Array.from({ length: 500 }, (_, i) => buyers[i % 50]), 25, async (buyer) => ({
+        buyer,
+        order: await shop.order(buyer.token, [{ productId: product.id, quantity: 1 }]),
+      }));
+
+      const responses = await Promise.all(orders.map(({ buyer, order }) => shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })));
+
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(400);
+      responses.filter((r) => r.status === 409).forEach((r) => expect(r.body.code).toBe('INSUFFICIENT_STOCK'));
+      expect(await shop.stock(product.id)).toBe(0);
+
+      // The 400 refused orders are untouched, and every buyer paid exactly for their paid orders.
+      const paidPerBuyer = new Map<string, number>();
+      orders.forEach(({ buyer }, i) => {
+        if (responses[i].status === 200) paidPerBuyer.set(buyer.token, (paidPerBuyer.get(buyer.token) ?? 0) + 1);
+      });
+      await inBatches(orders, 25, async ({ buyer, order }, i) => {
+        const current = (await shop.api.get(`/orders/${order.id}`, { token: buyer.token })).body.status;
+        expect(current).toBe(responses[i].status === 200 ? 'PAID' : 'PENDING');
+      });
+      for (const buyer of buyers) {
+        expect(await shop.balance(buyer.token)).toBe(100_000 - 10_000 * (paidPerBuyer.get(buyer.token) ?? 0));
+      }
+    });
+
+    it('200 concurrent charges and payments for one user keep balance = sum of history, never below 0', async () => {
+      const product = await shop.product({ price: 7_000, stock: 1_000 });
+      const user = await shop.user(5_000);
+      const orders = await inBatches(Array.from({ length: 100 }), 20, () => shop.order(user.token, [{ productId: product.id, quantity: 1 }]));
+
+      const requests = [
+        ...orders.map((order) => () => shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })),
+        ...Array.from({ length: 100 }, () => () => shop.api.post('/points/charge', { amount: 3_000 }, { token: user.token })),
+      ].sort(() => Math.random() - 0.5);
+      const responses = await Promise.all(requests.map((send) => send()));
+      responses.forEach((r) => expect([200, 409]).toContain(r.status));
+      responses.filter((r) => r.status === 409).forEach((r) => expect(r.body.code).toBe('INSUFFICIENT_BALANCE'));
+
+      const history = await shop.history(user.token);
+      const balance = await shop.balance(user.token);
+      expect(history.reduce((sum, row) => sum + row.amount, 0)).toBe(balance);
+      expect(history.every((row) => row.balanceAfter >= 0)).toBe(true);
+      const paid = history.filter((row) => row.type === 'USE').length;
+      expect(history.filter((row) => row.type === 'CHARGE')).toHaveLength(101);
+      expect(balance).toBe(5_000 + 100 * 3_000 - paid * 7_000);
+      expect(await shop.stock(product.id)).toBe(1_000 - paid);
+    });
+
+    it('the same order paid twice at once: one 200, one 409, points deducted once', async () => {
+      const product = await shop.product({ price: 10_000 });
+      const user = await shop.user(100_000);
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 1 }]);
+      const responses = await Promise.all([1, 2].map(() => shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })));
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(responses.find((r) => r.status === 409)!.body.code).toBe('ORDER_NOT_PENDING');
+      expect(await shop.balance(user.token)).toBe(90_000);
+      expect((await shop.history(user.token)).filter((row) => row.type === 'USE')).toHaveLength(1);
+    });
+  });
+});
+
+describe.each(profilesUnderTest())('pending order TTL (%s profile)', (profile) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    env = await isolatedEnvironment(profile, { ...ADMIN, ORDER_PENDING_TTL_SECONDS: '1' });
+    app = await startApp(env.env);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('refuses to pay an expired order and the sweep cancels it', async () => {
+    const shop = await Shop.open(app);
+    const product = await shop.product();
+    const user = await shop.user(50_000);
+    const order = await shop.order(user.token, [{ productId: product.id, quantity: 1 }]);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const late = await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token });
+    expect(late.status).toBe(409);
+    expect(['ORDER_EXPIRED', 'ORDER_NOT_PENDING']).toContain(late.body.code);
+    await eventually(async () => {
+      const current = await shop.api.get(`/orders/${order.id}`, { token: user.token });
+      expect(current.body).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(String) });
+    }, 10_000);
+    expect(await shop.balance(user.token)).toBe(50_000);
+    expect(await shop.stock(product.id)).toBe(100);
+  });
+});

@@ -1,0 +1,123 @@
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Coupon, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
+import { Api, TestApp } from './test-app';
+
+export const ADMIN = { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password' };
+
+let userCounter = 0;
+
+type HistoryRow = { type: string; amount: number; balanceAfter: number; orderId: number | null };
+
+/** Runs `work` over items with at most `width` in flight (keeps setup from flooding one core). */
+export async function inBatches<T, R>(items: T[], width: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index], index);
+      }
+    }),
+  );
+  return results;
+}
+
+export class Shop {
+  constructor(
+    readonly app: TestApp,
+    readonly adminToken: string,
+  ) {}
+
+  static async open(app: TestApp): Promise<Shop> {
+    const login = await app.api.post('/auth/login', { email: ADMIN.ADMIN_EMAIL, password: ADMIN.ADMIN_PASSWORD });
+    return new Shop(app, login.body.accessToken);
+  }
+
+  get api(): Api {
+    return this.app.api;
+  }
+
+  async product(fields: Partial<{ name: string; price: number; stock: number; category: string }> = {}): Promise<{ id: number; price: number }> {
+    const response = await this.api.post(
+      '/admin/products',
+      { name: 'Widget', price: 10_000, stock: 100, category: 'misc', ...fields },
+      { token: this.adminToken },
+    );
+    if (response.status !== 201) throw new Error(`product: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  /** A new user with `points` charged; returns its token and id. */
+  async user(points = 0): Promise<{ token: string; id: number }> {
+    const email = `user${++userCounter}-${Date.now()}@example.com`;
+    const token = await this.api.login(email);
+    const id = (await this.api.get('/users/me', { token })).body.id as number;
+    for (let left = points; left > 0; left -= 1_000_000) {
+      const charged = await this.api.post('/points/charge', { amount: Math.min(left, 1_000_000) }, { token });
+      if (charged.status !== 200) throw new Error(`charge: ${charged.status} ${JSON.stringify(charged.body)}`);
+    }
+    return { token, id };
+  }
+
+  async order(token: string, items: Array<{ productId: number; quantity: number }>, userCouponId?: number) {
+    const response = await this.api.post('/orders', { items, ...(userCouponId ? { userCouponId } : {}) }, { token });
+    if (response.status !== 201) throw new Error(`order: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body as { id: number; finalAmount: number; discountAmount: number };
+  }
+
+  async balance(token: string): Promise<number> {
+    return (await this.api.get('/points', { token })).body.balance;
+  }
+
+  async stock(productId: number): Promise<number> {
+    return (await this.api.get(`/products/${productId}`)).body.stock;
+  }
+
+  /** Every history row of the user (all pages). */
+  async history(token: string): Promise<HistoryRow[]> {
+    const rows: HistoryRow[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: HistoryRow[]; nextCursor: string | null } } = await this.api.get(
+        `/points/history?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+        { token },
+      );
+      rows.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return rows;
+  }
+
+  get dataSource(): DataSource {
+    return this.app.app.get<DataSource>(getDataSourceToken());
+  }
+
+  /** Issuance is the coupon issue's work; commerce tests give users coupons directly. */
+  async grantCoupon(
+    userId: number,
+    rule: Partial<Pick<Coupon, 'discountType' | 'discountValue' | 'minOrderAmount' | 'maxDiscountAmount'>> = {},
+    expiresAt = new Date(Date.now() + 7 * 86_400_000),
+  ): Promise<number> {
+    const now = new Date();
+    const coupon = await this.dataSource.getRepository(Coupon).save({
+      name: 'Test coupon',
+      discountType: 'FIXED',
+      discountValue: 5_000,
+      totalQuantity: 1_000,
+      issuedQuantity: 1,
+      minOrderAmount: 0,
+      maxDiscountAmount: null,
+      validDays: 7,
+      issueStartsAt: null,
+      issueEndsAt: null,
+      createdAt: now,
+      ...rule,
+    });
+    const userCoupon = await this.dataSource
+      .getRepository(UserCoupon)
+      .save({ couponId: coupon.id, userId, status: 'AVAILABLE', issuedAt: now, expiresAt, usedAt: null, orderId: null });
+    return userCoupon.id;
+  }
+}
