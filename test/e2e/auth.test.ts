@@ -122,6 +122,7 @@ describe('demo data (embedded profile)', () => {
     try {
       const login = await app.api.post('/auth/login', { email: 'demo@example.com', password: 'demo-password' });
       expect(login.status).toBe(200);
+      expect((await app.api.get('/products')).body.items.length).toBeGreaterThanOrEqual(5);
       await app.api.post('/auth/signup', { email: 'someone@example.com', password: 'password-123', name: 'S' });
       await app.close();
       // A restart on the same file finds data and adds nothing.
