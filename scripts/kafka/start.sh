@@ -268,8 +268,11 @@ format_storage
 # appender appends, so rotate here).
 [[ -f "$KAFKA_LOG_DIR/server.log" ]] && mv -f "$KAFKA_LOG_DIR/server.log" "$KAFKA_LOG_DIR/server.log.prev"
 log "starting Kafka $KAFKA_VERSION (heap $HEAP_OPTS), logs in $KAFKA_LOG_DIR"
+# setsid: the broker gets its own session, so a signal to the caller's process group (a killed
+# test run, `timeout`) does not take it down. Not a group leader here, so setsid execs in place
+# and $! is the JVM's pid.
 # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM flags
-nohup "$JAVA_BIN" $HEAP_OPTS \
+setsid nohup "$JAVA_BIN" $HEAP_OPTS \
   -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
   -Djava.awt.headless=true \
   -Dkafka.logs.dir="$KAFKA_LOG_DIR" "${LOG_OPTS[@]}" \

@@ -6,12 +6,13 @@ import { ProductModule } from '../product/product.module';
 import { Order, OrderItem } from './entities/order.entities';
 import { OrderController } from './order.controller';
 import { OrderService } from './order.service';
+import { OrderTopics } from './order-topics';
 import { PendingOrderSweeper } from './pending-order-sweeper';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Order, OrderItem]), ProductModule, PointModule, CouponModule],
   controllers: [OrderController],
-  providers: [OrderService, PendingOrderSweeper],
+  providers: [OrderService, PendingOrderSweeper, OrderTopics],
   exports: [OrderService],
 })
 export class OrderModule {}

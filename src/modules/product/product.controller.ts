@@ -3,19 +3,38 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, 
 import { Public } from '../../platform/auth/authenticated-user';
 import { Page } from '../../platform/database/cursor';
 import { ParseIdPipe } from '../../platform/http/params';
-import { CreateProductRequest, ListProductsQuery, ProductPage, ProductResponse, UpdateProductRequest } from './dto/product.dto';
+import {
+  CreateProductRequest,
+  ListProductsQuery,
+  ProductPage,
+  ProductResponse,
+  TopSellersQuery,
+  TopSellersResponse,
+  UpdateProductRequest,
+} from './dto/product.dto';
 import { ProductService, ProductView } from './product.service';
+import { TopSellersService, TopSellersView } from './top-sellers/top-sellers.service';
 
 @ApiTags('products')
 @Controller()
 export class ProductController {
-  constructor(private readonly products: ProductService) {}
+  constructor(
+    private readonly products: ProductService,
+    private readonly topSellers: TopSellersService,
+  ) {}
 
   @Public()
   @Get('products')
   @ApiOkResponse({ type: ProductPage })
   list(@Query() query: ListProductsQuery): Promise<Page<ProductView>> {
     return this.products.list(query);
+  }
+
+  @Public()
+  @Get('products/top-sellers')
+  @ApiOkResponse({ type: TopSellersResponse, description: 'Fed by order events: ranked by quantity, then revenue, then product id' })
+  top(@Query() query: TopSellersQuery): Promise<TopSellersView> {
+    return this.topSellers.topSellers(query.days, query.limit);
   }
 
   @Public()

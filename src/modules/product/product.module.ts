@@ -1,14 +1,34 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type Redis from 'ioredis';
+import { APP_CONFIG } from '../../platform/config/config.module';
+import { AppConfig } from '../../platform/config/app-config';
+import { REDIS } from '../../platform/redis/redis.module';
 import { DemoProducts } from './demo-products';
 import { Product } from './entities/product.entity';
 import { ProductController } from './product.controller';
 import { ProductService } from './product.service';
+import { InMemoryTopSellersStore } from './top-sellers/in-memory-top-sellers.store';
+import { RedisTopSellersStore } from './top-sellers/redis-top-sellers.store';
+import { TopSellersConsumer } from './top-sellers/top-sellers.consumer';
+import { TopSellersService } from './top-sellers/top-sellers.service';
+import { TopSellersStore } from './top-sellers/top-sellers.store';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Product])],
   controllers: [ProductController],
-  providers: [ProductService, DemoProducts],
+  providers: [
+    ProductService,
+    DemoProducts,
+    TopSellersService,
+    TopSellersConsumer,
+    {
+      provide: TopSellersStore,
+      inject: [APP_CONFIG, { token: REDIS, optional: true }],
+      // Redis where the profile has it (full), process memory otherwise (embedded).
+      useFactory: (config: AppConfig, redis?: Redis) => (redis ? new RedisTopSellersStore(redis, config) : new InMemoryTopSellersStore()),
+    },
+  ],
   exports: [ProductService],
 })
 export class ProductModule {}

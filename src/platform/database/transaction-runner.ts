@@ -3,10 +3,16 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsService } from 'nestjs-cls';
 import { QueryFailedError } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 
 const MAX_ATTEMPTS = 4;
+const AFTER_COMMIT = Symbol('afterCommit');
+
+export interface TransactionOptions {
+  isolationLevel?: IsolationLevel;
+}
 
 /**
  * The one way to open a transaction. Services of every module reach the same transaction through
@@ -30,18 +36,36 @@ export class TransactionRunner {
     this.serialize = config.profile === 'embedded';
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.cls.isActive() && this.txHost.isTransactionActive()) return work();
-    if (!this.cls.isActive()) return this.cls.run(() => this.run(work));
+    if (!this.cls.isActive()) return this.cls.run(() => this.run(work, options));
     for (let attempt = 1; ; attempt++) {
+      const callbacks: Array<() => void> = [];
       try {
-        return await this.exclusive(() => this.txHost.withTransaction(work));
+        const body = () => {
+          this.cls.set(AFTER_COMMIT, callbacks);
+          return work();
+        };
+        const result = await this.exclusive(() =>
+          options.isolationLevel
+            ? this.txHost.withTransaction({ isolationLevel: options.isolationLevel }, body)
+            : this.txHost.withTransaction(body),
+        );
+        for (const callback of callbacks) callback();
+        return result;
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isTransient(error)) throw error;
         this.logger.warn(`transaction attempt ${attempt} hit ${(error as { code?: string }).code}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       }
     }
+  }
+
+  /** Runs `callback` once the current transaction has committed (never if it rolls back). */
+  afterCommit(callback: () => void): void {
+    const callbacks = this.cls.isActive() ? this.cls.get<Array<() => void>>(AFTER_COMMIT) : undefined;
+    if (!callbacks || !this.txHost.isTransactionActive()) throw new Error('afterCommit needs an open transaction');
+    callbacks.push(callback);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -36,9 +36,7 @@ export class DependencyProbes {
   private async probeKafka(kafka: KafkaConnection): Promise<HealthIndicatorResult> {
     const indicator = this.health.check('kafka');
     try {
-      const admin = await withTimeout(kafka.getAdmin(), 'kafka connect');
-      const cluster = await withTimeout(admin.describeCluster(), 'kafka describeCluster');
-      return indicator.up({ brokers: cluster.brokers.length });
+      return indicator.up(await withTimeout(kafka.describeClusterOnce(), 'kafka describeCluster'));
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
     }

@@ -7,6 +7,7 @@ import { RedisLockManager } from '../locking/redis-lock-manager';
 import { RedisModule } from '../redis/redis.module';
 import { InProcessMessageBus } from '../messaging/in-process-message-bus';
 import { KafkaMessageBus } from '../messaging/kafka-message-bus';
+import { ConsumerMetrics } from '../messaging/consumer-metrics';
 import { MessageBus } from '../messaging/message-bus';
 
 /**
@@ -22,6 +23,7 @@ export class InfrastructureModule {
         module: InfrastructureModule,
         imports: [RedisModule, KafkaModule],
         providers: [
+          ConsumerMetrics,
           { provide: MessageBus, useClass: KafkaMessageBus },
           { provide: LockManager, useClass: RedisLockManager },
         ],
@@ -31,6 +33,7 @@ export class InfrastructureModule {
     return {
       module: InfrastructureModule,
       providers: [
+        ConsumerMetrics,
         { provide: MessageBus, useClass: InProcessMessageBus },
         { provide: LockManager, useClass: InProcessLockManager },
       ],

@@ -56,6 +56,21 @@ export class KafkaConnection implements OnApplicationShutdown {
     return this.admin;
   }
 
+  /**
+   * Readiness probe on a short-lived admin with no retries: a probe that times out must not leave
+   * retries running that reconnect later (the shared clients retry by design).
+   */
+  async describeClusterOnce(): Promise<{ brokers: number }> {
+    const admin = this.kafka.admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return { brokers: cluster.brokers.length };
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   /** Creates the topics that do not exist yet and waits until they have leaders. */
   async ensureTopics(topics: Array<Omit<ITopicConfig, 'topic'> & { name: string }>): Promise<void> {
     const admin = await this.getAdmin();

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConsumerMetrics } from './consumer-metrics';
 import { IncomingMessage, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
 
 const RETRIES = 5;
@@ -13,6 +14,10 @@ export class InProcessMessageBus extends MessageBus {
   private readonly logger = new Logger('InProcessMessageBus');
   private readonly subscriptions = new Set<{ subscription: Subscription; queue: Promise<void> }>();
   private offset = 0;
+
+  constructor(private readonly metrics: ConsumerMetrics) {
+    super();
+  }
 
   async publish(messages: OutgoingMessage[]): Promise<void> {
     for (const message of messages) {
@@ -51,9 +56,13 @@ export class InProcessMessageBus extends MessageBus {
     for (let attempt = 1; ; attempt++) {
       try {
         await subscription.handleBatch([message]);
+        this.metrics.processed.inc({ group: subscription.groupId });
         return;
       } catch (error) {
+        this.metrics.failed.inc({ group: subscription.groupId });
         if (attempt >= RETRIES) {
+          // No dead-letter topic in process: the log line is the record.
+          this.metrics.deadLettered.inc({ group: subscription.groupId });
           this.logger.error({ err: error, topic: message.topic, key: message.key }, `${subscription.groupId}: message dropped after ${RETRIES} attempts`);
           return;
         }

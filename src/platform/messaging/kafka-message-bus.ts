@@ -1,15 +1,30 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Consumer, IHeaders } from 'kafkajs';
+import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import { KafkaConnection } from '../kafka/kafka-connection';
-import { IncomingMessage, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
+import { ConsumerMetrics } from './consumer-metrics';
+import { deadLetterTopic, IncomingMessage, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
 
-/** Kafka adapter of the messaging port: the one consumer runner of the app (kafkajs eachBatch). */
+const BATCH_ATTEMPTS = 3;
+const MESSAGE_ATTEMPTS = 2;
+const RETRY_DELAY_MS = 200;
+
+/**
+ * Kafka adapter of the messaging port, and the app's one consumer runner (kafkajs eachBatch):
+ * a batch is handled, then its offsets are committed. A failing batch is retried; if it keeps
+ * failing, its messages are retried one by one and those that still fail go to the dead-letter
+ * topic `<topic>.dlt` with the original topic, partition, offset and error as headers.
+ */
 @Injectable()
 export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown {
   private readonly logger = new Logger('KafkaMessageBus');
   private readonly consumers = new Set<Consumer>();
+  private readonly ensuredTopics = new Set<string>();
+  private closing = false;
 
-  constructor(private readonly connection: KafkaConnection) {
+  constructor(
+    private readonly connection: KafkaConnection,
+    private readonly metrics: ConsumerMetrics,
+  ) {
     super();
   }
 
@@ -17,6 +32,9 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     if (messages.length === 0) return;
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
+    // Topics are created on first use too, so a broker that was down at start-up costs nothing.
+    const missing = [...byTopic.keys()].filter((topic) => !this.ensuredTopics.has(topic));
+    if (missing.length > 0) await this.ensureTopics(missing.map((name) => ({ name })));
     const producer = await this.connection.getProducer();
     await producer.sendBatch({
       acks: -1,
@@ -29,50 +47,128 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
 
   async ensureTopics(topics: Array<{ name: string; partitions?: number }>): Promise<void> {
     await this.connection.ensureTopics(topics.map((t) => ({ name: t.name, numPartitions: t.partitions ?? 6 })));
+    for (const topic of topics) this.ensuredTopics.add(topic.name);
   }
 
   async subscribe(subscription: Subscription): Promise<SubscriptionHandle> {
     const groupId = this.connection.topic(subscription.groupId);
+    await this.ensureTopics([
+      ...subscription.topics.map((name) => ({ name })),
+      ...subscription.topics.map((name) => ({ name: deadLetterTopic(name), partitions: 1 })),
+    ]);
     // A short fetch wait keeps shutdown fast (disconnect waits out a pending fetch); data still arrives at once.
-    const consumer = this.connection.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 1000 });
+    const state = { stopped: false };
+    const consumer = this.connection.kafka.consumer({
+      groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 1000,
+      // kafkajs restarts a crashed consumer (e.g. after a broker restart); never once it is stopped,
+      // or it would reconnect after shutdown.
+      retry: { retries: 10, restartOnFailure: async () => !state.stopped && !this.closing },
+    });
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: subscription.topics.map((t) => this.connection.topic(t)), fromBeginning: true });
     const logicalTopic = new Map(subscription.topics.map((t) => [this.connection.topic(t), t]));
     await consumer.run({
-      // Only offsets resolved below (after the handler succeeded) are ever committed.
+      // Only offsets resolved below (after the handler succeeded or dead-lettered) are committed.
       autoCommit: true,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const messages: IncomingMessage[] = batch.messages.map((m) => ({
-          topic: logicalTopic.get(batch.topic) ?? batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key?.toString() ?? null,
-          value: parseJson(m.value),
-          headers: decodeHeaders(m.headers),
-        }));
-        // Offsets are committed only after the handler finished, so a crash means redelivery, never loss.
-        await subscription.handleBatch(messages);
+        const topic = logicalTopic.get(batch.topic) ?? batch.topic;
+        const messages = batch.messages.map((m) => toIncoming(topic, batch.partition, m));
+        await this.handle(subscription, messages, heartbeat);
         resolveOffset(batch.messages[batch.messages.length - 1].offset);
         await commitOffsetsIfNecessary();
         await heartbeat();
       },
     });
+    if (this.closing) {
+      // The app began shutting down while this consumer joined: do not leave it running.
+      await consumer.disconnect();
+      this.consumers.delete(consumer);
+      throw new Error(`consumer ${groupId} started during shutdown`);
+    }
     this.logger.log(`consumer ${groupId} subscribed to ${subscription.topics.join(', ')}`);
     return {
       stop: async () => {
+        state.stopped = true;
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },
     };
   }
 
+  private async handle(subscription: Subscription, messages: IncomingMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const group = subscription.groupId;
+    for (let attempt = 1; attempt <= BATCH_ATTEMPTS; attempt++) {
+      try {
+        await subscription.handleBatch(messages);
+        this.metrics.processed.inc({ group }, messages.length);
+        return;
+      } catch (error) {
+        this.metrics.failed.inc({ group });
+        this.logger.warn(`${group}: batch of ${messages.length} failed (attempt ${attempt}): ${(error as Error).message}`);
+        await heartbeat();
+        await delay(RETRY_DELAY_MS * attempt);
+      }
+    }
+    // Isolate the poison: the good messages of the batch are still handled, in order.
+    for (const message of messages) {
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= MESSAGE_ATTEMPTS; attempt++) {
+        try {
+          await subscription.handleBatch([message]);
+          this.metrics.processed.inc({ group });
+          lastError = undefined;
+          break;
+        } catch (error) {
+          lastError = error;
+          await heartbeat();
+        }
+      }
+      if (lastError !== undefined) await this.deadLetter(group, message, lastError as Error);
+    }
+  }
+
+  private async deadLetter(group: string, message: IncomingMessage, error: Error): Promise<void> {
+    await this.publish([
+      {
+        topic: deadLetterTopic(message.topic),
+        key: message.key ?? '',
+        value: message.value,
+        headers: {
+          ...message.headers,
+          'dlt-original-topic': this.connection.topic(message.topic),
+          'dlt-original-partition': String(message.partition),
+          'dlt-original-offset': message.offset,
+          'dlt-consumer-group': group,
+          'dlt-error': error.message.slice(0, 1000),
+        },
+      },
+    ]);
+    this.metrics.deadLettered.inc({ group });
+    this.logger.error(`${group}: ${message.topic}[${message.partition}]@${message.offset} dead-lettered: ${error.message}`);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
   }
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: parseJson(message.value),
+    headers: decodeHeaders(message.headers),
+  };
 }
 
 function parseJson(value: Buffer | null): unknown {
@@ -90,4 +186,8 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
     if (value !== undefined) result[name] = Array.isArray(value) ? String(value[0]) : String(value);
   }
   return result;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

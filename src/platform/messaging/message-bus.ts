@@ -38,3 +38,8 @@ export abstract class MessageBus {
   abstract ensureTopics(topics: Array<{ name: string; partitions?: number }>): Promise<void>;
   abstract subscribe(subscription: Subscription): Promise<SubscriptionHandle>;
 }
+
+/** Where a consumer puts a message it cannot handle after its retries. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlt`;
+}

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
+import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxEvent } from './outbox-event.entity';
+import { OutboxSignal } from './outbox-signal';
 
 export interface DomainEvent {
   /** Logical topic, also the event type: `order.completed`. */
@@ -19,7 +21,11 @@ export interface DomainEvent {
  */
 @Injectable()
 export class OutboxWriter {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly transactions: TransactionRunner,
+    private readonly signal: OutboxSignal,
+  ) {}
 
   async record(event: DomainEvent): Promise<string> {
     if (!this.txHost.isTransactionActive()) {
@@ -42,6 +48,8 @@ export class OutboxWriter {
       occurredAt,
       sentAt: null,
     });
+    // Publish right after commit instead of waiting for the relay's next poll.
+    this.transactions.afterCommit(() => this.signal.notify());
     return eventId;
   }
 }

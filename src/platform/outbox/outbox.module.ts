@@ -1,12 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboxEvent } from './outbox-event.entity';
+import { OutboxMetrics } from './outbox-metrics';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxSignal } from './outbox-signal';
 import { OutboxWriter } from './outbox-writer';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEvent])],
-  providers: [OutboxWriter],
-  exports: [OutboxWriter],
+  providers: [OutboxWriter, OutboxSignal, OutboxRelay, OutboxMetrics],
+  exports: [OutboxWriter, OutboxRelay],
 })
 export class OutboxModule {}

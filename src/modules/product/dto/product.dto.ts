@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { PageQuery } from '../../../platform/http/params';
 import type { ProductStatus } from '../entities/product.entity';
@@ -57,4 +58,37 @@ export class ProductResponse {
 export class ProductPage {
   @ApiProperty({ type: [ProductResponse] }) items!: ProductResponse[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class TopSellersQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 3, description: 'UTC calendar days, today included' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  days: number = 3;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 5 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  limit: number = 5;
+}
+
+export class TopSellerItem {
+  @ApiProperty() productId!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() price!: number;
+  @ApiProperty() soldQuantity!: number;
+  @ApiProperty() revenue!: number;
+  @ApiProperty() rank!: number;
+}
+
+export class TopSellersResponse {
+  @ApiProperty() from!: string;
+  @ApiProperty() to!: string;
+  @ApiProperty({ type: [TopSellerItem] }) items!: TopSellerItem[];
 }

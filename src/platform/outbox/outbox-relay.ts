@@ -1,0 +1,183 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { In, LessThan } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner';
+import { MessageBus, OutgoingMessage } from '../messaging/message-bus';
+import { OutboxEvent } from './outbox-event.entity';
+import { OutboxMetrics } from './outbox-metrics';
+import { OutboxSignal } from './outbox-signal';
+
+export const OUTBOX_BATCH_SIZE = 100;
+/** Publishing attempts that failed for the event itself (not for a broker outage) before DEAD. */
+export const OUTBOX_MAX_ATTEMPTS = 5;
+const POLL_INTERVAL_MS = 1_000;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_CAP_MS = 10_000;
+const RETENTION_MS = 7 * 24 * 3600 * 1000;
+const PURGE_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Publishes recorded events. Each pass claims up to a batch of PENDING rows in a transaction,
+ * publishes them (the bus resolves once the broker acknowledged), marks them SENT and commits.
+ * A crash between publish and commit republishes: delivery is at least once, consumers dedupe.
+ * - Several relays: MySQL claims with FOR UPDATE SKIP LOCKED, and a row is only claimed when no
+ *   earlier PENDING row has its key, so events of one order are published in recorded order.
+ * - Broker down: the pass rolls back and the loop backs off (capped, with jitter); orders go on.
+ * - A row that fails on its own (too large, rejected) counts attempts and becomes DEAD.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private running = false;
+  private loop?: Promise<void>;
+  private consecutiveFailures = 0;
+  private lastPurge = 0;
+  private isMysql = false;
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly transactions: TransactionRunner,
+    private readonly bus: MessageBus,
+    private readonly signal: OutboxSignal,
+    private readonly metrics: OutboxMetrics,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.isMysql = this.txHost.tx.connection.options.type === 'mysql';
+    this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.runLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.signal.notify();
+    await this.loop;
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.relayOnce();
+        this.consecutiveFailures = 0;
+        await this.purgeIfDue();
+      } catch (error) {
+        this.consecutiveFailures++;
+        const delay = backoff(this.consecutiveFailures);
+        this.logger.warn(`relay pass failed (${this.consecutiveFailures} in a row), retrying in ${delay} ms: ${(error as Error).message}`);
+        await this.signal.wait(delay);
+        continue;
+      }
+      if (claimed < OUTBOX_BATCH_SIZE) await this.signal.wait(POLL_INTERVAL_MS);
+    }
+  }
+
+  /** One pass: claim, publish, mark. Returns how many rows it claimed. */
+  async relayOnce(): Promise<number> {
+    return this.transactions.run(
+      async () => {
+        const rows = await this.claim();
+        if (rows.length === 0) return 0;
+        try {
+          await this.bus.publish(rows.map(toMessage));
+          await this.markSent(rows);
+        } catch (error) {
+          if (isBrokerUnavailable(error)) throw error;
+          await this.publishOneByOne(rows);
+        }
+        return rows.length;
+      },
+      // No gap locks on MySQL: a relay waiting on Kafka never blocks new orders' inserts.
+      this.isMysql ? { isolationLevel: 'READ COMMITTED' } : {},
+    );
+  }
+
+  private async claim(): Promise<OutboxEvent[]> {
+    const repository = this.txHost.tx.getRepository(OutboxEvent);
+    // Rows behind an earlier PENDING row of the same key wait, which keeps per-order order even
+    // when another relay holds that earlier row. SKIP LOCKED lets relays share the backlog.
+    const ids: Array<{ id: number }> = await this.txHost.tx.query(
+      `SELECT e.id FROM outbox_events e
+        WHERE e.status = 'PENDING'
+          AND NOT EXISTS (SELECT 1 FROM outbox_events p
+                           WHERE p.message_key = e.message_key AND p.status = 'PENDING' AND p.id < e.id)
+        ORDER BY e.id LIMIT ${OUTBOX_BATCH_SIZE}${this.isMysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+    );
+    if (ids.length === 0) return [];
+    return repository.find({ where: { id: In(ids.map((row) => Number(row.id))) }, order: { id: 'ASC' } });
+  }
+
+  private async markSent(rows: OutboxEvent[]): Promise<void> {
+    await this.txHost.tx
+      .getRepository(OutboxEvent)
+      .update({ id: In(rows.map((row) => row.id)) }, { status: 'SENT', sentAt: new Date(), lastError: null });
+    this.metrics.published.inc(rows.length);
+  }
+
+  /** Finds the rows that fail on their own; later rows of a failing row's key wait for it. */
+  private async publishOneByOne(rows: OutboxEvent[]): Promise<void> {
+    const blockedKeys = new Set<string>();
+    for (const row of rows) {
+      if (blockedKeys.has(row.messageKey)) continue;
+      try {
+        await this.bus.publish([toMessage(row)]);
+        await this.markSent([row]);
+      } catch (error) {
+        if (isBrokerUnavailable(error)) throw error;
+        blockedKeys.add(row.messageKey);
+        await this.recordFailure(row, error as Error);
+      }
+    }
+  }
+
+  private async recordFailure(row: OutboxEvent, error: Error): Promise<void> {
+    const attempts = row.attempts + 1;
+    const dead = attempts >= OUTBOX_MAX_ATTEMPTS;
+    await this.txHost.tx
+      .getRepository(OutboxEvent)
+      .update({ id: row.id }, { attempts, lastError: error.message.slice(0, 2000), status: dead ? 'DEAD' : 'PENDING' });
+    this.metrics.failed.inc();
+    if (dead) {
+      this.metrics.dead.inc();
+      this.logger.error(`outbox event ${row.eventId} (${row.eventType}, key ${row.messageKey}) is DEAD after ${attempts} attempts: ${error.message}`);
+    }
+  }
+
+  private async purgeIfDue(): Promise<void> {
+    if (Date.now() - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = Date.now();
+    await this.transactions.run(() =>
+      this.txHost.tx.getRepository(OutboxEvent).delete({ status: 'SENT', sentAt: LessThan(new Date(Date.now() - RETENTION_MS)) }),
+    );
+  }
+}
+
+function toMessage(row: OutboxEvent): OutgoingMessage {
+  return { topic: row.topic, key: row.messageKey, value: JSON.parse(row.payload), headers: JSON.parse(row.headers) };
+}
+
+function backoff(failures: number): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** True when the broker as a whole cannot be reached, as opposed to this message being refused. */
+export function isBrokerUnavailable(error: unknown): boolean {
+  const names = ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout'];
+  for (let current = error as { name?: string; cause?: unknown; originalError?: unknown } | undefined; current; ) {
+    if (current.name && names.includes(current.name)) return true;
+    if (current.name === 'KafkaJSNumberOfRetriesExceeded' && !current.cause && !current.originalError) return true;
+    current = (current.cause ?? current.originalError) as typeof current;
+  }
+  return false;
+}
