@@ -1,0 +1,202 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { TransactionRunner } from '../../src/platform/database/transaction-runner';
+import { OutboxEvent } from '../../src/platform/outbox/outbox-event.entity';
+import { OUTBOX_MAX_ATTEMPTS, OutboxRelay } from '../../src/platform/outbox/outbox-relay';
+import { OutboxWriter } from '../../src/platform/outbox/outbox-writer';
+import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
+import { eventually } from '../support/eventually';
+import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
+import { startApp, TestApp } from '../support/test-app';
+import { TopicReader } from '../support/topic-reader';
+
+const ROOT = join(__dirname, '..', '..');
+
+describeWithEngines('transactional outbox to Kafka', (engines) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+  let shop: Shop;
+  let reader: TopicReader;
+  const topic = (name: string) => `${env.env.KAFKA_TOPIC_PREFIX}${name}`;
+
+  beforeAll(async () => {
+    env = await isolatedEnvironment('full', ADMIN);
+    app = await startApp(env.env);
+    shop = await Shop.open(app);
+    reader = await new TopicReader(engines.kafkaBrokers, [topic('order.completed'), topic('order.cancelled')]).start();
+  });
+
+  afterAll(async () => {
+    await reader?.stop();
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  const outbox = () => shop.dataSource.getRepository(OutboxEvent);
+  const paidOrder = async (quantity = 1, price = 10_000) => {
+    const product = await shop.product({ price });
+    const user = await shop.user(100_000);
+    const order = await shop.order(user.token, [{ productId: product.id, quantity }]);
+    const paid = await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token });
+    expect(paid.status).toBe(200);
+    return { product, user, order };
+  };
+
+  it('publishes a committed payment\'s event with the contract\'s topic, key, headers and value', async () => {
+    const { order, user, product } = await paidOrder(2);
+    await eventually(() => expect(reader.messages.filter((m) => m.key === String(order.id))).toHaveLength(1), 20_000);
+    const message = reader.messages.find((m) => m.key === String(order.id))!;
+    expect(message).toMatchObject({ topic: topic('order.completed'), eventType: 'order.completed' });
+    expect(message.value).toEqual({
+      eventId: message.eventId,
+      occurredAt: expect.stringMatching(/Z$/),
+      orderId: order.id,
+      userId: user.id,
+      items: [{ productId: product.id, quantity: 2, unitPrice: 10_000 }],
+      totalAmount: 20_000,
+      discountAmount: 0,
+      finalAmount: 20_000,
+      userCouponId: null,
+    });
+    expect((await outbox().findOneByOrFail({ eventId: message.eventId })).status).toBe('SENT');
+  });
+
+  it('publishes nothing for a transaction that fails after recording its event', async () => {
+    const key = `rolled-back-${randomUUID()}`;
+    await expect(
+      app.app.get(TransactionRunner).run(async () => {
+        await app.app.get(OutboxWriter).record({ type: 'order.completed', key, data: { orderId: -1 } });
+        throw new Error('payment failed after the event was recorded');
+      }),
+    ).rejects.toThrow('payment failed');
+    // A later event of the same topic is published, so the relay did run meanwhile.
+    const { order } = await paidOrder();
+    await eventually(() => expect(reader.messages.some((m) => m.key === String(order.id))).toBe(true), 20_000);
+    expect(await outbox().countBy({ messageKey: key })).toBe(0);
+    expect(reader.messages.some((m) => m.key === key)).toBe(false);
+  });
+
+  it('a relay crash between publish and mark only duplicates; top sellers stay exact', async () => {
+    const relay = app.app.get(OutboxRelay);
+    const markSent = jest.spyOn(relay as any, 'markSent').mockRejectedValueOnce(new Error('simulated crash before marking'));
+    const { order, product } = await paidOrder(4, 7_000);
+    await eventually(() => expect(reader.messages.filter((m) => m.key === String(order.id)).length).toBeGreaterThanOrEqual(2), 20_000);
+    markSent.mockRestore();
+    const copies = reader.messages.filter((m) => m.key === String(order.id));
+    expect(new Set(copies.map((m) => m.eventId)).size).toBe(1);
+    await eventually(async () => {
+      const top = await shop.api.get('/products/top-sellers?days=1&limit=50');
+      const entry = top.body.items.find((item: { productId: number }) => item.productId === product.id);
+      expect(entry).toMatchObject({ soldQuantity: 4, revenue: 28_000 });
+    }, 20_000);
+  });
+
+  it('a poison event goes DEAD after its attempts while the events behind it still flow', async () => {
+    const poison = randomUUID();
+    await outbox().insert({
+      eventId: poison,
+      eventType: 'order.completed',
+      // A topic name Kafka refuses: the event fails for itself, not because of an outage.
+      topic: 'order.completed!corrupt',
+      messageKey: 'poison',
+      payload: JSON.stringify({ eventId: poison }),
+      headers: JSON.stringify({ 'event-id': poison, 'event-type': 'order.completed', 'occurred-at': new Date().toISOString() }),
+      status: 'PENDING',
+      attempts: 0,
+      lastError: null,
+      occurredAt: new Date(),
+      sentAt: null,
+    });
+    const { order } = await paidOrder();
+    await eventually(() => expect(reader.messages.some((m) => m.key === String(order.id))).toBe(true), 20_000);
+    await eventually(async () => {
+      const row = await outbox().findOneByOrFail({ eventId: poison });
+      expect(row.status).toBe('DEAD');
+      expect(row.attempts).toBe(OUTBOX_MAX_ATTEMPTS);
+      expect(row.lastError).toBeTruthy();
+    }, 60_000);
+    const metrics = await shop.api.get('/metrics');
+    expect(metrics.body).toMatch(/outbox_dead_total 1/);
+    expect(metrics.body).toMatch(/outbox_backlog \d+/);
+  });
+
+  it('keeps taking orders while Kafka is down, and drains the backlog when it returns', async () => {
+    execFileSync('bash', [join(ROOT, 'scripts/kafka/stop.sh')], { stdio: 'inherit' });
+    const paid: number[] = [];
+    try {
+      await inBatches(Array.from({ length: 10 }), 5, async () => paid.push((await paidOrder()).order.id));
+      expect(await outbox().count({ where: { status: 'PENDING' } })).toBeGreaterThanOrEqual(1);
+    } finally {
+      execFileSync('bash', [join(ROOT, 'scripts/kafka/start.sh'), '--keep-data'], { stdio: 'inherit' });
+    }
+    await eventually(() => {
+      for (const id of paid) expect(reader.messages.some((m) => m.key === String(id))).toBe(true);
+    }, 90_000);
+    await eventually(async () => expect(await outbox().countBy({ status: 'PENDING' })).toBe(0), 30_000);
+  });
+});
+
+describeWithEngines('two relays over one outbox', (engines) => {
+  let env: IsolatedEnvironment;
+  let first: TestApp;
+  let second: TestApp;
+  let reader: TopicReader;
+
+  beforeAll(async () => {
+    env = await isolatedEnvironment('full', ADMIN);
+    first = await startApp(env.env);
+    second = await startApp(env.env);
+  });
+
+  afterAll(async () => {
+    await reader?.stop();
+    await first?.close();
+    await second?.close();
+    await env?.cleanup();
+  });
+
+  it('publishes 1,000 events once each, completed before cancelled for every order', async () => {
+    const relays = [first, second].map((app) => app.app.get(OutboxRelay));
+    await Promise.all(relays.map((relay) => relay.stop()));
+    const shop = await Shop.open(first);
+    const rows = [];
+    const base = Date.now();
+    for (let orderId = 1; orderId <= 500; orderId++) {
+      for (const type of ['order.completed', 'order.cancelled']) {
+        const eventId = randomUUID();
+        const occurredAt = new Date(base + orderId);
+        rows.push({
+          eventId,
+          eventType: type,
+          topic: type,
+          messageKey: String(orderId),
+          payload: JSON.stringify({ eventId, occurredAt: occurredAt.toISOString(), orderId, userId: 1, items: [] }),
+          headers: JSON.stringify({ 'event-id': eventId, 'event-type': type, 'occurred-at': occurredAt.toISOString() }),
+          status: 'PENDING' as const,
+          attempts: 0,
+          lastError: null,
+          occurredAt,
+          sentAt: null,
+        });
+      }
+    }
+    for (let i = 0; i < rows.length; i += 200) await shop.dataSource.getRepository(OutboxEvent).insert(rows.slice(i, i + 200));
+
+    const prefix = env.env.KAFKA_TOPIC_PREFIX;
+    reader = await new TopicReader(engines.kafkaBrokers, [`${prefix}order.completed`, `${prefix}order.cancelled`]).start();
+    relays.forEach((relay) => relay.start());
+
+    await eventually(() => expect(new Set(reader.messages.map((m) => m.eventId)).size).toBe(1_000), 90_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(reader.messages).toHaveLength(1_000);
+    const sent = await shop.dataSource.getRepository(OutboxEvent).find({ order: { id: 'ASC' } });
+    expect(sent.every((row) => row.status === 'SENT')).toBe(true);
+    const byOrder = new Map<string, Map<string, number>>();
+    for (const m of reader.messages) byOrder.set(m.key, (byOrder.get(m.key) ?? new Map()).set(m.eventType, m.timestamp));
+    for (const [, types] of byOrder) expect(types.get('order.completed')!).toBeLessThanOrEqual(types.get('order.cancelled')!);
+    const sentAt = new Map<string, Map<string, number>>();
+    for (const row of sent) sentAt.set(row.messageKey, (sentAt.get(row.messageKey) ?? new Map()).set(row.eventType, row.sentAt!.getTime()));
+    for (const [, types] of sentAt) expect(types.get('order.completed')!).toBeLessThanOrEqual(types.get('order.cancelled')!);
+  });
+});
