@@ -1,13 +1,46 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type Redis from 'ioredis';
+import { APP_CONFIG } from '../../platform/config/config.module';
+import { AppConfig } from '../../platform/config/app-config';
+import { REDIS } from '../../platform/redis/redis.module';
 import { CouponWalletService } from './coupon-wallet.service';
+import { CouponController } from './coupon.controller';
+import { CouponService } from './coupon.service';
 import { DemoCoupons } from './demo-coupons';
-import { Coupon, UserCoupon } from './entities/coupon.entities';
+import { Coupon, CouponIssueRequest, UserCoupon } from './entities/coupon.entities';
+import { CouponIssueMetrics } from './issuance/coupon-issue-metrics';
+import { CouponIssuer } from './issuance/coupon-issuer';
+import { CouponLedger } from './issuance/coupon-ledger';
+import { InMemoryIssueHints, IssueHints, RedisIssueHints } from './issuance/issue-hints';
+import { IssueRequestConsumer } from './issuance/issue-request.consumer';
+import { LockCouponIssuer } from './issuance/lock-coupon-issuer';
+import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
 
-/** Coupons: checkout's wallet now; issuance (lock / queue strategies) comes with its own issue. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Coupon, UserCoupon])],
-  providers: [CouponWalletService, DemoCoupons],
+  imports: [TypeOrmModule.forFeature([Coupon, UserCoupon, CouponIssueRequest])],
+  controllers: [CouponController],
+  providers: [
+    CouponWalletService,
+    CouponService,
+    CouponLedger,
+    CouponIssueMetrics,
+    IssueRequestConsumer,
+    DemoCoupons,
+    LockCouponIssuer,
+    QueueCouponIssuer,
+    {
+      // COUPON_ISSUE_STRATEGY picks the strategy here and nowhere else.
+      provide: CouponIssuer,
+      inject: [APP_CONFIG, LockCouponIssuer, QueueCouponIssuer],
+      useFactory: (config: AppConfig, lock: LockCouponIssuer, queue: QueueCouponIssuer) => (config.coupon.issueStrategy === 'queue' ? queue : lock),
+    },
+    {
+      provide: IssueHints,
+      inject: [{ token: REDIS, optional: true }],
+      useFactory: (redis?: Redis) => (redis ? new RedisIssueHints(redis) : new InMemoryIssueHints()),
+    },
+  ],
   exports: [CouponWalletService],
 })
 export class CouponModule {}

@@ -56,6 +56,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private successStatus(context: ExecutionContext): number {
+    // A handler that chose its status on the reply (201 vs 202) has set it by now.
+    const chosen = context.switchToHttp().getResponse<{ statusCode: number }>().statusCode;
+    if (chosen && chosen !== HttpStatus.OK) return chosen;
     const declared = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
     if (declared) return declared;
     const method = context.switchToHttp().getRequest<FastifyRequest>().method;

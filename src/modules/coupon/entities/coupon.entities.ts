@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../../../platform/database/columns';
 
 export type DiscountType = 'PERCENT' | 'FIXED';
@@ -71,4 +71,34 @@ export class UserCoupon {
 
   @Column({ name: 'order_id', type: 'integer', nullable: true })
   orderId!: number | null;
+}
+
+export type IssueRequestStatus = 'PENDING' | 'ISSUED' | 'REJECTED';
+
+/** A queued issue request (queue strategy) and, once decided, its outcome. */
+@Entity('coupon_issue_requests')
+export class CouponIssueRequest {
+  @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 36 })
+  requestId!: string;
+
+  @Column({ name: 'coupon_id', type: 'integer' })
+  couponId!: number;
+
+  @Column({ name: 'user_id', type: 'integer' })
+  userId!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: IssueRequestStatus;
+
+  @Column({ type: 'varchar', length: 50, nullable: true })
+  reason!: string | null;
+
+  @Column({ name: 'user_coupon_id', type: 'integer', nullable: true })
+  userCouponId!: number | null;
+
+  @Column({ name: 'requested_at', type: 'datetime', precision: 3 })
+  requestedAt!: Date;
+
+  @Column({ name: 'decided_at', type: 'datetime', precision: 3, nullable: true })
+  decidedAt!: Date | null;
 }
