@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +16,7 @@ import { COUPON_ISSUE_TOPIC, CouponIssuer, IssueOutcome, IssueRequestedEvent } f
 @Injectable()
 export class QueueCouponIssuer extends CouponIssuer {
   readonly strategy = 'queue' as const;
+  private readonly logger = new Logger('QueueCouponIssuer');
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
@@ -35,7 +36,8 @@ export class QueueCouponIssuer extends CouponIssuer {
     const event: IssueRequestedEvent = { requestId, couponId: coupon.id, userId, requestedAt: requestedAt.toISOString() };
     try {
       await this.bus.publish([{ topic: COUPON_ISSUE_TOPIC, key: String(coupon.id), value: event, headers: { 'event-id': requestId, 'event-type': COUPON_ISSUE_TOPIC, 'occurred-at': event.requestedAt } }]);
-    } catch {
+    } catch (error) {
+      this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
       // Not acknowledged: forget the request (the consumer ignores a request it cannot find).
       await this.transactions.run(() => requests().delete({ requestId, status: 'PENDING' })).catch(() => undefined);
       throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued', { headers: { 'Retry-After': '5' } });
