@@ -8,6 +8,7 @@ export interface DropResult {
   issued: Map<number, number>; // userId -> userCouponId the API reported
   rejections: Map<string, number>; // code -> count
   unavailable: number; // 503s
+  unavailableCodes: Set<string>;
   stored: UserCoupon[];
 }
 
@@ -38,7 +39,7 @@ export async function runDrop(apps: TestApp[], shop: Shop, couponId: number, req
       return { caller, app, response: await app.api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token }) };
     }),
   );
-  const result: DropResult = { issued: new Map(), rejections: new Map(), unavailable: 0, stored: [] };
+  const result: DropResult = { issued: new Map(), rejections: new Map(), unavailable: 0, unavailableCodes: new Set(), stored: [] };
   const reject = (code: string) => result.rejections.set(code, (result.rejections.get(code) ?? 0) + 1);
   const recordIssued = (userId: number, userCouponId: number) => {
     if (result.issued.has(userId)) throw new Error(`user ${userId} was told twice that a coupon was issued`);
@@ -54,7 +55,10 @@ export async function runDrop(apps: TestApp[], shop: Shop, couponId: number, req
       }, 60_000, 200);
       if (final.body.status === 'ISSUED') recordIssued(caller.id, final.body.userCouponId);
       else reject(final.body.reason);
-    } else if (response.status === 503) result.unavailable++;
+    } else if (response.status === 503) {
+      result.unavailable++;
+      result.unavailableCodes.add(response.body.code);
+    }
     else reject(response.body.code ?? `HTTP_${response.status}`);
   });
   result.stored = await shop.dataSource.getRepository(UserCoupon).findBy({ couponId });

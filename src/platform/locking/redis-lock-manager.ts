@@ -15,7 +15,7 @@ export class RedisLockManager extends LockManager {
   private readonly logger = new Logger('RedisLockManager');
   private readonly redlock: Redlock;
 
-  constructor(@InjectRedis() redis: Redis) {
+  constructor(@InjectRedis() private readonly redis: Redis) {
     super();
     this.redlock = new Redlock([redis], { retryDelay: RETRY_DELAY_MS, retryJitter: RETRY_DELAY_MS, retryCount: 0 });
   }
@@ -30,6 +30,8 @@ export class RedisLockManager extends LockManager {
   }
 
   private async acquire(resource: string, options: LockOptions): Promise<Lock> {
+    // redlock retries every failed attempt, also when Redis is simply gone: answer at once instead.
+    if (this.redis.status !== 'ready') throw new LockUnavailableError(`lock service unreachable (redis ${this.redis.status})`);
     const retryCount = Math.max(0, Math.ceil(options.waitMs / (RETRY_DELAY_MS * 1.5)));
     try {
       return await this.redlock.acquire([resource], options.ttlMs, { retryCount });

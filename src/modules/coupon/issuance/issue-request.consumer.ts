@@ -27,6 +27,7 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
   ) {}
 
   onApplicationBootstrap(): void {
+    this.stopped = false;
     this.subscribing = this.subscribe();
   }
 
@@ -35,6 +36,7 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
     clearTimeout(this.retry);
     await this.subscribing;
     await this.handle?.stop();
+    this.handle = undefined;
   }
 
   /** Groups a batch by coupon (arrival order kept) and decides each group in one transaction. */
