@@ -53,7 +53,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
   async subscribe(subscription: Subscription): Promise<SubscriptionHandle> {
     const groupId = this.connection.topic(subscription.groupId);
     await this.ensureTopics([
-      ...subscription.topics.map((name) => ({ name })),
+      ...subscription.topics.map((name) => ({ name, partitions: subscription.partitions })),
       ...subscription.topics.map((name) => ({ name: deadLetterTopic(name), partitions: 1 })),
     ]);
     // A short fetch wait keeps shutdown fast (disconnect waits out a pending fetch); data still arrives at once.

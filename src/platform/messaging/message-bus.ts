@@ -23,6 +23,8 @@ export interface Subscription {
   /** Consumers with the same group share the work; each group sees every message once. */
   groupId: string;
   topics: string[];
+  /** Partitions for topics this subscription creates (default 6). */
+  partitions?: number;
   /** Messages of one topic partition, in order. Resolve only after their side effects are durable. */
   handleBatch(messages: IncomingMessage[]): Promise<void>;
 }

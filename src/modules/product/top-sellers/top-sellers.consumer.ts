@@ -1,9 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { IncomingMessage, MessageBus, SubscriptionHandle } from '../../../platform/messaging/message-bus';
+import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
+import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
 import { ORDER_CANCELLED, ORDER_COMPLETED, OrderEventItem } from '../../order/order.events';
 import { TopSellersStore } from './top-sellers.store';
-
-const RESUBSCRIBE_DELAY_MS = 5_000;
 
 interface OrderEventValue {
   eventId: string;
@@ -15,27 +14,25 @@ interface OrderEventValue {
 /** Keeps per-day sales from `order.completed` / `order.cancelled` (consumer group `top-sellers`). */
 @Injectable()
 export class TopSellersConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('TopSellersConsumer');
-  private handle?: SubscriptionHandle;
-  private subscribing?: Promise<void>;
-  private stopped = false;
-  private retry?: NodeJS.Timeout;
+  private readonly subscription: BackgroundSubscription;
 
   constructor(
-    private readonly bus: MessageBus,
+    bus: MessageBus,
     private readonly store: TopSellersStore,
-  ) {}
+  ) {
+    this.subscription = new BackgroundSubscription(bus, {
+      groupId: 'top-sellers',
+      topics: [ORDER_COMPLETED, ORDER_CANCELLED],
+      handleBatch: (messages) => this.recordSales(messages),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.subscribing = this.subscribe();
+    this.subscription.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    // A subscription still joining its group must finish joining before it can be stopped.
-    await this.subscribing;
-    await this.handle?.stop();
+    await this.subscription.stop();
   }
 
   /** Applies a batch; an event already applied (redelivery, replay) changes nothing. */
@@ -48,21 +45,6 @@ export class TopSellersConsumer implements OnApplicationBootstrap, BeforeApplica
       } else if (message.topic === ORDER_CANCELLED) {
         await this.store.recordCancelled(eventId, event.orderId, event.items);
       }
-    }
-  }
-
-  private async subscribe(): Promise<void> {
-    try {
-      this.handle = await this.bus.subscribe({
-        groupId: 'top-sellers',
-        topics: [ORDER_COMPLETED, ORDER_CANCELLED],
-        handleBatch: (messages) => this.recordSales(messages),
-      });
-    } catch (error) {
-      if (this.stopped) return;
-      // Kafka may be down at start-up; the app serves meanwhile and the consumer joins later.
-      this.logger.warn(`subscription failed, retrying in ${RESUBSCRIBE_DELAY_MS} ms: ${(error as Error).message}`);
-      this.retry = setTimeout(() => (this.subscribing = this.subscribe()), RESUBSCRIBE_DELAY_MS);
     }
   }
 }
