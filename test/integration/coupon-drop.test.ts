@@ -1,8 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Coupon, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
+import { CouponLedger } from '../../src/modules/coupon/issuance/coupon-ledger';
 import { IssueRequestConsumer } from '../../src/modules/coupon/issuance/issue-request.consumer';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
 import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
+import { eventually } from '../support/eventually';
 import { startApp, TestApp } from '../support/test-app';
 
 /** 2,000 requests from 1,500 distinct users (500 of them twice), shuffled. */
@@ -10,6 +14,8 @@ async function crowd(app: TestApp, firstId: number) {
   const people = await callers(app, 1_500, firstId);
   return [...people, ...people.slice(0, 500)].sort(() => Math.random() - 0.5);
 }
+
+const LOCK_TTL_MS = 3_000; // the default COUPON_LOCK_TTL_MS these apps run with
 
 function expectExact(result: Awaited<ReturnType<typeof runDrop>>, stock: number) {
   expect(result.issued.size).toBe(stock);
@@ -53,6 +59,76 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
       expect(rejected + result.unavailable).toBe(1_900);
     });
 
+    if (strategy === 'lock') {
+      it('Redis stopped in the middle: 503 LOCK_UNAVAILABLE, nothing over-issued, issuing resumes when Redis returns', async () => {
+        const couponId = await createCoupon(shop, 100);
+        const issuedSoFar = async () => (await shop.dataSource.getRepository(Coupon).findOneByOrFail({ id: couponId })).issuedQuantity;
+        // Pace issuing (20 ms each) so the cut surely lands in the middle of the drop.
+        const pacing = apps.map((app) => {
+          const ledger = app.app.get(CouponLedger);
+          const issueOne = ledger.issueOne.bind(ledger);
+          return jest.spyOn(ledger, 'issueOne').mockImplementation(async (...args) => (await sleep(20), issueOne(...args)));
+        });
+        let during: Awaited<ReturnType<typeof runDrop>>;
+        try {
+          const drop = runDrop(apps, shop, couponId, await callers(apps[0], 400, 11_000_000));
+          await eventually(async () => expect(await issuedSoFar()).toBeGreaterThanOrEqual(10), 30_000, 10);
+          await redisProxy.cut();
+          during = await drop;
+        } finally {
+          pacing.forEach((spy) => spy.mockRestore());
+          await redisProxy.restore();
+        }
+        expect(during.unavailableCodes).toContain('LOCK_UNAVAILABLE');
+        expect([...during.unavailableCodes].every((code) => ['LOCK_UNAVAILABLE', 'COUPON_BUSY'].includes(code))).toBe(true);
+        expect(during.issued.size).toBeGreaterThanOrEqual(10);
+        expect(during.issued.size).toBeLessThan(100);
+        // Every success has its stored copy, and the counter matches what is stored.
+        expect(new Map(during.stored.map((c) => [c.userId, c.id]))).toEqual(during.issued);
+        expect(await issuedSoFar()).toBe(during.stored.length);
+
+        for (const app of apps) await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 20_000);
+        const after = await runDrop(apps, shop, couponId, await callers(apps[0], 400, 11_100_000));
+        expect(after.unavailableCodes.has('LOCK_UNAVAILABLE')).toBe(false);
+        const issued = new Map([...during.issued, ...after.issued]);
+        expect(issued.size).toBe(100);
+        expect(after.stored).toHaveLength(100);
+        expect(new Map(after.stored.map((c) => [c.userId, c.id]))).toEqual(issued);
+        expect(await issuedSoFar()).toBe(100);
+      });
+
+      it.each([
+        ['the same user, through the other instance', 1, 'COUPON_ALREADY_ISSUED'],
+        ['the last copy, to another user', 2, 'COUPON_SOLD_OUT'],
+      ] as const)('a holder that outlives its lease cannot cause a second copy: %s', async (_, distinctUsers, refusal) => {
+        const couponId = await createCoupon(shop, 1);
+        const people = await callers(apps[0], distinctUsers, 12_000_000 + distinctUsers * 10);
+        const [first, second] = [people[0], people[distinctUsers - 1]];
+        // The first holder stalls past its lease (a GC pause, a slow network) before it reaches the database.
+        const ledger = apps[0].app.get(CouponLedger);
+        const issueOne = ledger.issueOne.bind(ledger);
+        const stall = jest.spyOn(ledger, 'issueOne').mockImplementationOnce(async (...args) => (await sleep(LOCK_TTL_MS + 1_000), issueOne(...args)));
+        const finished: string[] = [];
+        try {
+          const slow = apps[0].api.post(`/coupons/${couponId}/issue`, undefined, { token: first.token }).then((r) => (finished.push('slow'), r));
+          await eventually(() => expect(stall).toHaveBeenCalled(), 5_000, 10);
+          await sleep(LOCK_TTL_MS - 500);
+          const fast = apps[1].api.post(`/coupons/${couponId}/issue`, undefined, { token: second.token }).then((r) => (finished.push('fast'), r));
+          const [slowResponse, fastResponse] = await Promise.all([slow, fast]);
+          // The lease expired, so the second caller got the lock while the first still worked.
+          expect(finished).toEqual(['fast', 'slow']);
+          expect(fastResponse.status).toBe(201);
+          expect(slowResponse.status).toBe(409);
+          expect(slowResponse.body.code).toBe(refusal);
+        } finally {
+          stall.mockRestore();
+        }
+        const stored = await shop.dataSource.getRepository(UserCoupon).findBy({ couponId });
+        expect(stored.map((c) => c.userId)).toEqual([second.id]);
+        expect((await shop.dataSource.getRepository(Coupon).findOneByOrFail({ id: couponId })).issuedQuantity).toBe(1);
+      });
+    }
+
     if (strategy === 'queue') {
       it('a consumer stopped and restarted in the middle loses nothing and issues nothing twice', async () => {
         const couponId = await createCoupon(shop, 100);
@@ -65,5 +141,47 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         expect(result.unavailable).toBe(0);
       });
     }
+  });
+});
+
+describeWithEngines('switching COUPON_ISSUE_STRATEGY between runs', () => {
+  let env: IsolatedEnvironment;
+  const running: TestApp[] = [];
+
+  afterAll(async () => {
+    for (const app of running) await app.close();
+    await env?.cleanup();
+  });
+
+  it('queue → lock: requests still queued are decided, holders and stock carry over, only the answers change', async () => {
+    env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue' });
+    const queueApp = await startApp(env.env);
+    running.push(queueApp);
+    const couponId = await createCoupon(await Shop.open(queueApp), 5);
+    const people = await callers(queueApp, 8, 30_000_000);
+    // Nobody consumes: these requests are still in Kafka when the operator switches.
+    await queueApp.app.get(IssueRequestConsumer).beforeApplicationShutdown();
+    const accepted = await Promise.all(people.slice(0, 4).map((p) => queueApp.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token })));
+    expect(accepted.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+    await queueApp.close();
+    running.pop();
+
+    const lockApp = await startApp({ ...env.env, COUPON_ISSUE_STRATEGY: 'lock' });
+    running.push(lockApp);
+    for (const [i, request] of accepted.entries()) {
+      await eventually(async () => {
+        const status = await lockApp.api.get(`/coupons/issue-requests/${request.body.requestId}`, { token: people[i].token });
+        expect(status.body.status).toBe('ISSUED');
+      }, 30_000, 100);
+    }
+    // Under lock, answers are immediate (201/409, never 202); the fence and the holders are the same.
+    const again = await lockApp.api.post(`/coupons/${couponId}/issue`, undefined, { token: people[0].token });
+    expect([again.status, again.body.code]).toEqual([409, 'COUPON_ALREADY_ISSUED']);
+    const rest = [];
+    for (const p of people.slice(4)) rest.push(await lockApp.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token }));
+    expect(rest.map((r) => r.status)).toEqual([201, 409, 409, 409]);
+    expect(rest.slice(1).every((r) => r.body.code === 'COUPON_SOLD_OUT')).toBe(true);
+    const stored = await (await Shop.open(lockApp)).dataSource.getRepository(UserCoupon).findBy({ couponId });
+    expect(stored.map((c) => c.userId).sort()).toEqual(people.slice(0, 5).map((p) => p.id).sort());
   });
 });

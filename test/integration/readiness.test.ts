@@ -35,7 +35,7 @@ describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines
   });
 
   it('turns 503 naming redis when Redis goes away, and recovers when it returns', async () => {
-    redisProxy.cut();
+    await redisProxy.cut();
     await eventually(async () => {
       const ready = await app.api.get('/health/ready');
       expect(ready.status).toBe(503);
@@ -45,7 +45,7 @@ describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines
     // Liveness is about the process, not its dependencies.
     expect((await app.api.get('/health/live')).status).toBe(200);
 
-    redisProxy.restore();
+    await redisProxy.restore();
     await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 20_000);
   });
 

@@ -2,7 +2,9 @@ import { createServer, Server, Socket, connect } from 'node:net';
 
 /**
  * A TCP proxy on 127.0.0.1 that a test can cut and restore, to make one app instance lose a
- * dependency (Redis) without stopping the engine other suites share.
+ * dependency (Redis) without stopping the engine other suites share. A cut closes the listener,
+ * so new connections are refused as by a stopped engine (accepting and then dropping them is a
+ * different failure: clients count it as a successful reconnect).
  */
 export class TcpProxy {
   private server?: Server;
@@ -16,6 +18,11 @@ export class TcpProxy {
   ) {}
 
   async start(): Promise<this> {
+    await this.listen();
+    return this;
+  }
+
+  private async listen(): Promise<void> {
     this.server = createServer((client) => {
       if (!this.open) return client.destroy();
       const upstream = connect(this.targetPort, this.targetHost);
@@ -28,23 +35,32 @@ export class TcpProxy {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as { port: number }).port;
-    return this;
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', resolve);
+    });
+    this.port = (server.address() as { port: number }).port;
   }
 
   /** Drops every connection and refuses new ones, as if the engine had stopped. */
-  cut(): void {
+  async cut(): Promise<void> {
+    if (!this.open) return;
     this.open = false;
+    const server = this.server;
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 
-  restore(): void {
+  /** Accepts connections again on the same port. */
+  async restore(): Promise<void> {
+    if (this.open) return;
     this.open = true;
+    await this.listen();
   }
 
   async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.cut();
   }
 }

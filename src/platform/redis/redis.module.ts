@@ -18,6 +18,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      // A reply that never comes (a half-open connection) must fail the command, not hang the request.
+      commandTimeout: 1000,
       keyPrefix: config.redis.keyPrefix,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
