@@ -154,19 +154,24 @@ describeWithEngines('switching COUPON_ISSUE_STRATEGY between runs', () => {
   });
 
   it('queue → lock: requests still queued are decided, holders and stock carry over, only the answers change', async () => {
-    env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue' });
+    // An API-only instance: nobody decides, so these requests are still in Kafka when the operator switches.
+    env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue', COUPON_ISSUE_CONSUMER_ENABLED: 'false' });
     const queueApp = await startApp(env.env);
     running.push(queueApp);
     const couponId = await createCoupon(await Shop.open(queueApp), 5);
     const people = await callers(queueApp, 8, 30_000_000);
-    // Nobody consumes: these requests are still in Kafka when the operator switches.
-    await queueApp.app.get(IssueRequestConsumer).beforeApplicationShutdown();
     const accepted = await Promise.all(people.slice(0, 4).map((p) => queueApp.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token })));
     expect(accepted.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+
+    await sleep(500);
+    for (const [i, request] of accepted.entries()) {
+      const status = await queueApp.api.get(`/coupons/issue-requests/${request.body.requestId}`, { token: people[i].token });
+      expect(status.body.status).toBe('PENDING');
+    }
     await queueApp.close();
     running.pop();
 
-    const lockApp = await startApp({ ...env.env, COUPON_ISSUE_STRATEGY: 'lock' });
+    const lockApp = await startApp({ ...env.env, COUPON_ISSUE_STRATEGY: 'lock', COUPON_ISSUE_CONSUMER_ENABLED: 'true' });
     running.push(lockApp);
     for (const [i, request] of accepted.entries()) {
       await eventually(async () => {

@@ -19,7 +19,7 @@ export interface AppConfig {
   sqlitePath: string;
   redis: { url: string; keyPrefix: string };
   kafka: { brokers: string[]; topicPrefix: string; clientId: string };
-  coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number };
+  coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
   admin: { email?: string; password?: string };
   order: { pendingTtlSeconds: number };
@@ -61,6 +61,7 @@ export const envSchema = Joi.object({
   COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
   COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   COUPON_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
+  COUPON_ISSUE_CONSUMER_ENABLED: Joi.boolean().default(true),
   JWT_SECRET: Joi.when('APP_PROFILE', {
     is: 'full',
     then: Joi.string().min(32).required().messages({
@@ -118,6 +119,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       issueStrategy: value.COUPON_ISSUE_STRATEGY,
       lockTtlMs: value.COUPON_LOCK_TTL_MS,
       lockWaitMs: value.COUPON_LOCK_WAIT_MS,
+      consumerEnabled: value.COUPON_ISSUE_CONSUMER_ENABLED,
     },
     jwt: { secret: value.JWT_SECRET, expiresInSeconds: durationToSeconds(value.JWT_EXPIRES_IN) },
     admin: { email: value.ADMIN_EMAIL, password: value.ADMIN_PASSWORD },

@@ -1,4 +1,6 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../../../platform/config/app-config';
+import { InjectAppConfig } from '../../../platform/config/config.module';
 import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
 import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
 import { CouponLedger } from './coupon-ledger';
@@ -20,6 +22,7 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
     bus: MessageBus,
     private readonly ledger: CouponLedger,
     private readonly hints: IssueHints,
+    @InjectAppConfig() private readonly config: AppConfig,
   ) {
     this.subscription = new BackgroundSubscription(bus, {
       groupId: 'coupon-issuer',
@@ -30,6 +33,11 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
   }
 
   onApplicationBootstrap(): void {
+    // An API-only instance accepts queued requests and leaves deciding them to worker instances.
+    if (!this.config.coupon.consumerEnabled) {
+      new Logger('IssueRequestConsumer').log('COUPON_ISSUE_CONSUMER_ENABLED=false: queued issue requests are decided elsewhere');
+      return;
+    }
     this.subscription.start();
   }
 
