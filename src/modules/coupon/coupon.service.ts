@@ -29,8 +29,12 @@ export interface CouponView {
 export type UserCouponStatusView = 'AVAILABLE' | 'USED' | 'EXPIRED';
 
 /** Coupon campaigns, a user's coupons, and the front of issuing (checks, hints, then the strategy). */
+const MAX_CACHED_TERMS = 10_000;
+
 @Injectable()
 export class CouponService {
+  private readonly terms = new Map<number, Coupon>();
+
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
@@ -65,26 +69,31 @@ export class CouponService {
 
   async issue(couponId: number, userId: number): Promise<IssueOutcome> {
     const strategy = this.issuer.strategy;
+    const refuse = (error: DomainError): DomainError => {
+      this.metrics.outcomes.inc({ strategy, outcome: error.code });
+      return error;
+    };
+    const coupon = await this.issueTerms(couponId).catch((error: unknown) => {
+      throw error instanceof DomainError ? refuse(error) : error;
+    });
+    const now = new Date();
+    if ((coupon.issueStartsAt && now < coupon.issueStartsAt) || (coupon.issueEndsAt && now >= coupon.issueEndsAt)) {
+      throw refuse(new DomainError('COUPON_NOT_IN_ISSUE_PERIOD', `Coupon ${couponId} is not being issued now`));
+    }
+    // Fast answers: no lock, no queue, when a hint already knows.
+    const hint = await this.hints.lookup(couponId, userId);
+    if (hint === 'COUPON_ALREADY_ISSUED') throw refuse(new DomainError(hint, 'You already have this coupon'));
+    if (hint === 'COUPON_SOLD_OUT') throw refuse(new DomainError(hint, `Coupon ${couponId} is sold out`));
     try {
-      const coupon = await this.load(couponId);
-      const now = new Date();
-      if ((coupon.issueStartsAt && now < coupon.issueStartsAt) || (coupon.issueEndsAt && now >= coupon.issueEndsAt)) {
-        throw new DomainError('COUPON_NOT_IN_ISSUE_PERIOD', `Coupon ${couponId} is not being issued now`);
-      }
-      // Fast answers: no lock, no queue, when a hint already knows.
-      if (await this.hints.holds(couponId, userId)) throw new DomainError('COUPON_ALREADY_ISSUED', 'You already have this coupon');
-      if (await this.hints.isSoldOut(couponId)) throw new DomainError('COUPON_SOLD_OUT', `Coupon ${couponId} is sold out`);
       const outcome = await this.issuer.issue(coupon, userId);
       if (outcome.kind === 'issued') await this.hints.addHolder(couponId, userId);
       this.metrics.outcomes.inc({ strategy, outcome: outcome.kind === 'issued' ? 'ISSUED' : 'QUEUED' });
       return outcome;
     } catch (error) {
-      if (error instanceof DomainError) {
-        if (error.code === 'COUPON_SOLD_OUT') await this.hints.markSoldOut(couponId);
-        if (error.code === 'COUPON_ALREADY_ISSUED') await this.hints.addHolder(couponId, userId);
-        this.metrics.outcomes.inc({ strategy, outcome: error.code });
-      }
-      throw error;
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === 'COUPON_SOLD_OUT') await this.hints.markSoldOut(couponId);
+      if (error.code === 'COUPON_ALREADY_ISSUED') await this.hints.addHolder(couponId, userId);
+      throw refuse(error);
     }
   }
 
@@ -113,6 +122,19 @@ export class CouponService {
     const coupons = new Map<number, Coupon>();
     for (const id of new Set(rows.map((row) => row.couponId))) coupons.set(id, await this.load(id));
     return pageOf(rows, query.limit, (row) => toUserCouponView(row, coupons.get(row.couponId)!, now));
+  }
+
+  /**
+   * A coupon's terms for issuing. Only `issued_quantity` ever changes after creation, and issuing
+   * reads that from the database under the fence, so the terms are cached for the process's life.
+   */
+  private async issueTerms(id: number): Promise<Coupon> {
+    const cached = this.terms.get(id);
+    if (cached) return cached;
+    const coupon = await this.load(id);
+    if (this.terms.size >= MAX_CACHED_TERMS) this.terms.clear();
+    this.terms.set(id, coupon);
+    return coupon;
   }
 
   private async load(id: number): Promise<Coupon> {

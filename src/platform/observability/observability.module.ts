@@ -18,9 +18,9 @@ const QUIET_ROUTES = ['/health/live', '/health/ready', '/metrics'];
           // Probes and scrapes would drown the log; everything else gets one line per request.
           autoLogging: { ignore: (req) => QUIET_ROUTES.includes((req.url ?? '').split('?')[0]) },
           redact: ['req.headers.authorization', 'req.headers.cookie'],
-          // 503 is a deliberate answer (busy, or a dependency away, which its own component logs), not a fault.
-          customLogLevel: (_req, res, error) =>
-            res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+          // 4xx is the client's business (info, like 2xx); 503 is a deliberate answer (busy, or a
+          // dependency away, which its own component logs): warn; any other 5xx is a fault.
+          customLogLevel: (_req, res, error) => (res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : 'info'),
         },
       }),
     }),

@@ -5,9 +5,11 @@ import type Redis from 'ioredis';
  * become false here (issued never decreases and stock never grows; a copy is never taken back), so a
  * hint is either right or missing, and a missing or lost hint only costs a trip to the lock/queue.
  */
+export type IssueHint = 'COUPON_ALREADY_ISSUED' | 'COUPON_SOLD_OUT';
+
 export abstract class IssueHints {
-  abstract isSoldOut(couponId: number): Promise<boolean>;
-  abstract holds(couponId: number, userId: number): Promise<boolean>;
+  /** What is already known about this caller and coupon, in one round trip; undefined when nothing. */
+  abstract lookup(couponId: number, userId: number): Promise<IssueHint | undefined>;
   abstract markSoldOut(couponId: number): Promise<void>;
   abstract addHolder(couponId: number, userId: number): Promise<void>;
 }
@@ -20,12 +22,17 @@ export class RedisIssueHints extends IssueHints {
     super();
   }
 
-  async isSoldOut(couponId: number): Promise<boolean> {
-    return (await this.redis.exists(`coupon:${couponId}:soldout`).catch(() => 0)) === 1;
-  }
-
-  async holds(couponId: number, userId: number): Promise<boolean> {
-    return (await this.redis.sismember(`coupon:${couponId}:holders`, String(userId)).catch(() => 0)) === 1;
+  async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
+    const replies = await this.redis
+      .pipeline()
+      .sismember(`coupon:${couponId}:holders`, String(userId))
+      .exists(`coupon:${couponId}:soldout`)
+      .exec()
+      .catch(() => null);
+    // A holder hears "already issued" even when the coupon is sold out: it is the more useful answer.
+    if (replies?.[0]?.[1] === 1) return 'COUPON_ALREADY_ISSUED';
+    if (replies?.[1]?.[1] === 1) return 'COUPON_SOLD_OUT';
+    return undefined;
   }
 
   async markSoldOut(couponId: number): Promise<void> {
@@ -47,12 +54,10 @@ export class InMemoryIssueHints extends IssueHints {
   private readonly soldOut = new Set<number>();
   private readonly holders = new Set<string>();
 
-  async isSoldOut(couponId: number): Promise<boolean> {
-    return this.soldOut.has(couponId);
-  }
-
-  async holds(couponId: number, userId: number): Promise<boolean> {
-    return this.holders.has(`${couponId}:${userId}`);
+  async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
+    if (this.holders.has(`${couponId}:${userId}`)) return 'COUPON_ALREADY_ISSUED';
+    if (this.soldOut.has(couponId)) return 'COUPON_SOLD_OUT';
+    return undefined;
   }
 
   async markSoldOut(couponId: number): Promise<void> {

@@ -1,0 +1,104 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BENCH_ADMIN } from './bench-env';
+
+const ROOT = join(__dirname, '..', '..');
+export const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+/**
+ * The app as operators run it (`node dist/main.js`, full profile) in its own process, so the
+ * load generator and the app do not share an event loop. With BENCH_URL, a running app instead.
+ */
+export class AppUnderTest {
+  private constructor(
+    readonly url: string,
+    readonly adminToken: string,
+    private readonly child?: ChildProcess,
+  ) {}
+
+  static get external(): string | undefined {
+    return process.env.BENCH_URL?.replace(/\/$/, '');
+  }
+
+  static async start(name: string, env: Record<string, string>, options: { profile: boolean }): Promise<AppUnderTest> {
+    const external = AppUnderTest.external;
+    if (external) return new AppUnderTest(external, await adminToken(external));
+    if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` (npm run bench does)');
+    const port = await freePort();
+    mkdirSync(join(RESULTS_DIR, 'profiles'), { recursive: true });
+    const log = createWriteStream(join(RESULTS_DIR, `app-${name}.log`));
+    const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS_DIR, 'profiles'), `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    const url = `http://127.0.0.1:${port}`;
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`app ${name} exited with ${code}; see bench/results/app-${name}.log`))));
+    await Promise.race([waitUntilReady(url), exited]);
+    return new AppUnderTest(url, await adminToken(url), child);
+  }
+
+  /** SIGTERM (graceful: consumers commit, the relay stops), as an orchestrator would. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async request(method: string, path: string, body?: unknown, token = this.adminToken): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Like request(), but throws unless the status is the expected one. */
+  async expect(status: number, method: string, path: string, body?: unknown, token?: string): Promise<any> {
+    const response = await this.request(method, path, body, token);
+    if (response.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+}
+
+async function waitUntilReady(url: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const status = await fetch(`${url}/health/ready`).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`app at ${url} not ready after 90 s (last status ${status})`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function adminToken(url: string): Promise<string> {
+  const response = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: BENCH_ADMIN.email, password: BENCH_ADMIN.password }),
+  });
+  if (response.status !== 200) throw new Error(`admin login at ${url} failed (${response.status}); set BENCH_ADMIN_EMAIL/BENCH_ADMIN_PASSWORD`);
+  return ((await response.json()) as { accessToken: string }).accessToken;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,59 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  connections: number;
+  durationS: number;
+  responses: number;
+  rps: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** Responses by HTTP status (and problem code when the bench asked for it). */
+  statuses: Record<string, number>;
+  /** Connection errors and timeouts (not HTTP error statuses). */
+  errors: number;
+}
+
+export type LoadOptions = Omit<autocannon.Options, 'url' | 'duration' | 'connections'> & {
+  durationS: number;
+  connections: number;
+};
+
+/**
+ * One autocannon run against `baseUrl`. Latencies come from every response (autocannon's own
+ * summary has no p95), statuses are counted as they arrive.
+ */
+export async function runLoad(baseUrl: string, options: LoadOptions): Promise<LoadResult> {
+  const { durationS, connections, ...rest } = options;
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const started = process.hrtime.bigint();
+  let finish!: (result: autocannon.Result) => void;
+  let fail!: (error: Error) => void;
+  const done = new Promise<autocannon.Result>((resolve, reject) => ([finish, fail] = [resolve, reject]));
+  const instance = autocannon({ ...rest, url: baseUrl, duration: durationS, connections, timeout: 30 }, (error, result) => (error ? fail(error) : finish(result)));
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    latencies.push(responseTime);
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+  });
+  const result = await done;
+  const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    connections,
+    durationS: round(elapsedS),
+    responses: latencies.length,
+    rps: round(latencies.length / Math.min(elapsedS, durationS || elapsedS)),
+    latencyMs: percentiles(latencies),
+    statuses,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export function percentiles(values: number[]): { p50: number; p95: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: round(sorted.at(-1) ?? 0) };
+}

@@ -1,0 +1,58 @@
+import { BaselineResult } from '../baselines/baselines';
+import { Check, Measurement } from '../scenarios/scenario';
+
+export interface ScenarioReport {
+  name: string;
+  description: string;
+  connections: number;
+  measurements: Array<Measurement & { baselineRate?: number; ratio?: number; meetsTarget?: boolean }>;
+  checks: Check[];
+  error?: string;
+  seconds?: number;
+}
+
+export function printSummary(reports: ScenarioReport[], baselines: BaselineResult[]): void {
+  const rows: string[][] = [['measurement', 'conns', 'value', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'baseline', 'ratio', 'target', 'met']];
+  for (const b of baselines) {
+    rows.push([`baseline: ${b.name}`, String(b.connections), `${b.rate} ops/s`, ...latency(b.latencyMs), '', '', '', '', '']);
+  }
+  for (const r of reports) {
+    for (const m of r.measurements) {
+      const non2xx = m.load ? Object.entries(m.load.statuses).filter(([s]) => !s.startsWith('2')).reduce((n, [, c]) => n + c, 0) : undefined;
+      rows.push([
+        m.label,
+        String(r.connections),
+        `${m.value} ${m.unit}`,
+        ...latency(m.load?.latencyMs ?? m.latencyMs),
+        non2xx === undefined ? '' : String(non2xx),
+        m.baseline ? `${m.baseline} ${m.baselineRate}` : '',
+        m.ratio === undefined ? '' : `${Math.round(m.ratio * 1000) / 10}%`,
+        describeTarget(m),
+        m.meetsTarget === undefined ? '' : m.meetsTarget ? 'yes' : 'NO',
+      ]);
+    }
+    if (r.error) rows.push([`${r.name}: ERROR`, '', '', '', '', '', '', '', '', '', '']);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  console.log('\nsummary');
+  for (const [i, row] of rows.entries()) {
+    console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+function latency(l?: { p50: number; p95: number; p99: number }): string[] {
+  return l ? [String(l.p50), String(l.p95), String(l.p99)] : ['', '', ''];
+}
+
+function describeTarget(m: Measurement): string {
+  const t = m.target;
+  if (!t) return '';
+  return [
+    t.minRatio !== undefined ? `>= ${t.minRatio * 100}% of ${m.baseline}` : '',
+    t.minValue !== undefined ? `>= ${t.minValue} ${m.unit}` : '',
+    t.maxP99Ms !== undefined ? `p99 <= ${t.maxP99Ms} ms` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}

@@ -1,0 +1,137 @@
+// `npm run bench -- --help`: load scenarios against the full profile, with baselines in the same run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { BaselineResult, helloWorld, hotRowLoop } from './baselines/baselines';
+import { AppUnderTest, RESULTS_DIR } from './lib/app-under-test';
+import { BenchEnvironment, engines } from './lib/bench-env';
+import { round } from './lib/load';
+import { BenchOptions, parseOptions } from './lib/options';
+import { printSummary, ScenarioReport } from './lib/report';
+import { couponLock } from './scenarios/coupon-lock';
+import { couponQueue } from './scenarios/coupon-queue';
+import { couponSoldOut } from './scenarios/coupon-sold-out';
+import { orderPay } from './scenarios/order-pay';
+import { products } from './scenarios/products';
+import { Check, Measurement, Scenario, ScenarioContext } from './scenarios/scenario';
+
+const SCENARIOS: Scenario[] = [couponLock, couponSoldOut, couponQueue, orderPay, products];
+/** The app's DB_POOL_SIZE default; the hot-row baseline uses the same pool. */
+const APP_POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 20);
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2), SCENARIOS.map((s) => s.name));
+  const env = new BenchEnvironment();
+  const machine = await describeMachine();
+  console.log(`bench ${env.runId}: ${options.scenarios.join(', ')}; ${options.durationS}s per phase${options.smoke ? ' (smoke)' : ''}`);
+  console.log(`machine: ${machine.cpu} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${process.version}, ${machine.mysql}, Redis ${machine.redis}`);
+  await env.create();
+  const apps = new Map<string, Promise<AppUnderTest>>();
+  const baselines = new Map<string, Promise<BaselineResult>>();
+  const reports: ScenarioReport[] = [];
+  try {
+    for (const scenario of SCENARIOS.filter((s) => options.scenarios.includes(s.name))) {
+      reports.push(await runScenario(scenario, options, env, apps, baselines));
+    }
+  } finally {
+    for (const app of apps.values()) await app.then((a) => a.stop(), () => undefined);
+    await env.cleanup().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+  }
+  const results = { runId: env.runId, at: new Date().toISOString(), machine, options, baselines: await Promise.all(baselines.values()), scenarios: reports };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${results.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(results, null, 2));
+  printSummary(reports, results.baselines);
+  console.log(`\nresults: ${file}`);
+  const failed = reports.filter((r) => r.error || r.checks.some((c) => !c.ok));
+  if (failed.length > 0) console.error(`\ncorrectness FAILED in: ${failed.map((r) => r.name).join(', ')}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+async function runScenario(
+  scenario: Scenario,
+  options: BenchOptions,
+  env: BenchEnvironment,
+  apps: Map<string, Promise<AppUnderTest>>,
+  baselines: Map<string, Promise<BaselineResult>>,
+): Promise<ScenarioReport> {
+  const connections = options.connections ?? (options.smoke ? Math.min(scenario.defaultConnections, 50) : scenario.defaultConnections);
+  const report: ScenarioReport = { name: scenario.name, description: scenario.description, connections, measurements: [], checks: [] };
+  console.log(`\n▶ ${scenario.name} (${connections} connections): ${scenario.description}`);
+  const ctx: ScenarioContext = {
+    env,
+    options,
+    connections,
+    app: (name, extraEnv = {}) => {
+      if (!apps.has(name)) apps.set(name, AppUnderTest.start(name, env.appEnv(extraEnv), { profile: options.profile }));
+      return apps.get(name)!;
+    },
+    stopApp: async (name) => {
+      await apps.get(name)?.then((a) => a.stop());
+      apps.delete(name);
+    },
+    baseline: (name) => {
+      const key = `${name}@${connections}`;
+      if (!baselines.has(key)) {
+        console.log(`  baseline ${name} at ${connections} connections…`);
+        baselines.set(key, name === 'hello' ? helloWorld(connections, options.durationS, options.warmupS) : hotRowLoop(env, connections, options.durationS, APP_POOL_SIZE));
+      }
+      return baselines.get(key)!;
+    },
+    log: (message) => console.log(message),
+  };
+  const measurements: Measurement[] = [];
+  const started = Date.now();
+  try {
+    await scenario.run(ctx, (m) => measurements.push(m), (c: Check) => {
+      report.checks.push(c);
+      console.log(`  ${c.ok ? '✓' : '✗'} ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
+    });
+  } catch (error) {
+    report.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    console.error(`  ✗ ${scenario.name} failed: ${report.error}`);
+  }
+  // Baselines after the scenario, so the app processes are idle while they run.
+  for (const m of measurements) {
+    const baseline = m.baseline ? await ctx.baseline(m.baseline) : undefined;
+    const ratio = baseline ? round(m.value / baseline.rate, 3) : undefined;
+    report.measurements.push({ ...m, value: round(m.value), baselineRate: baseline?.rate, ratio, meetsTarget: meets(m, ratio) });
+  }
+  report.seconds = round((Date.now() - started) / 1000, 1);
+  return report;
+}
+
+function meets(m: Measurement, ratio: number | undefined): boolean | undefined {
+  if (!m.target) return undefined;
+  const p99 = m.load?.latencyMs.p99 ?? m.latencyMs?.p99;
+  if (m.target.minRatio !== undefined && (ratio === undefined || ratio < m.target.minRatio)) return false;
+  if (m.target.minValue !== undefined && m.value < m.target.minValue) return false;
+  if (m.target.maxP99Ms !== undefined && (p99 === undefined || p99 > m.target.maxP99Ms)) return false;
+  return true;
+}
+
+async function describeMachine() {
+  const { createConnection } = await import('mysql2/promise');
+  const mysql = await createConnection(engines.db).then(
+    async (c) => {
+      const [[row]] = (await c.query('SELECT VERSION() AS v')) as any;
+      await c.end();
+      return `MySQL/MariaDB ${row.v}`;
+    },
+    (error: Error) => `MySQL unreachable (${error.message})`,
+  );
+  const redis = new Redis(engines.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redisVersion = await redis.connect().then(async () => /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?', () => 'unreachable');
+  redis.disconnect();
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, mysql, redis: redisVersion };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,89 @@
+import { BaselineResult } from '../baselines/baselines';
+import { AppUnderTest } from '../lib/app-under-test';
+import { BenchEnvironment } from '../lib/bench-env';
+import { LoadResult } from '../lib/load';
+import { BenchOptions } from '../lib/options';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+/** What the issue's target table asks of a measurement, in the same run as its baseline. */
+export interface Target {
+  /** measurement value / baseline rate must reach this. */
+  minRatio?: number;
+  /** absolute floor for the measurement value. */
+  minValue?: number;
+  maxP99Ms?: number;
+}
+
+export interface Measurement {
+  label: string;
+  value: number;
+  unit: string;
+  load?: LoadResult;
+  /** p50/p95/p99 when the latency is not an HTTP one (e.g. outbox commit to consumption). */
+  latencyMs?: LoadResult['latencyMs'];
+  baseline?: BaselineResult['name'];
+  target?: Target;
+  extra?: Record<string, unknown>;
+}
+
+export interface ScenarioContext {
+  env: BenchEnvironment;
+  options: BenchOptions;
+  /** Connections for this scenario (its default, or --connections). */
+  connections: number;
+  /** Starts (or reuses) the app process named `name`; the runner stops it at the end. */
+  app(name: string, extraEnv?: Record<string, string>): Promise<AppUnderTest>;
+  stopApp(name: string): Promise<void>;
+  /** A baseline measured in this run at this scenario's connections (cached per connections). */
+  baseline(name: BaselineResult['name']): Promise<BaselineResult>;
+  log(message: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  defaultConnections: number;
+  run(ctx: ScenarioContext, measure: (m: Measurement) => void, check: (c: Check) => void): Promise<void>;
+}
+
+/** A fresh-user Authorization header per request: every caller is a different user. */
+export function freshUserHeaders(ctx: ScenarioContext): (request: any) => any {
+  return (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${ctx.env.users(1)[0].token}` } });
+}
+
+export function count(load: LoadResult, status: number): number {
+  return load.statuses[String(status)] ?? 0;
+}
+
+export function describeStatuses(load: LoadResult): string {
+  return Object.entries(load.statuses)
+    .map(([status, n]) => `${status}×${n}`)
+    .join(' ');
+}
+
+export async function couponCampaign(app: AppUnderTest, totalQuantity: number, name = 'Bench coupon'): Promise<number> {
+  const coupon = await app.expect(201, 'POST', '/admin/coupons', {
+    name,
+    discountType: 'FIXED',
+    discountValue: 1_000,
+    totalQuantity,
+    minOrderAmount: 0,
+    validDays: 7,
+  });
+  return coupon.id;
+}
+
+/** Against BENCH_URL the bench cannot read the app's database; checks then rely on the API alone. */
+export function canReadDatabase(): boolean {
+  return !AppUnderTest.external;
+}
+
+/** How many requests a timed run may leave unanswered: one per connection, per load phase. */
+export function inFlightLimit(connections: number, ...extraPhases: unknown[]): number {
+  return connections * (1 + extraPhases.filter(Boolean).length);
+}
