@@ -1,5 +1,5 @@
 import { Consumer } from 'kafkajs';
-import { canReadDatabase, count, describeStatuses, inFlightLimit, Scenario, ScenarioContext } from './scenario';
+import { canReadDatabase, count, describeStatuses, inFlightLimit, Scenario, ScenarioContext, settled } from './scenario';
 import { percentiles, runLoad } from '../lib/load';
 
 const PRODUCTS = 100;
@@ -60,7 +60,7 @@ export const orderPay: Scenario = {
 
       const paidSeen = paid + (warmup ? count(warmup, 200) : 0);
       // Pays in flight when the timed run stopped still commit; the database says how many.
-      const paidTotal = canReadDatabase() ? await paidRows(ctx) : paidSeen;
+      const paidTotal = canReadDatabase() ? await settled(() => paidRows(ctx)) : paidSeen;
       const deadline = Date.now() + 30_000;
       while (consumed.size < paidTotal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
       const latencies = [...consumed].filter(([orderId]) => !consumedBefore.has(orderId)).map(([, ms]) => ms);

@@ -87,3 +87,19 @@ export function canReadDatabase(): boolean {
 export function inFlightLimit(connections: number, ...extraPhases: unknown[]): number {
   return connections * (1 + extraPhases.filter(Boolean).length);
 }
+
+/**
+ * Reads `probe` until two reads 500 ms apart agree: requests the load generator abandoned at the
+ * end of a timed run are still finishing on the server, and checks must see their effects.
+ */
+export async function settled<T>(probe: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = JSON.stringify(await probe());
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const value = await probe();
+    const current = JSON.stringify(value);
+    if (current === previous || Date.now() > deadline) return value;
+    previous = current;
+  }
+}

@@ -9,6 +9,9 @@ import { Coupon, CouponIssueRequest, UserCoupon } from '../entities/coupon.entit
 
 const DAY_MS = 86_400_000;
 
+export type IssueRefusal = 'COUPON_SOLD_OUT' | 'COUPON_ALREADY_ISSUED';
+export type IssueDecision = { userId: number; copy: UserCoupon } | { userId: number; refusal: IssueRefusal };
+
 export interface QueuedRequest {
   requestId: string;
   userId: number;
@@ -51,68 +54,127 @@ export class CouponLedger {
   }
 
   /**
-   * Decides queued requests for one coupon in arrival order, in one transaction: issues up to the
-   * remaining stock, rejects the rest, records every outcome. Requests already decided, or unknown
-   * (their POST answered 503), are left as they are, so redelivery changes nothing.
+   * Issues to several callers of one coupon in arrival order, in one transaction: up to the
+   * remaining stock, at most one copy per user (a user twice in the batch is refused the second
+   * time). The lock strategy combines the callers waiting on one instance into such a batch.
+   */
+  async issueBatch(coupon: Coupon, userIds: number[]): Promise<IssueDecision[]> {
+    try {
+      return await this.transactions.run(async () => {
+        const current = await this.lockCoupon(coupon.id);
+        if (!current) throw new DomainError('COUPON_NOT_FOUND', `Coupon ${coupon.id} does not exist`);
+        return (await this.decide(current, userIds)).decisions;
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // A copy written meanwhile by a holder that outlived its lease: decide one by one, the fence refusing duplicates.
+      const decisions: IssueDecision[] = [];
+      for (const userId of userIds) {
+        try {
+          decisions.push({ userId, copy: await this.issueOne(coupon, userId) });
+        } catch (refusal) {
+          if (!(refusal instanceof DomainError) || (refusal.code !== 'COUPON_SOLD_OUT' && refusal.code !== 'COUPON_ALREADY_ISSUED')) throw refusal;
+          decisions.push({ userId, refusal: refusal.code });
+        }
+      }
+      return decisions;
+    }
+  }
+
+  /**
+   * Decides queued requests for one coupon in arrival order, in one transaction, and records every
+   * outcome. Requests already decided, or unknown (their POST answered 503), are left as they are,
+   * so redelivery changes nothing.
    */
   async decideQueued(couponId: number, requests: QueuedRequest[]): Promise<{ soldOut: boolean; issuedTo: number[] }> {
     return this.transactions.run(async () => {
       const requestRepo = this.txHost.tx.getRepository(CouponIssueRequest);
-      // Take the coupon row lock first: batches of one coupon never interleave.
-      await this.txHost.tx
-        .createQueryBuilder()
-        .update(Coupon)
-        .set({ issuedQuantity: () => 'issued_quantity' })
-        .where('id = :couponId', { couponId })
-        .execute();
-      const coupon = await this.txHost.tx.getRepository(Coupon).findOneBy({ id: couponId });
-      const ids = requests.map((r) => r.requestId);
+      const coupon = await this.lockCoupon(couponId);
       const pending = new Set(
-        (await requestRepo.find({ select: { requestId: true }, where: { requestId: In(ids), status: 'PENDING' } })).map((r) => r.requestId),
+        (await requestRepo.find({ select: { requestId: true }, where: { requestId: In(requests.map((r) => r.requestId)), status: 'PENDING' } })).map(
+          (r) => r.requestId,
+        ),
       );
+      const toDecide = requests.filter((r) => pending.delete(r.requestId)); // a redelivered duplicate is decided once
       const now = new Date();
       if (!coupon) {
-        if (pending.size > 0) await requestRepo.update({ requestId: In([...pending]) }, { status: 'REJECTED', reason: 'COUPON_NOT_FOUND', decidedAt: now });
+        if (toDecide.length > 0) await requestRepo.update({ requestId: In(toDecide.map((r) => r.requestId)) }, { status: 'REJECTED', reason: 'COUPON_NOT_FOUND', decidedAt: now });
         return { soldOut: false, issuedTo: [] };
       }
-      const holders = new Set(
-        (
-          await this.txHost.tx
-            .getRepository(UserCoupon)
-            .find({ select: { userId: true }, where: { couponId, userId: In(requests.map((r) => r.userId)) } })
-        ).map((uc) => uc.userId),
-      );
-      let remaining = coupon.totalQuantity - coupon.issuedQuantity;
-      let issued = 0;
-      const issuedTo: number[] = [];
-      for (const request of requests) {
-        if (!pending.has(request.requestId)) continue;
-        pending.delete(request.requestId);
-        let outcome: Partial<CouponIssueRequest>;
-        if (holders.has(request.userId)) outcome = { status: 'REJECTED', reason: 'COUPON_ALREADY_ISSUED' };
-        else if (remaining <= 0) outcome = { status: 'REJECTED', reason: 'COUPON_SOLD_OUT' };
-        else {
-          const copy = await this.insertCopy(coupon, request.userId);
-          holders.add(request.userId);
-          remaining--;
-          issued++;
-          issuedTo.push(request.userId);
-          outcome = { status: 'ISSUED', reason: null, userCouponId: copy.id };
+      const { decisions, soldOut } = await this.decide(coupon, toDecide.map((r) => r.userId));
+      const byOutcome = new Map<string, string[]>();
+      decisions.forEach((decision, i) => {
+        const outcome = 'copy' in decision ? 'ISSUED' : decision.refusal;
+        byOutcome.set(outcome, [...(byOutcome.get(outcome) ?? []), toDecide[i].requestId]);
+      });
+      for (const [outcome, requestIds] of byOutcome) {
+        const update = this.txHost.tx.createQueryBuilder().update(CouponIssueRequest).where({ requestId: In(requestIds) });
+        if (outcome === 'ISSUED') {
+          const copyOfRequest = '(SELECT uc.id FROM user_coupons uc WHERE uc.coupon_id = coupon_issue_requests.coupon_id AND uc.user_id = coupon_issue_requests.user_id)';
+          await update.set({ status: 'ISSUED', reason: null, decidedAt: now, userCouponId: () => copyOfRequest }).execute();
+        } else {
+          await update.set({ status: 'REJECTED', reason: outcome, decidedAt: now }).execute();
         }
-        await requestRepo.update({ requestId: request.requestId }, { ...outcome, decidedAt: now });
       }
-      if (issued > 0) {
-        // The same fence as issueOne, for the batch: the increment must fit the stock.
-        const result = await this.txHost.tx
-          .createQueryBuilder()
-          .update(Coupon)
-          .set({ issuedQuantity: () => `issued_quantity + ${issued}` })
-          .where('id = :couponId AND issued_quantity + :issued <= total_quantity', { couponId, issued })
-          .execute();
-        if (!result.affected) throw new Error(`coupon ${couponId}: batch of ${issued} would exceed the stock`);
-      }
-      return { soldOut: remaining <= 0, issuedTo };
+      return { soldOut, issuedTo: decisions.flatMap((d) => ('copy' in d ? [d.userId] : [])) };
     });
+  }
+
+  /** Takes the coupon row lock (batches of one coupon never interleave) and reads the row. */
+  private async lockCoupon(couponId: number): Promise<Coupon | null> {
+    await this.txHost.tx
+      .createQueryBuilder()
+      .update(Coupon)
+      .set({ issuedQuantity: () => 'issued_quantity' })
+      .where('id = :couponId', { couponId })
+      .execute();
+    return this.txHost.tx.getRepository(Coupon).findOneBy({ id: couponId });
+  }
+
+  /** The batch decision inside the caller's transaction, with the coupon row locked: a few statements for the whole batch. */
+  private async decide(coupon: Coupon, userIds: number[]): Promise<{ decisions: IssueDecision[]; soldOut: boolean }> {
+    const holders = new Set(
+      (await this.txHost.tx.getRepository(UserCoupon).find({ select: { userId: true }, where: { couponId: coupon.id, userId: In(userIds) } })).map((uc) => uc.userId),
+    );
+    let remaining = coupon.totalQuantity - coupon.issuedQuantity;
+    const winners: number[] = [];
+    const decisions: Array<{ userId: number; refusal?: IssueRefusal }> = [];
+    for (const userId of userIds) {
+      if (holders.has(userId)) decisions.push({ userId, refusal: 'COUPON_ALREADY_ISSUED' });
+      else if (remaining <= 0) decisions.push({ userId, refusal: 'COUPON_SOLD_OUT' });
+      else {
+        holders.add(userId);
+        remaining--;
+        winners.push(userId);
+        decisions.push({ userId });
+      }
+    }
+    const copies = new Map<number, UserCoupon>();
+    if (winners.length > 0) {
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + coupon.validDays * DAY_MS);
+      await this.txHost.tx
+        .createQueryBuilder()
+        .insert()
+        .into(UserCoupon)
+        .values(winners.map((userId) => ({ couponId: coupon.id, userId, status: 'AVAILABLE' as const, issuedAt: now, expiresAt, usedAt: null, orderId: null })))
+        .updateEntity(false)
+        .execute();
+      // Read the ids back rather than trust consecutive auto-increments (not promised under interleaved lock mode).
+      for (const copy of await this.txHost.tx.getRepository(UserCoupon).findBy({ couponId: coupon.id, userId: In(winners) })) copies.set(copy.userId, copy);
+      // The same fence as issueOne, for the batch: the increment must fit the stock.
+      const result = await this.txHost.tx
+        .createQueryBuilder()
+        .update(Coupon)
+        .set({ issuedQuantity: () => `issued_quantity + ${winners.length}` })
+        .where('id = :id AND issued_quantity + :n <= total_quantity', { id: coupon.id, n: winners.length })
+        .execute();
+      if (!result.affected) throw new Error(`coupon ${coupon.id}: a batch of ${winners.length} would exceed the stock`);
+    }
+    return {
+      decisions: decisions.map((d) => (d.refusal ? { userId: d.userId, refusal: d.refusal } : { userId: d.userId, copy: copies.get(d.userId)! })),
+      soldOut: remaining <= 0,
+    };
   }
 
   private async holds(couponId: number, userId: number): Promise<boolean> {

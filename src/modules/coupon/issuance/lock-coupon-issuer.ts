@@ -7,14 +7,34 @@ import { Coupon } from '../entities/coupon.entities';
 import { CouponLedger } from './coupon-ledger';
 import { CouponIssuer, IssueOutcome } from './coupon-issuer';
 
+/** Callers of one coupon served by one lock hold (and one transaction). */
+const MAX_BATCH = 500;
+
+interface Waiter {
+  userId: number;
+  deadline: number;
+  resolve(outcome: IssueOutcome): void;
+  reject(error: unknown): void;
+}
+
+/** The callers of one coupon waiting on this instance, and whether one of them is taking turns for all. */
+interface Line {
+  waiting: Waiter[];
+  serving: boolean;
+}
+
 /**
- * lock: a lock per coupon serialises issuers (full: redlock on Redis), then the ledger's short
- * transaction issues. The lock saves the database from a thundering herd on one row; it is not
- * what guarantees the stock (the ledger's conditional update and unique key are).
+ * lock: a lock per coupon serialises issuers across instances (full: redlock on Redis). Within an
+ * instance, callers of one coupon queue in a line and the line takes the lock for all of them:
+ * one lock hold and one short ledger transaction serve every caller that arrived meanwhile.
+ * Without this, hundreds of callers poll Redis for one lock and the database sees one row at a
+ * time. The lock keeps the database from a thundering herd; it does not guarantee the stock (the
+ * ledger's conditional update and unique key do), so a lost lease costs time, never a copy.
  */
 @Injectable()
 export class LockCouponIssuer extends CouponIssuer {
   readonly strategy = 'lock' as const;
+  private readonly lines = new Map<number, Line>();
 
   constructor(
     private readonly locks: LockManager,
@@ -24,21 +44,61 @@ export class LockCouponIssuer extends CouponIssuer {
     super();
   }
 
-  async issue(coupon: Coupon, userId: number): Promise<IssueOutcome> {
-    const { lockTtlMs, lockWaitMs } = this.config.coupon;
+  issue(coupon: Coupon, userId: number): Promise<IssueOutcome> {
+    const line = this.lines.get(coupon.id) ?? { waiting: [], serving: false };
+    this.lines.set(coupon.id, line);
+    const outcome = new Promise<IssueOutcome>((resolve, reject) =>
+      line.waiting.push({ userId, deadline: Date.now() + this.config.coupon.lockWaitMs, resolve, reject }),
+    );
+    if (!line.serving) void this.serve(coupon, line);
+    return outcome;
+  }
+
+  private async serve(coupon: Coupon, line: Line): Promise<void> {
+    line.serving = true;
+    const { lockTtlMs } = this.config.coupon;
     try {
-      const userCoupon = await this.locks.withLock(`coupon:${coupon.id}`, { ttlMs: lockTtlMs, waitMs: lockWaitMs }, () =>
-        this.ledger.issueOne(coupon, userId),
-      );
-      return { kind: 'issued', userCoupon };
-    } catch (error) {
-      if (error instanceof LockBusyError) {
-        throw new DomainError('COUPON_BUSY', `Coupon ${coupon.id} is busy; retry shortly`, { headers: { 'Retry-After': '1' } });
+      while (line.waiting.length > 0) {
+        const waitMs = Math.max(0, Math.max(...line.waiting.map((w) => w.deadline)) - Date.now());
+        try {
+          await this.locks.withLock(`coupon:${coupon.id}`, { ttlMs: lockTtlMs, waitMs }, async () => {
+            // Taken inside the lock: everyone who arrived while it was being acquired is served now.
+            const batch = line.waiting.splice(0, MAX_BATCH);
+            try {
+              const decisions = await this.ledger.issueBatch(coupon, batch.map((w) => w.userId));
+              decisions.forEach((decision, i) =>
+                'copy' in decision
+                  ? batch[i].resolve({ kind: 'issued', userCoupon: decision.copy })
+                  : batch[i].reject(new DomainError(decision.refusal, decision.refusal === 'COUPON_SOLD_OUT' ? `Coupon ${coupon.id} is sold out` : 'You already have this coupon')),
+              );
+            } catch (error) {
+              batch.forEach((w) => w.reject(error));
+            }
+          });
+        } catch (error) {
+          if (error instanceof LockBusyError) this.giveUp(line, (w) => w.deadline <= Date.now(), busy(coupon.id));
+          else if (error instanceof LockUnavailableError) this.giveUp(line, () => true, unavailable());
+          else this.giveUp(line, () => true, error);
+        }
       }
-      if (error instanceof LockUnavailableError) {
-        throw new DomainError('LOCK_UNAVAILABLE', 'The lock service is unreachable; nothing was issued', { headers: { 'Retry-After': '5' } });
-      }
-      throw error;
+    } finally {
+      line.serving = false;
+      if (line.waiting.length === 0) this.lines.delete(coupon.id);
+      else void this.serve(coupon, line);
     }
   }
+
+  private giveUp(line: Line, which: (w: Waiter) => boolean, error: unknown): void {
+    const [out, stay] = [line.waiting.filter(which), line.waiting.filter((w) => !which(w))];
+    line.waiting = stay;
+    out.forEach((w) => w.reject(error));
+  }
+}
+
+function busy(couponId: number): DomainError {
+  return new DomainError('COUPON_BUSY', `Coupon ${couponId} is busy; retry shortly`, { headers: { 'Retry-After': '1' } });
+}
+
+function unavailable(): DomainError {
+  return new DomainError('LOCK_UNAVAILABLE', 'The lock service is unreachable; nothing was issued', { headers: { 'Retry-After': '5' } });
 }
