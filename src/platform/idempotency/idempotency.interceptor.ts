@@ -8,7 +8,6 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { DomainError } from '../http/problem-catalog';
 import { problemOf } from '../http/problem.filter';
 import { ReplayedResponse } from '../http/replayed-response';
-import { IDEMPOTENT } from './idempotent.decorator';
 import { IdempotencyService } from './idempotency.service';
 
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
@@ -26,7 +25,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(IDEMPOTENT, context.getHandler())) return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const key = request.headers['idempotency-key'];
     if (key === undefined || !request.user) return next.handle();

@@ -1,6 +1,8 @@
-import { SetMetadata } from '@nestjs/common';
+import { UseInterceptors } from '@nestjs/common';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
 
-export const IDEMPOTENT = 'idempotency:enabled';
-
-/** Honours the Idempotency-Key header on this route (see IdempotencyInterceptor). */
-export const Idempotent = (): MethodDecorator => SetMetadata(IDEMPOTENT, true);
+/**
+ * Honours the Idempotency-Key header on this route (see IdempotencyInterceptor). Bound per route,
+ * not globally: every interceptor costs each request an async-context bind, even when it does nothing.
+ */
+export const Idempotent = (): MethodDecorator => UseInterceptors(IdempotencyInterceptor);

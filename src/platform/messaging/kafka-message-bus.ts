@@ -7,6 +7,8 @@ import { deadLetterTopic, IncomingMessage, MessageBus, OutgoingMessage, Subscrip
 const BATCH_ATTEMPTS = 3;
 const MESSAGE_ATTEMPTS = 2;
 const RETRY_DELAY_MS = 200;
+/** Callers combined into one produce request at most (each usually publishes one message). */
+const MAX_PUBLISHES_PER_SEND = 1_000;
 
 /**
  * Kafka adapter of the messaging port, and the app's one consumer runner (kafkajs eachBatch):
@@ -19,6 +21,8 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
   private readonly logger = new Logger('KafkaMessageBus');
   private readonly consumers = new Set<Consumer>();
   private readonly ensuredTopics = new Set<string>();
+  private readonly unsent: Array<{ messages: OutgoingMessage[]; resolve(): void; reject(error: unknown): void }> = [];
+  private sending = false;
   private closing = false;
 
   constructor(
@@ -28,8 +32,40 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     super();
   }
 
-  async publish(messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  /**
+   * Resolves once the broker acknowledged every message (acks from all in-sync replicas).
+   * Publishes that arrive while a send is in flight are combined into the next send: the
+   * idempotent producer sends one request at a time per partition, so one send per caller would
+   * queue callers behind each other's round trips.
+   */
+  publish(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.unsent.push({ messages, resolve, reject });
+      if (!this.sending) void this.sendUnsent();
+    });
+  }
+
+  private async sendUnsent(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.unsent.length > 0) {
+        const publishes = this.unsent.splice(0, MAX_PUBLISHES_PER_SEND);
+        try {
+          await this.send(publishes.flatMap((p) => p.messages));
+          publishes.forEach((p) => p.resolve());
+        } catch (error) {
+          if (publishes.length === 1) publishes[0].reject(error);
+          // One caller's bad message (say, a topic the broker refuses) must not fail the others: retry each alone.
+          else for (const p of publishes) await this.send(p.messages).then(p.resolve, p.reject);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async send(messages: OutgoingMessage[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
     // Topics are created on first use too, so a broker that was down at start-up costs nothing.
