@@ -12,6 +12,9 @@ export const couponQueue: Scenario = {
   description: 'queue strategy: 202 accept rate on an API-only instance, then the drain rate of the backlog by a worker',
   defaultConnections: 100,
   async run(ctx, measure, check) {
+    // Every instance runs the issue-request consumer unless told not to: an instance left running by
+    // an earlier scenario would decide the backlog during the accept phase.
+    await ctx.stopApp('lock');
     const api = await ctx.app('queue-api', { COUPON_ISSUE_STRATEGY: 'queue', COUPON_ISSUE_CONSUMER_ENABLED: 'false' });
     const couponId = await couponCampaign(api, 10_000_000, 'Bench queued coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
