@@ -106,10 +106,11 @@ export class OrderService {
   /** One transaction: order PAID, stock taken, coupon used, points deducted, order.completed recorded. */
   async pay(userId: number, orderId: number): Promise<OrderView> {
     return this.transactions.run(async () => {
-      const order = await this.load(userId, orderId);
       const now = new Date();
-      // Conditional transition: of two concurrent payments exactly one moves the order out of PENDING.
-      const moved = await this.transition(orderId, 'PENDING', { status: 'PAID', paidAt: now }, now);
+      // Conditional transition first: of two concurrent payments exactly one moves the order out of
+      // PENDING, and the row it locked is then read once, already PAID.
+      const moved = await this.transition(userId, orderId, 'PENDING', { status: 'PAID', paidAt: now }, now);
+      const order = await this.load(userId, orderId);
       if (!moved) {
         const expired = order.status === 'PENDING' && order.expiresAt <= now;
         throw expired
@@ -119,9 +120,8 @@ export class OrderService {
       await this.products.reserveStock(order.items);
       if (order.userCouponId) await this.coupons.use(userId, order.userCouponId, order.id);
       await this.points.use(userId, order.finalAmount, order.id);
-      const paid = Object.assign(order, { status: 'PAID' as const, paidAt: now });
-      await this.outbox.record({ type: ORDER_COMPLETED, key: String(order.id), data: completedData(paid) });
-      return toView(paid);
+      await this.outbox.record({ type: ORDER_COMPLETED, key: String(order.id), data: completedData(order) });
+      return toView(order);
     });
   }
 
@@ -132,7 +132,7 @@ export class OrderService {
       const now = new Date();
       if (order.status === 'CANCELLED') throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
       const wasPaid = order.status === 'PAID';
-      const moved = await this.transition(orderId, order.status, { status: 'CANCELLED', cancelledAt: now });
+      const moved = await this.transition(userId, orderId, order.status, { status: 'CANCELLED', cancelledAt: now });
       if (!moved) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} changed meanwhile; reload it`);
       if (wasPaid) {
         await this.products.restoreStock(order.items);
@@ -163,18 +163,24 @@ export class OrderService {
   }
 
   private async load(userId: number, orderId: number): Promise<Order> {
-    const order = await this.orders.findOne({ where: { id: orderId, userId }, relations: { items: true }, order: { items: { id: 'ASC' } } });
+    // One joined query (findOne with a relation adds a DISTINCT query before it).
+    const order = await this.orders
+      .createQueryBuilder('o')
+      .leftJoinAndSelect('o.items', 'i')
+      .where('o.id = :orderId AND o.userId = :userId', { orderId, userId })
+      .orderBy('i.id', 'ASC')
+      .getOne();
     // Another user's order is answered like a missing one.
     if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
     return order;
   }
 
-  private async transition(orderId: number, from: OrderStatus, changes: Partial<Order>, notExpiredAt?: Date): Promise<boolean> {
+  private async transition(userId: number, orderId: number, from: OrderStatus, changes: Partial<Order>, notExpiredAt?: Date): Promise<boolean> {
     const query = this.orders
       .createQueryBuilder()
       .update()
       .set(changes)
-      .where('id = :orderId AND status = :from', { orderId, from });
+      .where('id = :orderId AND user_id = :userId AND status = :from', { orderId, userId, from });
     if (notExpiredAt) query.andWhere('expires_at > :notExpiredAt', { notExpiredAt });
     const result = await query.execute();
     return (result.affected ?? 0) > 0;

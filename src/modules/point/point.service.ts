@@ -57,7 +57,8 @@ export class PointService {
         changed = await this.changeBalance(userId, amount, 'balance + :amount <= :cap');
       }
       if (!changed) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `The balance may not exceed ${BALANCE_CAP}`);
-      return this.recordHistory(userId, 'CHARGE', amount, null);
+      await this.recordHistory(userId, 'CHARGE', amount, null);
+      return this.balanceOf(userId);
     });
   }
 
@@ -123,11 +124,16 @@ export class PointService {
     return (result.affected ?? 0) > 0;
   }
 
-  private async recordHistory(userId: number, type: PointHistoryType, amount: number, orderId: number | null): Promise<BalanceView> {
-    const { balance } = await this.balanceOf(userId);
+  /** Appends the history row; its balance_after is read by the INSERT itself, after this transaction's change. */
+  private async recordHistory(userId: number, type: PointHistoryType, amount: number, orderId: number | null): Promise<void> {
     await this.txHost.tx
-      .getRepository(PointHistory)
-      .insert({ userId, type, amount, balanceAfter: balance, orderId, createdAt: new Date() });
-    return { userId, balance };
+      .createQueryBuilder()
+      .insert()
+      .into(PointHistory)
+      .values({ userId, type, amount, balanceAfter: () => '(SELECT b.balance FROM point_balances b WHERE b.user_id = :userId)', orderId, createdAt: new Date() })
+      .setParameter('userId', userId)
+      .updateEntity(false)
+      .execute();
   }
+
 }
