@@ -1,11 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BENCH_ADMIN } from './bench-env';
 
 const ROOT = join(__dirname, '..', '..');
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
+/** USER_HZ: /proc reports CPU times in these ticks; 100 on every Linux build that matters here. */
+const CLOCK_TICKS_PER_S = 100;
 
 /**
  * The app as operators run it (`node dist/main.js`, full profile) in its own process, so the
@@ -41,6 +43,19 @@ export class AppUnderTest {
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`app ${name} exited with ${code}; see bench/results/app-${name}.log`))));
     await Promise.race([waitUntilReady(url), exited]);
     return new AppUnderTest(url, await adminToken(url), child);
+  }
+
+  /** User + system CPU time of the app process so far (Linux /proc); undefined for BENCH_URL or elsewhere. */
+  cpuMs(): number | undefined {
+    const pid = this.child?.pid;
+    if (!pid || process.platform !== 'linux') return undefined;
+    try {
+      // Fields after the command name: state is 3rd, utime 14th and stime 15th of the whole line.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    } catch {
+      return undefined;
+    }
   }
 
   /** SIGTERM (graceful: consumers commit, the relay stops), as an orchestrator would. */

@@ -10,7 +10,12 @@ export interface LoadResult {
   statuses: Record<string, number>;
   /** Connection errors and timeouts (not HTTP error statuses). */
   errors: number;
+  /** CPU time (user + system) the app process spent per response: steadier than req/s on a shared machine. */
+  appCpuMsPerResponse?: number;
 }
+
+/** What the load is aimed at: a URL, or an app whose CPU time can be read. */
+export type LoadTarget = string | { url: string; cpuMs(): number | undefined };
 
 export type LoadOptions = Omit<autocannon.Options, 'url' | 'duration' | 'connections'> & {
   durationS: number;
@@ -21,8 +26,11 @@ export type LoadOptions = Omit<autocannon.Options, 'url' | 'duration' | 'connect
  * One autocannon run against `baseUrl`. Latencies come from every response (autocannon's own
  * summary has no p95), statuses are counted as they arrive.
  */
-export async function runLoad(baseUrl: string, options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   const { durationS, connections, ...rest } = options;
+  const baseUrl = typeof target === 'string' ? target : target.url;
+  const cpuMs = () => (typeof target === 'string' ? undefined : target.cpuMs());
+  const cpuBefore = cpuMs();
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const started = process.hrtime.bigint();
@@ -36,6 +44,7 @@ export async function runLoad(baseUrl: string, options: LoadOptions): Promise<Lo
   });
   const result = await done;
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = cpuMs();
   return {
     connections,
     durationS: round(elapsedS),
@@ -44,6 +53,7 @@ export async function runLoad(baseUrl: string, options: LoadOptions): Promise<Lo
     latencyMs: percentiles(latencies),
     statuses,
     errors: result.errors + result.timeouts,
+    appCpuMsPerResponse: cpuBefore !== undefined && cpuAfter !== undefined && latencies.length > 0 ? round((cpuAfter - cpuBefore) / latencies.length, 3) : undefined,
   };
 }
 

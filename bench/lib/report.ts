@@ -12,9 +12,9 @@ export interface ScenarioReport {
 }
 
 export function printSummary(reports: ScenarioReport[], baselines: BaselineResult[]): void {
-  const rows: string[][] = [['measurement', 'conns', 'value', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'baseline', 'ratio', 'target', 'met']];
+  const rows: string[][] = [['measurement', 'conns', 'value', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'app CPU ms/req', 'baseline', 'ratio', 'target', 'met']];
   for (const b of baselines) {
-    rows.push([`baseline: ${b.name}`, String(b.connections), `${b.rate} ops/s`, ...latency(b.latencyMs), '', '', '', '', '']);
+    rows.push([`baseline: ${b.name}`, String(b.connections), `${b.rate} ops/s`, ...latency(b.latencyMs), '', '', '', '', '', '']);
   }
   for (const r of reports) {
     for (const m of r.measurements) {
@@ -25,13 +25,14 @@ export function printSummary(reports: ScenarioReport[], baselines: BaselineResul
         `${m.value} ${m.unit}`,
         ...latency(m.load?.latencyMs ?? m.latencyMs),
         non2xx === undefined ? '' : String(non2xx),
+        m.load?.appCpuMsPerResponse === undefined ? '' : String(m.load.appCpuMsPerResponse),
         m.baseline ? `${m.baseline} ${m.baselineRate}` : '',
         m.ratio === undefined ? '' : `${Math.round(m.ratio * 1000) / 10}%`,
         describeTarget(m),
         m.meetsTarget === undefined ? '' : m.meetsTarget ? 'yes' : 'NO',
       ]);
     }
-    if (r.error) rows.push([`${r.name}: ERROR`, '', '', '', '', '', '', '', '', '', '']);
+    if (r.error) rows.push([`${r.name}: ERROR`, '', '', '', '', '', '', '', '', '', '', '']);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   console.log('\nsummary');

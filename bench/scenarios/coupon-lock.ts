@@ -10,8 +10,8 @@ export const couponLock: Scenario = {
     const app = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const couponId = await couponCampaign(app, 10_000_000, 'Bench hot coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    const warmup = ctx.options.warmupS > 0 ? await runLoad(app.url, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] }) : undefined;
-    const load = await runLoad(app.url, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+    const warmup = ctx.options.warmupS > 0 ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] }) : undefined;
+    const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
     ctx.log(`  statuses: ${describeStatuses(load)}`);
     measure({
       label: 'lock issue (201/s)',
@@ -39,7 +39,7 @@ export const couponLock: Scenario = {
     // A real drop: stock N, 3N requests from distinct users at the same concurrency, exactly N issued.
     const stock = ctx.options.smoke ? 50 : 1_000;
     const dropId = await couponCampaign(app, stock, 'Bench drop');
-    const drop = await runLoad(app.url, { durationS: 0, amount: stock * 3, connections: ctx.connections, requests: [{ ...request, path: `/coupons/${dropId}/issue` }] });
+    const drop = await runLoad(app, { durationS: 0, amount: stock * 3, connections: ctx.connections, requests: [{ ...request, path: `/coupons/${dropId}/issue` }] });
     const dropCoupon = await app.expect(200, 'GET', `/coupons/${dropId}`);
     const dropStored = canReadDatabase() ? await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [dropId]) : count(drop, 201);
     check({

@@ -18,8 +18,8 @@ export const couponQueue: Scenario = {
     const api = await ctx.app('queue-api', { COUPON_ISSUE_STRATEGY: 'queue', COUPON_ISSUE_CONSUMER_ENABLED: 'false' });
     const couponId = await couponCampaign(api, 10_000_000, 'Bench queued coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    const warmup = ctx.options.warmupS > 0 ? await runLoad(api.url, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] }) : undefined;
-    const load = await runLoad(api.url, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+    const warmup = ctx.options.warmupS > 0 ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] }) : undefined;
+    const load = await runLoad(api, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
     measure({ label: 'queue accept (202/s)', value: count(load, 202) / load.durationS, unit: 'req/s', load, baseline: 'hello', target: { minRatio: 0.35, maxP99Ms: 50 } });
     check({ name: 'accept: every answer 202', ok: count(load, 202) === load.responses && load.errors === 0, detail: describeStatuses(load) });
     if (AppUnderTest.external) {

@@ -13,8 +13,8 @@ export const couponSoldOut: Scenario = {
     // The next caller finds it sold out the slow way once; from then on the hint answers.
     await app.expect(409, 'POST', `/coupons/${couponId}/issue`, undefined, ctx.env.users(1)[0].token);
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    if (ctx.options.warmupS > 0) await runLoad(app.url, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
-    const load = await runLoad(app.url, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+    if (ctx.options.warmupS > 0) await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
+    const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
     measure({ label: 'sold-out rejections', value: load.rps, unit: 'req/s', load, baseline: 'hello', target: { minRatio: 0.4 } });
     const coupon = await app.expect(200, 'GET', `/coupons/${couponId}`);
     check({ name: 'every answer 409, still 1 issued', ok: count(load, 409) === load.responses && load.errors === 0 && coupon.issuedQuantity === 1, detail: `${describeStatuses(load)}; issued ${coupon.issuedQuantity}` });

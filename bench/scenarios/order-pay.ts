@@ -51,9 +51,9 @@ export const orderPay: Scenario = {
           setupRequest: (request: any, context: any) => ({ ...request, path: `/orders/${context.orderId}/pay`, headers: { ...request.headers, authorization: context.auth } }),
         },
       ];
-      const warmup = ctx.options.warmupS > 0 ? await runLoad(app.url, { durationS: ctx.options.warmupS, connections: ctx.connections, requests }) : undefined;
+      const warmup = ctx.options.warmupS > 0 ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests }) : undefined;
       const consumedBefore = new Set(consumed.keys());
-      const load = await runLoad(app.url, { durationS: ctx.options.durationS, connections: ctx.connections, requests });
+      const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests });
       const paid = count(load, 200);
       measure({ label: 'order create + pay (paid/s)', value: paid / load.durationS, unit: 'paid/s', load, baseline: 'hello', target: { minValue: 800 } });
       check({ name: 'every create 201 and every pay 200', ok: count(load, 201) >= paid && paid + count(load, 201) === load.responses && load.errors === 0, detail: describeStatuses(load) });

@@ -20,8 +20,8 @@ export const products: Scenario = {
       setupRequest: (request: any) => ({ ...request, path: `/products/${ids[Math.floor(Math.random() * ids.length)]}` }),
     };
     for (const [label, request] of [['product list (20 per page)', list], ['product detail', detail]] as const) {
-      if (ctx.options.warmupS > 0) await runLoad(app.url, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
-      const load = await runLoad(app.url, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+      if (ctx.options.warmupS > 0) await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
+      const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
       measure({ label, value: load.rps, unit: 'req/s', load, baseline: 'hello', target: { minRatio: 0.45 } });
       check({ name: `${label}: every answer 200`, ok: count(load, 200) === load.responses && load.errors === 0, detail: describeStatuses(load) });
     }
