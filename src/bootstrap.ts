@@ -1,4 +1,4 @@
-import { NestFactory } from '@nestjs/core';
+import { ApplicationConfig, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -19,12 +19,31 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  dropPassThroughInterceptors(app);
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
   recordHttpMetrics(app);
   setUpApiDocs(app);
   app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * nestjs-cls always registers a global pass-through interceptor (a plain object) when its own
+ * interceptor is not mounted; we mount its middleware instead. Any global interceptor makes Nest
+ * run every route through an RxJS chain and two `AsyncResource.bind` calls, which on Node 20 cost
+ * about a quarter of a simple GET's CPU (docs/benchmarks.md). Our own interceptors are classes,
+ * bound per route, so only plain-object ones are dropped.
+ */
+function dropPassThroughInterceptors(app: NestFastifyApplication): void {
+  const config = (app as unknown as { config?: ApplicationConfig }).config;
+  if (typeof config?.getGlobalInterceptors !== 'function') {
+    app.get(Logger).warn('Nest application config not reachable; global pass-through interceptors stay mounted');
+    return;
+  }
+  const interceptors = config.getGlobalInterceptors();
+  const kept = interceptors.filter((interceptor) => Object.getPrototypeOf(interceptor) !== Object.prototype);
+  interceptors.splice(0, interceptors.length, ...kept);
 }
 
 function recordHttpMetrics(app: NestFastifyApplication): void {
