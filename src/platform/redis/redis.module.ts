@@ -21,6 +21,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       // A reply that never comes (a half-open connection) must fail the command, not hang the request.
       commandTimeout: 1000,
       keyPrefix: config.redis.keyPrefix,
+      // Commands issued in the same event-loop turn (concurrent requests) go out in one write.
+      enableAutoPipelining: true,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     let lastError = '';

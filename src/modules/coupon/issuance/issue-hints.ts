@@ -22,16 +22,16 @@ export class RedisIssueHints extends IssueHints {
     super();
   }
 
+  // Plain commands rather than a pipeline or MULTI: the connection auto-pipelines them, so the
+  // lookups and holder writes of many concurrent callers leave in one write.
   async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
-    const replies = await this.redis
-      .pipeline()
-      .sismember(`coupon:${couponId}:holders`, String(userId))
-      .exists(`coupon:${couponId}:soldout`)
-      .exec()
-      .catch(() => null);
+    const [holder, soldOut] = await Promise.all([
+      this.redis.sismember(`coupon:${couponId}:holders`, String(userId)),
+      this.redis.exists(`coupon:${couponId}:soldout`),
+    ]).catch(() => [0, 0]);
     // A holder hears "already issued" even when the coupon is sold out: it is the more useful answer.
-    if (replies?.[0]?.[1] === 1) return 'COUPON_ALREADY_ISSUED';
-    if (replies?.[1]?.[1] === 1) return 'COUPON_SOLD_OUT';
+    if (holder === 1) return 'COUPON_ALREADY_ISSUED';
+    if (soldOut === 1) return 'COUPON_SOLD_OUT';
     return undefined;
   }
 
@@ -40,12 +40,8 @@ export class RedisIssueHints extends IssueHints {
   }
 
   async addHolder(couponId: number, userId: number): Promise<void> {
-    await this.redis
-      .multi()
-      .sadd(`coupon:${couponId}:holders`, String(userId))
-      .expire(`coupon:${couponId}:holders`, HINT_TTL_SECONDS)
-      .exec()
-      .catch(() => undefined);
+    const key = `coupon:${couponId}:holders`;
+    await Promise.all([this.redis.sadd(key, String(userId)), this.redis.expire(key, HINT_TTL_SECONDS)]).catch(() => undefined);
   }
 }
 
