@@ -42,7 +42,7 @@ export class CouponController {
       return { requestId: outcome.requestId, status: 'PENDING' as const };
     }
     reply.status(201);
-    return this.coupons.userCoupon(user.id, outcome.userCoupon.id);
+    return this.coupons.issuedView(outcome.userCoupon);
   }
 
   @Get('coupons/issue-requests/:requestId')

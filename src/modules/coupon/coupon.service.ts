@@ -104,10 +104,9 @@ export class CouponService {
     return { requestId, couponId, status, reason, userCouponId };
   }
 
-  async userCoupon(userId: number, userCouponId: number) {
-    const copy = await this.txHost.tx.getRepository(UserCoupon).findOneByOrFail({ id: userCouponId, userId });
-    const coupon = await this.load(copy.couponId);
-    return toUserCouponView(copy, coupon);
+  /** The answer to an issue: the copy just written and the coupon's cached terms, without reading them back. */
+  async issuedView(copy: UserCoupon) {
+    return toUserCouponView(copy, await this.issueTerms(copy.couponId));
   }
 
   async myCoupons(userId: number, query: { status?: UserCouponStatusView; limit: number; cursor?: string }): Promise<Page<ReturnType<typeof toUserCouponView>>> {
