@@ -86,13 +86,13 @@ export class CouponService {
     if (hint === 'COUPON_SOLD_OUT') throw refuse(new DomainError(hint, `Coupon ${couponId} is sold out`));
     try {
       const outcome = await this.issuer.issue(coupon, userId);
-      if (outcome.kind === 'issued') await this.hints.addHolder(couponId, userId);
+      if (outcome.kind === 'issued') await this.hints.addHolders(couponId, [userId]);
       this.metrics.outcomes.inc({ strategy, outcome: outcome.kind === 'issued' ? 'ISSUED' : 'QUEUED' });
       return outcome;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       if (error.code === 'COUPON_SOLD_OUT') await this.hints.markSoldOut(couponId);
-      if (error.code === 'COUPON_ALREADY_ISSUED') await this.hints.addHolder(couponId, userId);
+      if (error.code === 'COUPON_ALREADY_ISSUED') await this.hints.addHolders(couponId, [userId]);
       throw refuse(error);
     }
   }

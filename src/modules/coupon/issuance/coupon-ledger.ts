@@ -105,7 +105,9 @@ export class CouponLedger {
       const byOutcome = new Map<string, string[]>();
       decisions.forEach((decision, i) => {
         const outcome = 'copy' in decision ? 'ISSUED' : decision.refusal;
-        byOutcome.set(outcome, [...(byOutcome.get(outcome) ?? []), toDecide[i].requestId]);
+        const group = byOutcome.get(outcome);
+        if (group) group.push(toDecide[i].requestId);
+        else byOutcome.set(outcome, [toDecide[i].requestId]);
       });
       for (const [outcome, requestIds] of byOutcome) {
         const update = this.txHost.tx.createQueryBuilder().update(CouponIssueRequest).where({ requestId: In(requestIds) });

@@ -11,7 +11,7 @@ export abstract class IssueHints {
   /** What is already known about this caller and coupon, in one round trip; undefined when nothing. */
   abstract lookup(couponId: number, userId: number): Promise<IssueHint | undefined>;
   abstract markSoldOut(couponId: number): Promise<void>;
-  abstract addHolder(couponId: number, userId: number): Promise<void>;
+  abstract addHolders(couponId: number, userIds: number[]): Promise<void>;
 }
 
 const HINT_TTL_SECONDS = 7 * 24 * 3600;
@@ -39,10 +39,12 @@ export class RedisIssueHints extends IssueHints {
     await this.redis.set(`coupon:${couponId}:soldout`, '1', 'EX', HINT_TTL_SECONDS).catch(() => undefined);
   }
 
-  async addHolder(couponId: number, userId: number): Promise<void> {
+  async addHolders(couponId: number, userIds: number[]): Promise<void> {
+    if (userIds.length === 0) return;
     const key = `coupon:${couponId}:holders`;
-    await Promise.all([this.redis.sadd(key, String(userId)), this.redis.expire(key, HINT_TTL_SECONDS)]).catch(() => undefined);
+    await Promise.all([this.redis.sadd(key, ...userIds.map(String)), this.redis.expire(key, HINT_TTL_SECONDS)]).catch(() => undefined);
   }
+
 }
 
 /** Embedded profile: process memory. */
@@ -60,7 +62,8 @@ export class InMemoryIssueHints extends IssueHints {
     this.soldOut.add(couponId);
   }
 
-  async addHolder(couponId: number, userId: number): Promise<void> {
-    this.holders.add(`${couponId}:${userId}`);
+  async addHolders(couponId: number, userIds: number[]): Promise<void> {
+    for (const userId of userIds) this.holders.add(`${couponId}:${userId}`);
   }
+
 }

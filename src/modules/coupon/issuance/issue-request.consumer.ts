@@ -50,13 +50,15 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
     const byCoupon = new Map<number, IssueRequestedEvent[]>();
     for (const message of messages) {
       const event = message.value as IssueRequestedEvent;
-      byCoupon.set(event.couponId, [...(byCoupon.get(event.couponId) ?? []), event]);
+      const group = byCoupon.get(event.couponId);
+      if (group) group.push(event);
+      else byCoupon.set(event.couponId, [event]);
     }
     for (const [couponId, events] of byCoupon) {
       const { soldOut, issuedTo } = await this.ledger.decideQueued(couponId, events);
       // Hints after the commit: they may lag the truth, never lead it.
       if (soldOut) await this.hints.markSoldOut(couponId);
-      for (const userId of issuedTo) await this.hints.addHolder(couponId, userId);
+      await this.hints.addHolders(couponId, issuedTo);
     }
   }
 }
