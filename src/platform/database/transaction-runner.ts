@@ -61,6 +61,16 @@ export class TransactionRunner {
     }
   }
 
+  /**
+   * One write statement, atomic on its own. On MySQL it runs in autocommit (no BEGIN and COMMIT
+   * round trips) unless a transaction is already open, which it then joins. On SQLite the one
+   * shared connection may hold another caller's open transaction, so it still gets its own.
+   */
+  async runStatement<T>(statement: () => Promise<T>): Promise<T> {
+    if (this.serialize || (this.cls.isActive() && this.txHost.isTransactionActive())) return this.run(statement);
+    return statement();
+  }
+
   /** Runs `callback` once the current transaction has committed (never if it rolls back). */
   afterCommit(callback: () => void): void {
     const callbacks = this.cls.isActive() ? this.cls.get<Array<() => void>>(AFTER_COMMIT) : undefined;

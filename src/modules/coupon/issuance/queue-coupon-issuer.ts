@@ -30,7 +30,7 @@ export class QueueCouponIssuer extends CouponIssuer {
     const requestId = randomUUID();
     const requestedAt = new Date();
     const requests = () => this.txHost.tx.getRepository(CouponIssueRequest);
-    await this.transactions.run(() =>
+    await this.transactions.runStatement(() =>
       requests().insert({ requestId, couponId: coupon.id, userId, status: 'PENDING', reason: null, userCouponId: null, requestedAt, decidedAt: null }),
     );
     const event: IssueRequestedEvent = { requestId, couponId: coupon.id, userId, requestedAt: requestedAt.toISOString() };
@@ -39,7 +39,7 @@ export class QueueCouponIssuer extends CouponIssuer {
     } catch (error) {
       this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
       // Not acknowledged: forget the request (the consumer ignores a request it cannot find).
-      await this.transactions.run(() => requests().delete({ requestId, status: 'PENDING' })).catch(() => undefined);
+      await this.transactions.runStatement(() => requests().delete({ requestId, status: 'PENDING' })).catch(() => undefined);
       throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued', { headers: { 'Retry-After': '5' } });
     }
     return { kind: 'queued', requestId };
