@@ -9,9 +9,18 @@ import { OutboxMetrics } from './outbox-metrics';
 import { OutboxSignal } from './outbox-signal';
 
 export const OUTBOX_BATCH_SIZE = 100;
+
+/** What a pass needs of a claimed row. */
+type ClaimedEvent = Pick<OutboxEvent, 'id' | 'eventId' | 'eventType' | 'topic' | 'messageKey' | 'payload' | 'headers' | 'attempts'>;
 /** Publishing attempts that failed for the event itself (not for a broker outage) before DEAD. */
 export const OUTBOX_MAX_ATTEMPTS = 5;
 const POLL_INTERVAL_MS = 1_000;
+/**
+ * Passes run at once on MySQL: while one waits for Kafka's acknowledgement, the next claims what
+ * was committed meanwhile, so an event does not wait for a whole pass before its own starts.
+ * SQLite runs one (its transactions are serialised anyway).
+ */
+const MYSQL_CONCURRENT_PASSES = 2;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 10_000;
 const RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -30,7 +39,7 @@ const PURGE_EVERY_MS = 10 * 60 * 1000;
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private running = false;
-  private loop?: Promise<void>;
+  private loops: Array<Promise<void>> = [];
   private consecutiveFailures = 0;
   private lastPurge = 0;
   private isMysql = false;
@@ -55,13 +64,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.runLoop();
+    this.loops = Array.from({ length: this.isMysql ? MYSQL_CONCURRENT_PASSES : 1 }, () => this.runLoop());
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.signal.notify();
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   private async runLoop(): Promise<void> {
@@ -102,22 +111,22 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     );
   }
 
-  private async claim(): Promise<OutboxEvent[]> {
-    const repository = this.txHost.tx.getRepository(OutboxEvent);
+  private async claim(): Promise<ClaimedEvent[]> {
     // Rows behind an earlier PENDING row of the same key wait, which keeps per-order order even
     // when another relay holds that earlier row. SKIP LOCKED lets relays share the backlog.
-    const ids: Array<{ id: number }> = await this.txHost.tx.query(
-      `SELECT e.id FROM outbox_events e
+    const rows: ClaimedEvent[] = await this.txHost.tx.query(
+      `SELECT e.id, e.event_id AS eventId, e.event_type AS eventType, e.topic, e.message_key AS messageKey,
+              e.payload, e.headers, e.attempts
+         FROM outbox_events e
         WHERE e.status = 'PENDING'
           AND NOT EXISTS (SELECT 1 FROM outbox_events p
                            WHERE p.message_key = e.message_key AND p.status = 'PENDING' AND p.id < e.id)
         ORDER BY e.id LIMIT ${OUTBOX_BATCH_SIZE}${this.isMysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
     );
-    if (ids.length === 0) return [];
-    return repository.find({ where: { id: In(ids.map((row) => Number(row.id))) }, order: { id: 'ASC' } });
+    return rows.map((row) => ({ ...row, id: Number(row.id), attempts: Number(row.attempts) }));
   }
 
-  private async markSent(rows: OutboxEvent[]): Promise<void> {
+  private async markSent(rows: ClaimedEvent[]): Promise<void> {
     await this.txHost.tx
       .getRepository(OutboxEvent)
       .update({ id: In(rows.map((row) => row.id)) }, { status: 'SENT', sentAt: new Date(), lastError: null });
@@ -125,7 +134,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Finds the rows that fail on their own; later rows of a failing row's key wait for it. */
-  private async publishOneByOne(rows: OutboxEvent[]): Promise<void> {
+  private async publishOneByOne(rows: ClaimedEvent[]): Promise<void> {
     const blockedKeys = new Set<string>();
     for (const row of rows) {
       if (blockedKeys.has(row.messageKey)) continue;
@@ -140,7 +149,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  private async recordFailure(row: OutboxEvent, error: Error): Promise<void> {
+  private async recordFailure(row: ClaimedEvent, error: Error): Promise<void> {
     const attempts = row.attempts + 1;
     const dead = attempts >= OUTBOX_MAX_ATTEMPTS;
     await this.txHost.tx
@@ -162,7 +171,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 }
 
-function toMessage(row: OutboxEvent): OutgoingMessage {
+function toMessage(row: ClaimedEvent): OutgoingMessage {
   return { topic: row.topic, key: row.messageKey, value: JSON.parse(row.payload), headers: JSON.parse(row.headers) };
 }
 

@@ -3,12 +3,13 @@ import { Injectable } from '@nestjs/common';
 /** Wakes the relay right after a transaction that recorded events commits. */
 @Injectable()
 export class OutboxSignal {
-  private waiter?: () => void;
+  private readonly waiters = new Set<() => void>();
   private pending = false;
 
+  /** Wakes every waiting relay loop; with none waiting, the next wait returns at once. */
   notify(): void {
-    this.pending = true;
-    this.waiter?.();
+    if (this.waiters.size === 0) this.pending = true;
+    for (const wake of [...this.waiters]) wake();
   }
 
   /** Resolves on the next notify (or at once if one came since the last wait), or after `timeoutMs`. */
@@ -22,11 +23,10 @@ export class OutboxSignal {
       const self = this;
       function done() {
         clearTimeout(timer);
-        self.waiter = undefined;
-        self.pending = false;
+        self.waiters.delete(done);
         resolve();
       }
-      this.waiter = done;
+      this.waiters.add(done);
     });
   }
 }
