@@ -3,6 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { FindOptionsWhere, LessThan } from 'typeorm';
 import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
+import { Sql } from '../../platform/database/sql';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { DomainError } from '../../platform/http/problem-catalog';
 import { PointBalance, PointHistory, PointHistoryType } from './entities/point.entities';
@@ -35,6 +36,7 @@ export class PointService {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
+    private readonly sql: Sql,
   ) {}
 
   async balanceOf(userId: number): Promise<BalanceView> {
@@ -51,10 +53,10 @@ export class PointService {
     }
     return this.transactions.run(async () => {
       // Conditional increment: the cap holds whatever runs concurrently.
-      let changed = await this.changeBalance(userId, amount, 'balance + :amount <= :cap');
+      let changed = await this.changeBalance(userId, amount, ' AND balance + ? <= ?', [amount, BALANCE_CAP]);
       if (!changed && !(await this.hasAccount(userId))) {
         await this.openAccount(userId);
-        changed = await this.changeBalance(userId, amount, 'balance + :amount <= :cap');
+        changed = await this.changeBalance(userId, amount, ' AND balance + ? <= ?', [amount, BALANCE_CAP]);
       }
       if (!changed) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `The balance may not exceed ${BALANCE_CAP}`);
       await this.recordHistory(userId, 'CHARGE', amount, null);
@@ -66,7 +68,7 @@ export class PointService {
   async use(userId: number, amount: number, orderId: number): Promise<void> {
     if (amount === 0) return;
     // Conditional decrement: the balance can never go below zero.
-    const changed = await this.changeBalance(userId, -amount, 'balance >= :needed', { needed: amount });
+    const changed = await this.changeBalance(userId, -amount, ' AND balance >= ?', [amount]);
     if (!changed) throw new DomainError('INSUFFICIENT_BALANCE', `Paying needs ${amount} points`);
     await this.recordHistory(userId, 'USE', -amount, orderId);
   }
@@ -75,7 +77,7 @@ export class PointService {
   async refund(userId: number, amount: number, orderId: number): Promise<void> {
     if (amount === 0) return;
     // A refund restores what was used, so it may take the balance past the charge cap.
-    await this.changeBalance(userId, amount, '1 = 1');
+    await this.changeBalance(userId, amount);
     await this.recordHistory(userId, 'REFUND', amount, orderId);
   }
 
@@ -114,26 +116,25 @@ export class PointService {
       .execute();
   }
 
-  private async changeBalance(userId: number, delta: number, condition: string, extra: object = {}): Promise<boolean> {
-    const result = await this.txHost.tx
-      .createQueryBuilder()
-      .update(PointBalance)
-      .set({ balance: () => 'balance + :delta', updatedAt: new Date() })
-      .where(`user_id = :userId AND ${condition}`, { userId, delta, amount: delta, cap: BALANCE_CAP, ...extra })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  /** Balance changes run on every payment: plain SQL. `condition` is appended with its own parameters. */
+  private async changeBalance(userId: number, delta: number, condition = '', conditionParams: unknown[] = []): Promise<boolean> {
+    const { affected } = await this.sql.run(`UPDATE point_balances SET balance = balance + ?, updated_at = ? WHERE user_id = ?${condition}`, [
+      delta,
+      new Date(),
+      userId,
+      ...conditionParams,
+    ]);
+    return affected > 0;
   }
 
   /** Appends the history row; its balance_after is read by the INSERT itself, after this transaction's change. */
   private async recordHistory(userId: number, type: PointHistoryType, amount: number, orderId: number | null): Promise<void> {
-    await this.txHost.tx
-      .createQueryBuilder()
-      .insert()
-      .into(PointHistory)
-      .values({ userId, type, amount, balanceAfter: () => '(SELECT b.balance FROM point_balances b WHERE b.user_id = :userId)', orderId, createdAt: new Date() })
-      .setParameter('userId', userId)
-      .updateEntity(false)
-      .execute();
+    await this.sql.run(
+      `INSERT INTO point_history (user_id, type, amount, balance_after, order_id, created_at)
+       VALUES (?, ?, ?, (SELECT b.balance FROM point_balances b WHERE b.user_id = ?), ?, ?)`,
+      [userId, type, amount, userId, orderId, new Date()],
+    );
   }
+
 
 }

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { Sql } from './sql';
 import { TransactionRunner } from './transaction-runner';
 
 /**
@@ -41,8 +42,8 @@ export class DatabaseModule {
           ],
         }),
       ],
-      providers: [TransactionRunner],
-      exports: [TransactionRunner],
+      providers: [TransactionRunner, Sql],
+      exports: [TransactionRunner, Sql],
     };
   }
 }

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
+import { Sql } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
-import { OutboxEvent } from './outbox-event.entity';
 import { OutboxSignal } from './outbox-signal';
 
 export interface DomainEvent {
@@ -25,6 +25,7 @@ export class OutboxWriter {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
     private readonly signal: OutboxSignal,
+    private readonly sql: Sql,
   ) {}
 
   async record(event: DomainEvent): Promise<string> {
@@ -35,19 +36,12 @@ export class OutboxWriter {
     const occurredAt = new Date();
     const payload = { eventId, occurredAt: occurredAt.toISOString(), ...event.data };
     const headers = { 'event-id': eventId, 'event-type': event.type, 'occurred-at': occurredAt.toISOString() };
-    await this.txHost.tx.getRepository(OutboxEvent).insert({
-      eventId,
-      eventType: event.type,
-      topic: event.type,
-      messageKey: event.key,
-      payload: JSON.stringify(payload),
-      headers: JSON.stringify(headers),
-      status: 'PENDING',
-      attempts: 0,
-      lastError: null,
-      occurredAt,
-      sentAt: null,
-    });
+    // Recorded by every payment and cancellation: plain SQL.
+    await this.sql.run(
+      `INSERT INTO outbox_events (event_id, event_type, topic, message_key, payload, headers, status, attempts, last_error, occurred_at, sent_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, NULL, ?, NULL)`,
+      [eventId, event.type, event.type, event.key, JSON.stringify(payload), JSON.stringify(headers), occurredAt],
+    );
     // Publish right after commit instead of waiting for the relay's next poll.
     this.transactions.afterCommit(() => this.signal.notify());
     return eventId;
