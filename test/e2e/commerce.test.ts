@@ -111,6 +111,11 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       const paid = await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token });
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ status: 'PAID', finalAmount: 22_690, paidAt: expect.any(String) });
+      // Every endpoint shows the same instants, to the millisecond, whatever the engine stores.
+      const reread = await shop.api.get(`/orders/${order.id}`, { token: user.token });
+      expect(reread.body).toEqual({ ...order, status: 'PAID', paidAt: paid.body.paidAt });
+      expect(Date.parse(paid.body.paidAt)).toBeGreaterThanOrEqual(Date.parse(order.createdAt));
+      expect(Math.abs(Date.parse(paid.body.paidAt) - Date.now())).toBeLessThan(60_000);
       expect(await shop.stock(product.id)).toBe(8);
       expect(await shop.balance(user.token)).toBe(100_000 - 22_690);
 

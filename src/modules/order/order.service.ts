@@ -5,7 +5,7 @@ import { FindOptionsWhere, LessThan } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
 import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
-import { placeholders, Sql } from '../../platform/database/sql';
+import { dateOf, placeholders, Sql } from '../../platform/database/sql';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { DomainError } from '../../platform/http/problem-catalog';
 import { OutboxWriter } from '../../platform/outbox/outbox-writer';
@@ -173,17 +173,42 @@ export class OrderService {
     });
   }
 
-  private async load(userId: number, orderId: number): Promise<Order> {
-    // One joined query (findOne with a relation adds a DISTINCT query before it).
-    const order = await this.orders
-      .createQueryBuilder('o')
-      .leftJoinAndSelect('o.items', 'i')
-      .where('o.id = :orderId AND o.userId = :userId', { orderId, userId })
-      .orderBy('i.id', 'ASC')
-      .getOne();
+  /** The order with its items, in one joined statement (read by every payment and cancellation). */
+  private async load(userId: number, orderId: number): Promise<OrderFields> {
+    const { rows } = await this.sql.run<OrderRow>(
+      `SELECT o.id, o.user_id, o.status, o.total_amount, o.discount_amount, o.final_amount, o.user_coupon_id,
+              o.created_at, o.expires_at, o.paid_at, o.cancelled_at,
+              i.product_id, i.name, i.quantity, i.unit_price, i.line_total
+         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+        WHERE o.id = ? AND o.user_id = ?
+        ORDER BY i.id`,
+      [orderId, userId],
+    );
     // Another user's order is answered like a missing one.
-    if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
-    return order;
+    if (rows.length === 0) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
+    const [first] = rows;
+    return {
+      id: Number(first.id),
+      userId: Number(first.user_id),
+      status: first.status,
+      totalAmount: Number(first.total_amount),
+      discountAmount: Number(first.discount_amount),
+      finalAmount: Number(first.final_amount),
+      userCouponId: first.user_coupon_id === null ? null : Number(first.user_coupon_id),
+      createdAt: dateOf(first.created_at),
+      expiresAt: dateOf(first.expires_at),
+      paidAt: first.paid_at === null ? null : dateOf(first.paid_at),
+      cancelledAt: first.cancelled_at === null ? null : dateOf(first.cancelled_at),
+      items: rows
+        .filter((row) => row.product_id !== null)
+        .map((row) => ({
+          productId: Number(row.product_id),
+          name: row.name!,
+          quantity: Number(row.quantity),
+          unitPrice: Number(row.unit_price),
+          lineTotal: Number(row.line_total),
+        })),
+    };
   }
 
   /** Moves the order from `from` to `to`, stamping when; false when it was not in `from` (or had expired). */
@@ -197,7 +222,7 @@ export class OrderService {
   }
 }
 
-function completedData(order: Order): OrderCompletedData {
+function completedData(order: OrderFields): OrderCompletedData {
   return {
     orderId: order.id,
     userId: order.userId,
@@ -207,6 +232,25 @@ function completedData(order: Order): OrderCompletedData {
     finalAmount: order.finalAmount,
     userCouponId: order.userCouponId,
   };
+}
+
+interface OrderRow {
+  id: number;
+  user_id: number;
+  status: OrderStatus;
+  total_amount: number | string;
+  discount_amount: number | string;
+  final_amount: number | string;
+  user_coupon_id: number | null;
+  created_at: Date | string;
+  expires_at: Date | string;
+  paid_at: Date | string | null;
+  cancelled_at: Date | string | null;
+  product_id: number | null;
+  name: string | null;
+  quantity: number | null;
+  unit_price: number | string | null;
+  line_total: number | string | null;
 }
 
 type OrderFields = Omit<Order, 'items'> & { items: Array<Pick<OrderItem, 'productId' | 'name' | 'quantity' | 'unitPrice' | 'lineTotal'>> };

@@ -41,6 +41,13 @@ export class Sql {
   }
 }
 
+/** A DATETIME column as read: a Date from MySQL, UTC text ("2026-11-24 08:30:00.123") from SQLite. */
+export function dateOf(value: unknown): Date {
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text.replace(' ', 'T') : `${text.replace(' ', 'T')}Z`);
+}
+
 /** `?, ?, ?` for n values. */
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
