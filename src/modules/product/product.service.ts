@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { FindOptionsWhere, MoreThan } from 'typeorm';
 import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
 import { placeholders, Sql } from '../../platform/database/sql';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
@@ -55,29 +54,37 @@ export class ProductService {
     });
   }
 
+  // Catalogue reads are the most frequent requests: plain SQL (platform/database/sql.ts).
   async get(id: number): Promise<ProductView> {
-    const product = await this.products.findOneBy({ id });
-    if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
-    return toView(product);
+    const { rows } = await this.sql.run<ProductView>(`SELECT ${VIEW_COLUMNS} FROM products WHERE id = ?`, [id]);
+    if (rows.length === 0) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
+    return viewOfRow(rows[0]);
   }
 
   async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductView>> {
     const after = decodeCursor(query.cursor);
-    const where: FindOptionsWhere<Product> = {};
-    if (query.category) where.category = query.category;
-    if (after !== undefined) where.id = MoreThan(after);
-    const rows = await this.products.find({ where, order: { id: 'ASC' }, take: query.limit + 1 });
-    return pageOf(rows, query.limit, toView);
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (query.category) {
+      conditions.push('category = ?');
+      params.push(query.category);
+    }
+    if (after !== undefined) {
+      conditions.push('id > ?');
+      params.push(after);
+    }
+    const { rows } = await this.sql.run<ProductView>(
+      `SELECT ${VIEW_COLUMNS} FROM products ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
+      [...params, query.limit + 1],
+    );
+    return pageOf(rows.map(viewOfRow), query.limit, (view) => view);
   }
 
-  /** Products by id, for capturing names and prices at order time. Missing ids are absent. Checkout's hot path: plain SQL. */
+  /** Products by id, for capturing names and prices at order time. Missing ids are absent. */
   async findMany(ids: number[]): Promise<Map<number, ProductView>> {
     if (ids.length === 0) return new Map();
-    const { rows } = await this.sql.run<ProductView>(
-      `SELECT id, name, price, stock, category, status FROM products WHERE id IN (${placeholders(ids.length)})`,
-      ids,
-    );
-    return new Map(rows.map((row) => [Number(row.id), { ...row, id: Number(row.id), price: Number(row.price), stock: Number(row.stock) }]));
+    const { rows } = await this.sql.run<ProductView>(`SELECT ${VIEW_COLUMNS} FROM products WHERE id IN (${placeholders(ids.length)})`, ids);
+    return new Map(rows.map((row) => [Number(row.id), viewOfRow(row)]));
   }
 
   /**
@@ -109,6 +116,13 @@ export class ProductService {
   async count(): Promise<number> {
     return this.products.count();
   }
+}
+
+const VIEW_COLUMNS = 'id, name, price, stock, category, status';
+
+/** Drivers may return integer columns as strings (BIGINT on MySQL). */
+function viewOfRow(row: ProductView): ProductView {
+  return { id: Number(row.id), name: row.name, price: Number(row.price), stock: Number(row.stock), category: row.category, status: row.status };
 }
 
 function toView(product: Product): ProductView {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
+import { Sql } from '../../../platform/database/sql';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
 import { DomainError } from '../../../platform/http/problem-catalog';
 import { MessageBus } from '../../../platform/messaging/message-bus';
@@ -22,6 +23,7 @@ export class QueueCouponIssuer extends CouponIssuer {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
     private readonly bus: MessageBus,
+    private readonly sql: Sql,
   ) {
     super();
   }
@@ -30,8 +32,13 @@ export class QueueCouponIssuer extends CouponIssuer {
     const requestId = randomUUID();
     const requestedAt = new Date();
     const requests = () => this.txHost.tx.getRepository(CouponIssueRequest);
+    // One statement per accepted request: plain SQL, in autocommit where the engine allows.
     await this.transactions.runStatement(() =>
-      requests().insert({ requestId, couponId: coupon.id, userId, status: 'PENDING', reason: null, userCouponId: null, requestedAt, decidedAt: null }),
+      this.sql.run(
+        `INSERT INTO coupon_issue_requests (request_id, coupon_id, user_id, status, reason, user_coupon_id, requested_at, decided_at)
+         VALUES (?, ?, ?, 'PENDING', NULL, NULL, ?, NULL)`,
+        [requestId, coupon.id, userId, requestedAt],
+      ),
     );
     const event: IssueRequestedEvent = { requestId, couponId: coupon.id, userId, requestedAt: requestedAt.toISOString() };
     try {
