@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Coupon, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
+import { Coupon, CouponIssueRequest, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
 import { CouponLedger } from '../../src/modules/coupon/issuance/coupon-ledger';
 import { IssueRequestConsumer } from '../../src/modules/coupon/issuance/issue-request.consumer';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
@@ -15,6 +17,7 @@ async function crowd(app: TestApp, firstId: number) {
   return [...people, ...people.slice(0, 500)].sort(() => Math.random() - 0.5);
 }
 
+const ROOT = join(__dirname, '..', '..');
 const LOCK_TTL_MS = 3_000; // the default COUPON_LOCK_TTL_MS these apps run with
 
 function expectExact(result: Awaited<ReturnType<typeof runDrop>>, stock: number) {
@@ -143,6 +146,35 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         const result = await drop;
         expectExact(result, 100);
         expect(result.unavailable).toBe(0);
+      });
+
+      it('Kafka stopped: 503 QUEUE_UNAVAILABLE and no request kept; accepted and issued once Kafka is back', async () => {
+        const couponId = await createCoupon(shop, 10);
+        const [caller] = await callers(apps[0], 1, 22_000_000);
+        const issue = () => apps[0].api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token });
+        const kept = () => shop.dataSource.getRepository(CouponIssueRequest).countBy({ couponId });
+        execFileSync('bash', [join(ROOT, 'scripts/kafka/stop.sh')], { stdio: 'inherit' });
+        try {
+          const refused = await issue();
+          expect(refused.status).toBe(503);
+          expect(refused.body.code).toBe('QUEUE_UNAVAILABLE');
+          expect(refused.headers.get('retry-after')).toBe('5');
+          expect(await kept()).toBe(0);
+        } finally {
+          execFileSync('bash', [join(ROOT, 'scripts/kafka/start.sh'), '--keep-data'], { stdio: 'inherit' });
+        }
+        // The producer reconnects on its own; the caller's retry is queued and decided.
+        let accepted!: Awaited<ReturnType<typeof issue>>;
+        await eventually(async () => {
+          accepted = await issue();
+          expect(accepted.status).toBe(202);
+        }, 90_000, 1_000);
+        await eventually(async () => {
+          const status = await apps[0].api.get(`/coupons/issue-requests/${accepted.body.requestId}`, { token: caller.token });
+          expect(status.body.status).toBe('ISSUED');
+        }, 60_000);
+        expect(await kept()).toBe(1);
+        expect(await shop.dataSource.getRepository(UserCoupon).countBy({ couponId, userId: caller.id })).toBe(1);
       });
     }
   });
