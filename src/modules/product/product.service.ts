@@ -58,7 +58,7 @@ export class ProductService {
   async get(id: number): Promise<ProductView> {
     const { rows } = await this.sql.run<ProductView>(`SELECT ${VIEW_COLUMNS} FROM products WHERE id = ?`, [id]);
     if (rows.length === 0) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
-    return viewOfRow(rows[0]);
+    return toView(rows[0]);
   }
 
   async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductView>> {
@@ -77,14 +77,14 @@ export class ProductService {
       `SELECT ${VIEW_COLUMNS} FROM products ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
       [...params, query.limit + 1],
     );
-    return pageOf(rows.map(viewOfRow), query.limit, (view) => view);
+    return pageOf(rows, query.limit, toView);
   }
 
   /** Products by id, for capturing names and prices at order time. Missing ids are absent. */
   async findMany(ids: number[]): Promise<Map<number, ProductView>> {
     if (ids.length === 0) return new Map();
     const { rows } = await this.sql.run<ProductView>(`SELECT ${VIEW_COLUMNS} FROM products WHERE id IN (${placeholders(ids.length)})`, ids);
-    return new Map(rows.map((row) => [Number(row.id), viewOfRow(row)]));
+    return new Map(rows.map((row) => [Number(row.id), toView(row)]));
   }
 
   /**
@@ -120,13 +120,8 @@ export class ProductService {
 
 const VIEW_COLUMNS = 'id, name, price, stock, category, status';
 
-/** Drivers may return integer columns as strings (BIGINT on MySQL). */
-function viewOfRow(row: ProductView): ProductView {
-  return { id: Number(row.id), name: row.name, price: Number(row.price), stock: Number(row.stock), category: row.category, status: row.status };
-}
-
-function toView(product: Product): ProductView {
+/** From an entity or a plain row (drivers may return integer columns as strings: BIGINT on MySQL). */
+function toView(product: ProductView | Product): ProductView {
   const { id, name, price, stock, category, status } = product;
-  return { id, name, price, stock, category, status };
+  return { id: Number(id), name, price: Number(price), stock: Number(stock), category, status };
 }
-
