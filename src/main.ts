@@ -8,8 +8,8 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadAppConfig(process.env);
   const app = await createApp(config);
-  await app.listen({ port: config.port, host: '0.0.0.0' });
-  app.get(Logger).log(`commerce listening on :${config.port} (profile ${config.profile}); API docs at /docs`, 'Bootstrap');
+  await app.listen({ port: config.port, host: config.host });
+  app.get(Logger).log(`commerce listening on ${config.host}:${config.port} (profile ${config.profile}); API docs at /docs`, 'Bootstrap');
 }
 
 main().catch((error: unknown) => {

@@ -16,10 +16,11 @@ export const engines = {
   kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
 };
 
-export const BENCH_JWT_SECRET = process.env.BENCH_JWT_SECRET ?? 'bench-secret-that-is-at-least-32-characters';
+// Random per run unless given (BENCH_URL runs must give the running app's values).
+export const BENCH_JWT_SECRET = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('base64url');
 export const BENCH_ADMIN = {
   email: process.env.BENCH_ADMIN_EMAIL ?? 'bench-admin@example.com',
-  password: process.env.BENCH_ADMIN_PASSWORD ?? 'bench-admin-password',
+  password: process.env.BENCH_ADMIN_PASSWORD ?? randomBytes(16).toString('base64url'),
 };
 
 /**

@@ -26,7 +26,7 @@ describe('start-up with a bad configuration', () => {
     const result = start({ APP_PROFILE: 'full' });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      'Invalid configuration: "JWT_SECRET" is required in the full profile (32 or more characters)',
+      'Invalid configuration: "JWT_SECRET" or "JWT_SECRET_FILE" is required in the full profile (32 or more characters)',
     );
   });
 });

@@ -10,7 +10,8 @@ import { Engines, readDecision, recordSkip } from './engines';
 export type Profile = 'embedded' | 'full';
 export type EnvOverrides = Record<string, string>;
 
-const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+// Random per test process: no test depends on a secret written in the source.
+const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
 
 /** The engines of this run, or null when the run has none. */
 export function currentEngines(): Engines | null {
@@ -49,7 +50,14 @@ export interface IsolatedEnvironment {
 export async function isolatedEnvironment(profile: Profile, extra: EnvOverrides = {}): Promise<IsolatedEnvironment> {
   const { runId } = readDecision();
   const suffix = randomBytes(3).toString('hex');
-  const base = { JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', SEED_DEMO_DATA: 'false' };
+  const base = {
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    SEED_DEMO_DATA: 'false',
+    // Suites sign up hundreds of users from 127.0.0.1; the limiter has its own test with real limits.
+    AUTH_RATE_LIMIT_PER_IP: '1000000',
+    AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
+  };
   if (profile === 'embedded') {
     const sqlitePath = join(tmpdir(), 'commerce-tests', `${runId}-${suffix}.sqlite`);
     return {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
@@ -18,7 +19,7 @@ export interface UserView {
 @Injectable()
 export class UserService {
   // Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
-  private readonly decoyHash = argon2.hash('decoy-password-for-timing');
+  private readonly decoyHash = argon2.hash(randomBytes(16).toString('hex'), { type: argon2.argon2id });
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadAppConfig } from './app-config';
 
 describe('loadAppConfig', () => {
@@ -17,10 +20,36 @@ describe('loadAppConfig', () => {
     );
   });
 
-  it('requires a 32+ character JWT_SECRET in the full profile', () => {
-    expect(() => loadAppConfig({ APP_PROFILE: 'full' })).toThrow(/"JWT_SECRET" is required in the full profile/);
+  it('requires a 32+ character JWT_SECRET (or a secret file) in the full profile', () => {
+    expect(() => loadAppConfig({ APP_PROFILE: 'full' })).toThrow(/"JWT_SECRET" or "JWT_SECRET_FILE" is required in the full profile/);
     expect(() => loadAppConfig({ APP_PROFILE: 'full', JWT_SECRET: 'short' })).toThrow(/"JWT_SECRET" must be at least 32/);
     expect(loadAppConfig({ APP_PROFILE: 'full', JWT_SECRET: 'x'.repeat(32) }).jwt.secret).toHaveLength(32);
+  });
+
+  it('gives the embedded profile a random secret kept beside its database (0600), reused on restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-spec-'));
+    const env = { SQLITE_PATH: join(dir, 'db.sqlite') };
+    const first = loadAppConfig(env).jwt.secret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first);
+    expect(statSync(join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    expect(loadAppConfig(env).jwt.secret).toBe(first);
+    // Another data directory gets another secret; JWT_SECRET still wins.
+    expect(loadAppConfig({ SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'config-spec-')), 'db.sqlite') }).jwt.secret).not.toBe(first);
+    expect(loadAppConfig({ ...env, JWT_SECRET: 'z'.repeat(32) }).jwt.secret).toBe('z'.repeat(32));
+  });
+
+  it('listens on loopback in the embedded profile and on every interface in the full one, unless HOST says otherwise', () => {
+    const sqlite = { SQLITE_PATH: ':memory:' };
+    expect(loadAppConfig(sqlite).host).toBe('127.0.0.1');
+    expect(loadAppConfig({ ...sqlite, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadAppConfig({ APP_PROFILE: 'full', JWT_SECRET: 'x'.repeat(32) }).host).toBe('0.0.0.0');
+    expect(loadAppConfig(sqlite).corsOrigins).toEqual([]);
+    expect(loadAppConfig({ ...sqlite, CORS_ORIGINS: 'https://a.example,http://localhost:5173' }).corsOrigins).toEqual([
+      'https://a.example',
+      'http://localhost:5173',
+    ]);
+    expect(() => loadAppConfig({ ...sqlite, CORS_ORIGINS: '*' })).toThrow(/"CORS_ORIGINS"/);
   });
 
   it('names the variable for malformed numbers, brokers and durations', () => {

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as Joi from 'joi';
 
 export type AppProfile = 'embedded' | 'full';
@@ -6,6 +9,10 @@ export type CouponIssueStrategy = 'lock' | 'queue';
 /** The validated, typed configuration. Built once from the environment by {@link loadAppConfig}. */
 export interface AppConfig {
   port: number;
+  host: string;
+  /** Fastify's trustProxy: take the client address from X-Forwarded-For (rate limits per IP). */
+  trustProxy: boolean;
+  corsOrigins: string[];
   profile: AppProfile;
   logLevel: string;
   db: {
@@ -22,6 +29,8 @@ export interface AppConfig {
   coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
   admin: { email?: string; password?: string };
+  /** Attempts allowed per window on /auth/login and /auth/signup, per client IP and per email. */
+  authRateLimit: { perIp: number; perEmail: number; windowSeconds: number };
   order: { pendingTtlSeconds: number };
   seedDemoData: boolean;
 }
@@ -31,9 +40,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-// Only for the embedded profile, where a newcomer runs with no .env at all.
-const EMBEDDED_DEV_JWT_SECRET = 'embedded-profile-development-secret-do-not-use-in-production';
-
 const duration = Joi.string().pattern(/^\d+[smhd]?$/).messages({
   'string.pattern.base': '"{#label}" must be a number of seconds or a duration like 15m, 1h, 7d',
 });
@@ -42,11 +48,22 @@ const duration = Joi.string().pattern(/^\d+[smhd]?$/).messages({
 export const envSchema = Joi.object({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   APP_PROFILE: Joi.string().valid('embedded', 'full').default('embedded'),
+  // The embedded profile is a demo on a laptop: loopback only unless asked. The full profile is
+  // meant for containers, where the published port is the boundary.
+  HOST: Joi.when('APP_PROFILE', {
+    is: 'full',
+    then: Joi.string().hostname().default('0.0.0.0'),
+    otherwise: Joi.string().hostname().default('127.0.0.1'),
+  }),
+  TRUST_PROXY: Joi.boolean().default(false),
+  CORS_ORIGINS: Joi.string()
+    .pattern(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/)
+    .messages({ 'string.pattern.base': '"CORS_ORIGINS" must be a comma-separated list of http(s) origins' }),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   DB_HOST: Joi.string().default('127.0.0.1'),
   DB_PORT: Joi.number().integer().min(1).max(65535).default(3306),
   DB_USER: Joi.string().default('commerce'),
-  DB_PASSWORD: Joi.string().allow('').default('commerce'),
+  DB_PASSWORD: Joi.string().allow('').default(''),
   DB_NAME: Joi.string().pattern(/^[A-Za-z0-9_]+$/).default('commerce'),
   DB_POOL_SIZE: Joi.number().integer().min(1).max(500).default(20),
   SQLITE_PATH: Joi.string().default('./data/dev.sqlite'),
@@ -62,22 +79,27 @@ export const envSchema = Joi.object({
   COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   COUPON_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
   COUPON_ISSUE_CONSUMER_ENABLED: Joi.boolean().default(true),
-  JWT_SECRET: Joi.when('APP_PROFILE', {
-    is: 'full',
-    then: Joi.string().min(32).required().messages({
-      'any.required': '"JWT_SECRET" is required in the full profile (32 or more characters)',
-      'string.min': '"JWT_SECRET" must be at least 32 characters long in the full profile',
-    }),
-    otherwise: Joi.string().min(1).default(EMBEDDED_DEV_JWT_SECRET),
-  }),
+  JWT_SECRET: Joi.string().min(32).messages({ 'string.min': '"JWT_SECRET" must be at least 32 characters long' }),
+  // A file holding the secret; created with a random one (mode 0600) when missing. The embedded
+  // profile defaults it to a file beside its database, so no secret ships in the source.
+  JWT_SECRET_FILE: Joi.string(),
   JWT_EXPIRES_IN: duration.default('1h'),
   ADMIN_EMAIL: Joi.string().email({ tlds: false }),
   ADMIN_PASSWORD: Joi.string().min(8).max(72),
   ORDER_PENDING_TTL_SECONDS: Joi.number().integer().min(1).default(900),
+  AUTH_RATE_LIMIT_PER_IP: Joi.number().integer().min(1).default(30),
+  AUTH_RATE_LIMIT_PER_EMAIL: Joi.number().integer().min(1).default(10),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
   SEED_DEMO_DATA: Joi.boolean().truthy('1').falsy('0'),
 })
   // Admin credentials only make sense together.
   .and('ADMIN_EMAIL', 'ADMIN_PASSWORD')
+  // The full profile has no data directory of its own to keep a generated secret in.
+  .when(Joi.object({ APP_PROFILE: Joi.valid('full').required() }).unknown(), {
+    then: Joi.object().or('JWT_SECRET', 'JWT_SECRET_FILE').messages({
+      'object.missing': '"JWT_SECRET" or "JWT_SECRET_FILE" is required in the full profile (32 or more characters)',
+    }),
+  })
   .unknown(true);
 
 // Variables for which an empty value means something (no password, no prefix).
@@ -98,6 +120,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const profile = value.APP_PROFILE as AppProfile;
   return {
     port: value.PORT,
+    host: value.HOST,
+    trustProxy: value.TRUST_PROXY,
+    corsOrigins: value.CORS_ORIGINS ? String(value.CORS_ORIGINS).split(',') : [],
     profile,
     logLevel: value.LOG_LEVEL,
     db: {
@@ -121,12 +146,38 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockWaitMs: value.COUPON_LOCK_WAIT_MS,
       consumerEnabled: value.COUPON_ISSUE_CONSUMER_ENABLED,
     },
-    jwt: { secret: value.JWT_SECRET, expiresInSeconds: durationToSeconds(value.JWT_EXPIRES_IN) },
+    jwt: { secret: jwtSecret(value), expiresInSeconds: durationToSeconds(value.JWT_EXPIRES_IN) },
     admin: { email: value.ADMIN_EMAIL, password: value.ADMIN_PASSWORD },
+    authRateLimit: {
+      perIp: value.AUTH_RATE_LIMIT_PER_IP,
+      perEmail: value.AUTH_RATE_LIMIT_PER_EMAIL,
+      windowSeconds: value.AUTH_RATE_LIMIT_WINDOW_SECONDS,
+    },
     order: { pendingTtlSeconds: value.ORDER_PENDING_TTL_SECONDS },
     // A newcomer's `npm start` should show a shop with something in it; production starts empty.
     seedDemoData: value.SEED_DEMO_DATA ?? profile === 'embedded',
   };
+}
+
+/**
+ * JWT_SECRET wins; otherwise the secret file (JWT_SECRET_FILE, or in the embedded profile
+ * `jwt-secret` beside the SQLite file). A missing file is created with a random secret, so tokens
+ * survive restarts on the same data and nothing in the source can sign one.
+ */
+function jwtSecret(value: Record<string, string>): string {
+  if (value.JWT_SECRET) return value.JWT_SECRET;
+  if (!value.JWT_SECRET_FILE && value.SQLITE_PATH === ':memory:') return randomBytes(32).toString('base64url');
+  const file = value.JWT_SECRET_FILE ?? join(dirname(value.SQLITE_PATH), 'jwt-secret');
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    // 'wx': of two instances starting at once on the same file, one creates it and both read it.
+    writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigError(`Invalid configuration: cannot create the JWT secret file ${file}: ${(error as Error).message}`);
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 32) throw new ConfigError(`Invalid configuration: the JWT secret in ${file} must be at least 32 characters long`);
+  return secret;
 }
 
 function durationToSeconds(text: string): number {
