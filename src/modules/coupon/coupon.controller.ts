@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AuthenticatedUser, CurrentUser, Public } from '../../platform/auth/authenticated-user';
+import { AuthenticatedUser, CurrentUser, Public, Roles } from '../../platform/auth/authenticated-user';
 import { ParseIdPipe } from '../../platform/http/params';
 import { Idempotent } from '../../platform/idempotency/idempotent.decorator';
 import { CouponService } from './coupon.service';
@@ -11,13 +11,6 @@ import { CouponResponse, CreateCouponRequest, IssueAcceptedResponse, IssueReques
 @Controller()
 export class CouponController {
   constructor(private readonly coupons: CouponService) {}
-
-  @Post('admin/coupons')
-  @ApiBearerAuth()
-  @ApiCreatedResponse({ type: CouponResponse })
-  create(@Body() body: CreateCouponRequest) {
-    return this.coupons.create(body);
-  }
 
   @Public()
   @Get('coupons/:id')
@@ -58,5 +51,19 @@ export class CouponController {
   @ApiOkResponse({ type: UserCouponPage })
   mine(@CurrentUser() user: AuthenticatedUser, @Query() query: MyCouponsQuery) {
     return this.coupons.myCoupons(user.id, query);
+  }
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('admin/coupons')
+export class AdminCouponController {
+  constructor(private readonly coupons: CouponService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: CouponResponse })
+  create(@Body() body: CreateCouponRequest) {
+    return this.coupons.create(body);
   }
 }

@@ -5,7 +5,7 @@ import { APP_CONFIG } from '../../platform/config/config.module';
 import { AppConfig } from '../../platform/config/app-config';
 import { REDIS } from '../../platform/redis/redis.module';
 import { CouponWalletService } from './coupon-wallet.service';
-import { CouponController } from './coupon.controller';
+import { AdminCouponController, CouponController } from './coupon.controller';
 import { CouponService } from './coupon.service';
 import { DemoCoupons } from './demo-coupons';
 import { Coupon, CouponIssueRequest, UserCoupon } from './entities/coupon.entities';
@@ -19,7 +19,7 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Coupon, UserCoupon, CouponIssueRequest])],
-  controllers: [CouponController],
+  controllers: [CouponController, AdminCouponController],
   providers: [
     CouponWalletService,
     CouponService,

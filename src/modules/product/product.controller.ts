@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../../platform/auth/authenticated-user';
+import { Public, Roles } from '../../platform/auth/authenticated-user';
 import { Page } from '../../platform/database/cursor';
 import { ParseIdPipe } from '../../platform/http/params';
 import {
@@ -44,16 +44,22 @@ export class ProductController {
   get(@Param('id', ParseIdPipe) id: number): Promise<ProductView> {
     return this.products.get(id);
   }
+}
 
-  @Post('admin/products')
-  @ApiBearerAuth()
+@ApiTags('admin')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('admin/products')
+export class AdminProductController {
+  constructor(private readonly products: ProductService) {}
+
+  @Post()
   @ApiCreatedResponse({ type: ProductResponse })
   create(@Body() body: CreateProductRequest): Promise<ProductView> {
     return this.products.create(body);
   }
 
-  @Patch('admin/products/:id')
-  @ApiBearerAuth()
+  @Patch(':id')
   @ApiOkResponse({ type: ProductResponse })
   @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
   update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateProductRequest): Promise<ProductView> {

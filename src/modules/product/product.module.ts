@@ -6,7 +6,7 @@ import { AppConfig } from '../../platform/config/app-config';
 import { REDIS } from '../../platform/redis/redis.module';
 import { DemoProducts } from './demo-products';
 import { Product } from './entities/product.entity';
-import { ProductController } from './product.controller';
+import { AdminProductController, ProductController } from './product.controller';
 import { ProductService } from './product.service';
 import { InMemoryTopSellersStore } from './top-sellers/in-memory-top-sellers.store';
 import { RedisTopSellersStore } from './top-sellers/redis-top-sellers.store';
@@ -16,7 +16,7 @@ import { TopSellersStore } from './top-sellers/top-sellers.store';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Product])],
-  controllers: [ProductController],
+  controllers: [ProductController, AdminProductController],
   providers: [
     ProductService,
     DemoProducts,
