@@ -1,4 +1,5 @@
 import { ApplicationConfig, NestFactory } from '@nestjs/core';
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -13,12 +14,18 @@ import { Metrics } from './platform/observability/metrics';
  * all three run exactly the same app.
  */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const adapter = new FastifyAdapter({
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    trustProxy: config.trustProxy,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  await secureHeaders(app, config);
   dropPassThroughInterceptors(app);
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
@@ -44,6 +51,41 @@ function dropPassThroughInterceptors(app: NestFastifyApplication): void {
   const interceptors = config.getGlobalInterceptors();
   const kept = interceptors.filter((interceptor) => Object.getPrototypeOf(interceptor) !== Object.prototype);
   interceptors.splice(0, interceptors.length, ...kept);
+}
+
+/**
+ * Helmet's headers on every response. The CSP allows what Swagger UI at /docs needs (its own
+ * scripts and styles, inline styles, data: images) and nothing from elsewhere. CORS stays off
+ * unless CORS_ORIGINS lists origins.
+ */
+async function secureHeaders(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        // Plain http on localhost must still load /docs' own scripts.
+        upgradeInsecureRequests: null,
+      },
+    },
+    // An API answers JSON to other origins' fetches only when CORS allows it; CORP would block even those.
+    crossOriginResourcePolicy: config.corsOrigins.length > 0 ? { policy: 'cross-origin' } : { policy: 'same-origin' },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'PATCH'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+      exposedHeaders: ['location', 'retry-after', 'x-request-id', 'idempotent-replayed'],
+      maxAge: 600,
+    });
+  }
 }
 
 function recordHttpMetrics(app: NestFastifyApplication): void {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AuthRateLimited } from '../../platform/auth/auth-rate-limit';
 import { AuthenticatedUser, CurrentUser, Public } from '../../platform/auth/authenticated-user';
 import { LoginRequest, SignupRequest, TokenResponse, UserResponse } from './dto/user.dto';
 import { UserService, UserView } from './user.service';
@@ -10,6 +11,7 @@ export class AuthController {
   constructor(private readonly users: UserService) {}
 
   @Public()
+  @AuthRateLimited()
   @Post('auth/signup')
   @ApiCreatedResponse({ type: UserResponse })
   @ApiConflictResponse({ description: 'EMAIL_TAKEN' })
@@ -18,6 +20,7 @@ export class AuthController {
   }
 
   @Public()
+  @AuthRateLimited()
   @Post('auth/login')
   @HttpCode(200)
   @ApiOkResponse({ type: TokenResponse })

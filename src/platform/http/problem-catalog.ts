@@ -14,7 +14,7 @@ export const PROBLEM_CATALOG = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be JSON' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The idempotency key was used with another request' },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'A request with this idempotency key is in progress' },
-  TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
+  RATE_LIMITED: { status: 429, title: 'Too many attempts, retry later' },
   // points
   INVALID_CHARGE_AMOUNT: { status: 400, title: 'The charge amount is not allowed' },
   BALANCE_LIMIT_EXCEEDED: { status: 409, title: 'The balance would exceed its limit' },

@@ -93,7 +93,7 @@ function codeForStatus(status: number): ProblemCode {
     case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
       return 'UNSUPPORTED_MEDIA_TYPE';
     case HttpStatus.TOO_MANY_REQUESTS:
-      return 'TOO_MANY_REQUESTS';
+      return 'RATE_LIMITED';
     case HttpStatus.SERVICE_UNAVAILABLE:
       return 'SERVICE_UNAVAILABLE';
     default:

@@ -1,10 +1,12 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { KafkaModule } from '../kafka/kafka.module';
 import { LockManager } from '../locking/lock-manager';
 import { InProcessLockManager } from '../locking/in-process-lock-manager';
 import { RedisLockManager } from '../locking/redis-lock-manager';
-import { RedisModule } from '../redis/redis.module';
+import { REDIS, RedisModule } from '../redis/redis.module';
+import { InMemoryRateLimitStorage, RateLimitStorage, RedisRateLimitStorage } from '../auth/auth-rate-limit';
 import { InProcessMessageBus } from '../messaging/in-process-message-bus';
 import { KafkaMessageBus } from '../messaging/kafka-message-bus';
 import { ConsumerMetrics } from '../messaging/consumer-metrics';
@@ -12,7 +14,7 @@ import { MessageBus } from '../messaging/message-bus';
 
 /**
  * The one place the profile picks adapters for the ports business modules use (MessageBus,
- * LockManager). Nothing else in the app asks which profile it runs.
+ * LockManager) and for the login rate limiter's counts (RateLimitStorage). Nothing else in the app asks which profile it runs.
  */
 @Global()
 @Module({})
@@ -26,8 +28,9 @@ export class InfrastructureModule {
           ConsumerMetrics,
           { provide: MessageBus, useClass: KafkaMessageBus },
           { provide: LockManager, useClass: RedisLockManager },
+          { provide: RateLimitStorage, inject: [REDIS], useFactory: (redis: Redis) => new RedisRateLimitStorage(redis) },
         ],
-        exports: [MessageBus, LockManager, RedisModule, KafkaModule],
+        exports: [MessageBus, LockManager, RateLimitStorage, RedisModule, KafkaModule],
       };
     }
     return {
@@ -36,8 +39,9 @@ export class InfrastructureModule {
         ConsumerMetrics,
         { provide: MessageBus, useClass: InProcessMessageBus },
         { provide: LockManager, useClass: InProcessLockManager },
+        { provide: RateLimitStorage, useClass: InMemoryRateLimitStorage },
       ],
-      exports: [MessageBus, LockManager],
+      exports: [MessageBus, LockManager, RateLimitStorage],
     };
   }
 }
