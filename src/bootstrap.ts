@@ -1,11 +1,13 @@
-import { ApplicationConfig, NestFactory } from '@nestjs/core';
+import { ApplicationConfig, DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nestjs/core';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config/app-config';
+import { completeContract } from './platform/http/api-contract';
 import { ProblemFilter } from './platform/http/problem.filter';
+import { listRoutes } from './platform/http/routes';
 import { createValidationPipe } from './platform/http/validation';
 import { Metrics } from './platform/observability/metrics';
 
@@ -101,15 +103,31 @@ function recordHttpMetrics(app: NestFastifyApplication): void {
     });
 }
 
-function setUpApiDocs(app: NestFastifyApplication): void {
+/** The OpenAPI document is the contract: docs/openapi.json is this document, byte for byte (a test checks). */
+export function buildApiDocument(app: NestFastifyApplication) {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Commerce API')
-      .setDescription('Products, points, orders and first-come coupons. Errors are application/problem+json.')
-      .setVersion('1')
-      .addBearerAuth()
+      .setDescription(
+        'Products, points, orders and first-come coupons. Every error is application/problem+json with a stable `code` ' +
+          '(docs/errors.md). Authenticated operations take `Authorization: Bearer <accessToken>` from POST /auth/login.',
+      )
+      .setVersion('1.0.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addTag('auth', 'Sign-up, login and the caller')
+      .addTag('products', 'The catalogue and the top sellers')
+      .addTag('points', 'The caller\'s point balance and its history')
+      .addTag('orders', 'Orders: create, pay, cancel')
+      .addTag('coupons', 'First-come coupons: issue, status, wallet')
+      .addTag('admin', 'Catalogue and campaign management (role admin)')
+      .addTag('operations', 'Health probes and metrics')
       .build(),
+    { operationIdFactory: (_controller, method) => method },
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return completeContract(document, listRoutes(app.get(DiscoveryService), app.get(MetadataScanner)), app.get(Reflector));
+}
+
+function setUpApiDocs(app: NestFastifyApplication): void {
+  SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

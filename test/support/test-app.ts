@@ -1,6 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/platform/config/app-config';
+import { recordObservation } from './contract-coverage';
+import { readDecision } from './engines';
 import { EnvOverrides } from './real-engines';
 
 export interface HttpResponse<T = any> {
@@ -29,6 +31,7 @@ export class Api {
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    recordObservation(readDecision().runId, method, `${this.baseUrl}${path}`, response.status);
     const text = await response.text();
     let parsed: unknown = text;
     if (/json/.test(response.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);

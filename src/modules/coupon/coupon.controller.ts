@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint } from '../../platform/http/api-contract';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser, Public, Roles } from '../../platform/auth/authenticated-user';
 import { ParseIdPipe } from '../../platform/http/params';
@@ -14,20 +15,28 @@ export class CouponController {
 
   @Public()
   @Get('coupons/:id')
-  @ApiOkResponse({ type: CouponResponse })
-  @ApiNotFoundResponse({ description: 'COUPON_NOT_FOUND' })
+  @ApiEndpoint({ operationId: 'getCoupon', summary: 'A coupon campaign and how many copies remain', problems: ['COUPON_NOT_FOUND'] })
+  @ApiOkResponse({ type: CouponResponse, description: 'The campaign' })
   get(@Param('id', ParseIdPipe) id: number) {
     return this.coupons.get(id);
   }
 
   @Post('coupons/:id/issue')
   @Idempotent()
-  @ApiBearerAuth()
-  @ApiCreatedResponse({ type: UserCouponResponse, description: 'lock strategy: issued' })
-  @ApiAcceptedResponse({ type: IssueAcceptedResponse, description: 'queue strategy: queued; poll Location' })
-  @ApiNotFoundResponse({ description: 'COUPON_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'COUPON_SOLD_OUT, COUPON_ALREADY_ISSUED, COUPON_NOT_IN_ISSUE_PERIOD' })
-  @ApiServiceUnavailableResponse({ description: 'COUPON_BUSY (Retry-After), LOCK_UNAVAILABLE, QUEUE_UNAVAILABLE' })
+  @ApiEndpoint({
+    operationId: 'issueCoupon',
+    summary: 'Ask for a copy of a first-come coupon',
+    description:
+      'Lock strategy: decided now, 201 with the copy. Queue strategy: 202 with a request id; poll `Location` ' +
+      '(GET /coupons/issue-requests/{requestId}) until it is ISSUED or REJECTED. Never more than the stock, never two per user.',
+    problems: ['COUPON_NOT_FOUND', 'COUPON_SOLD_OUT', 'COUPON_ALREADY_ISSUED', 'COUPON_NOT_IN_ISSUE_PERIOD', 'COUPON_BUSY', 'LOCK_UNAVAILABLE', 'QUEUE_UNAVAILABLE'],
+  })
+  @ApiCreatedResponse({ type: UserCouponResponse, description: 'Lock strategy: the copy issued' })
+  @ApiAcceptedResponse({
+    type: IssueAcceptedResponse,
+    description: 'Queue strategy: durably accepted, will be decided exactly once',
+    headers: { Location: { description: 'The status of this request', schema: { type: 'string' } } },
+  })
   async issue(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @Res({ passthrough: true }) reply: FastifyReply) {
     const outcome = await this.coupons.issue(id, user.id);
     if (outcome.kind === 'queued') {
@@ -39,30 +48,29 @@ export class CouponController {
   }
 
   @Get('coupons/issue-requests/:requestId')
-  @ApiBearerAuth()
-  @ApiOkResponse({ type: IssueRequestResponse })
-  @ApiNotFoundResponse({ description: 'ISSUE_REQUEST_NOT_FOUND' })
+  @ApiEndpoint({ operationId: 'getIssueRequest', summary: 'The status of a queued issue request', problems: ['ISSUE_REQUEST_NOT_FOUND'] })
+  @ApiOkResponse({ type: IssueRequestResponse, description: 'PENDING, ISSUED (with the copy) or REJECTED (with the reason)' })
   issueRequest(@CurrentUser() user: AuthenticatedUser, @Param('requestId', new ParseUUIDPipe()) requestId: string) {
     return this.coupons.issueRequest(user.id, requestId);
   }
 
   @Get('users/me/coupons')
-  @ApiBearerAuth()
-  @ApiOkResponse({ type: UserCouponPage })
+  @ApiEndpoint({ operationId: 'listMyCoupons', summary: 'The caller\'s coupons, newest first, by cursor' })
+  @ApiOkResponse({ type: UserCouponPage, description: 'One page; `nextCursor` is null on the last' })
   mine(@CurrentUser() user: AuthenticatedUser, @Query() query: MyCouponsQuery) {
     return this.coupons.myCoupons(user.id, query);
   }
 }
 
 @ApiTags('admin')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('admin/coupons')
 export class AdminCouponController {
   constructor(private readonly coupons: CouponService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: CouponResponse })
+  @ApiEndpoint({ operationId: 'createCoupon', summary: 'Start a coupon campaign with a fixed stock', problems: ['VALIDATION_FAILED'] })
+  @ApiCreatedResponse({ type: CouponResponse, description: 'The new campaign' })
   create(@Body() body: CreateCouponRequest) {
     return this.coupons.create(body);
   }

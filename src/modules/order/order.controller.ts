@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint } from '../../platform/http/api-contract';
 import { AuthenticatedUser, CurrentUser } from '../../platform/auth/authenticated-user';
 import { Page } from '../../platform/database/cursor';
 import { PageQuery, ParseIdPipe } from '../../platform/http/params';
@@ -8,29 +9,33 @@ import { CreateOrderRequest, OrderPage, OrderResponse } from './dto/order.dto';
 import { OrderService, OrderView } from './order.service';
 
 @ApiTags('orders')
-@ApiBearerAuth()
 @Controller('orders')
 export class OrderController {
   constructor(private readonly orders: OrderService) {}
 
   @Post()
   @Idempotent()
-  @ApiCreatedResponse({ type: OrderResponse })
-  @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND, COUPON_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'PRODUCT_NOT_ON_SALE, INSUFFICIENT_STOCK, COUPON_NOT_USABLE' })
+  @ApiEndpoint({
+    operationId: 'createOrder',
+    summary: 'Create a PENDING order at today\'s prices',
+    description: 'Prices and the coupon discount are captured now; nothing is taken until the order is paid.',
+    problems: ['PRODUCT_NOT_FOUND', 'COUPON_NOT_FOUND', 'PRODUCT_NOT_ON_SALE', 'INSUFFICIENT_STOCK', 'COUPON_NOT_USABLE'],
+  })
+  @ApiCreatedResponse({ type: OrderResponse, description: 'The PENDING order' })
   create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateOrderRequest): Promise<OrderView> {
     return this.orders.create(user.id, body.items, body.userCouponId);
   }
 
   @Get()
-  @ApiOkResponse({ type: OrderPage })
+  @ApiEndpoint({ operationId: 'listOrders', summary: 'The caller\'s orders, newest first, by cursor' })
+  @ApiOkResponse({ type: OrderPage, description: 'One page; `nextCursor` is null on the last' })
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: PageQuery): Promise<Page<OrderView>> {
     return this.orders.list(user.id, query);
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: OrderResponse })
-  @ApiNotFoundResponse({ description: 'ORDER_NOT_FOUND' })
+  @ApiEndpoint({ operationId: 'getOrder', summary: 'One of the caller\'s orders', problems: ['ORDER_NOT_FOUND'] })
+  @ApiOkResponse({ type: OrderResponse, description: 'The order' })
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<OrderView> {
     return this.orders.get(user.id, id);
   }
@@ -38,9 +43,13 @@ export class OrderController {
   @Post(':id/pay')
   @HttpCode(200)
   @Idempotent()
-  @ApiOkResponse({ type: OrderResponse })
-  @ApiNotFoundResponse({ description: 'ORDER_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INSUFFICIENT_STOCK, INSUFFICIENT_BALANCE, COUPON_NOT_USABLE, ORDER_NOT_PENDING, ORDER_EXPIRED' })
+  @ApiEndpoint({
+    operationId: 'payOrder',
+    summary: 'Pay a PENDING order with points',
+    description: 'Takes stock, points and the coupon in one transaction and records `order.completed` for Kafka in the same one.',
+    problems: ['ORDER_NOT_FOUND', 'INSUFFICIENT_STOCK', 'INSUFFICIENT_BALANCE', 'COUPON_NOT_USABLE', 'ORDER_NOT_PENDING', 'ORDER_EXPIRED'],
+  })
+  @ApiOkResponse({ type: OrderResponse, description: 'The PAID order' })
   pay(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<OrderView> {
     return this.orders.pay(user.id, id);
   }
@@ -48,9 +57,13 @@ export class OrderController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Idempotent()
-  @ApiOkResponse({ type: OrderResponse })
-  @ApiNotFoundResponse({ description: 'ORDER_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'ORDER_NOT_CANCELLABLE' })
+  @ApiEndpoint({
+    operationId: 'cancelOrder',
+    summary: 'Cancel an order; a PAID one is refunded',
+    description: 'Returns stock, points and the coupon of a PAID order and records `order.cancelled` in the same transaction.',
+    problems: ['ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE'],
+  })
+  @ApiOkResponse({ type: OrderResponse, description: 'The CANCELLED order' })
   cancel(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<OrderView> {
     return this.orders.cancel(user.id, id);
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint } from '../../platform/http/api-contract';
 import { Public, Roles } from '../../platform/auth/authenticated-user';
 import { Page } from '../../platform/database/cursor';
 import { ParseIdPipe } from '../../platform/http/params';
@@ -25,13 +26,15 @@ export class ProductController {
 
   @Public()
   @Get('products')
-  @ApiOkResponse({ type: ProductPage })
+  @ApiEndpoint({ operationId: 'listProducts', summary: 'List products on sale, newest first, by cursor', description: 'Optionally of one category.' })
+  @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
   list(@Query() query: ListProductsQuery): Promise<Page<ProductView>> {
     return this.products.list(query);
   }
 
   @Public()
   @Get('products/top-sellers')
+  @ApiEndpoint({ operationId: 'listTopSellers', summary: 'Best-selling products of the last days' })
   @ApiOkResponse({ type: TopSellersResponse, description: 'Fed by order events: ranked by quantity, then revenue, then product id' })
   top(@Query() query: TopSellersQuery): Promise<TopSellersView> {
     return this.topSellers.topSellers(query.days, query.limit);
@@ -39,29 +42,29 @@ export class ProductController {
 
   @Public()
   @Get('products/:id')
-  @ApiOkResponse({ type: ProductResponse })
-  @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
+  @ApiEndpoint({ operationId: 'getProduct', summary: 'One product', problems: ['PRODUCT_NOT_FOUND'] })
+  @ApiOkResponse({ type: ProductResponse, description: 'The product' })
   get(@Param('id', ParseIdPipe) id: number): Promise<ProductView> {
     return this.products.get(id);
   }
 }
 
 @ApiTags('admin')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('admin/products')
 export class AdminProductController {
   constructor(private readonly products: ProductService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: ProductResponse })
+  @ApiEndpoint({ operationId: 'createProduct', summary: 'Add a product to the catalogue' })
+  @ApiCreatedResponse({ type: ProductResponse, description: 'The new product' })
   create(@Body() body: CreateProductRequest): Promise<ProductView> {
     return this.products.create(body);
   }
 
   @Patch(':id')
-  @ApiOkResponse({ type: ProductResponse })
-  @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
+  @ApiEndpoint({ operationId: 'updateProduct', summary: 'Change a product (only the fields sent)', problems: ['PRODUCT_NOT_FOUND'] })
+  @ApiOkResponse({ type: ProductResponse, description: 'The product as changed' })
   update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateProductRequest): Promise<ProductView> {
     return this.products.update(id, body);
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint } from '../../platform/http/api-contract';
 import { AuthRateLimited } from '../../platform/auth/auth-rate-limit';
 import { AuthenticatedUser, CurrentUser, Public } from '../../platform/auth/authenticated-user';
 import { LoginRequest, SignupRequest, TokenResponse, UserResponse } from './dto/user.dto';
@@ -13,8 +14,8 @@ export class AuthController {
   @Public()
   @AuthRateLimited()
   @Post('auth/signup')
-  @ApiCreatedResponse({ type: UserResponse })
-  @ApiConflictResponse({ description: 'EMAIL_TAKEN' })
+  @ApiEndpoint({ operationId: 'signUp', summary: 'Create an account (role user)', problems: ['EMAIL_TAKEN'] })
+  @ApiCreatedResponse({ type: UserResponse, description: 'The new account' })
   signup(@Body() body: SignupRequest): Promise<UserView> {
     return this.users.signup(body);
   }
@@ -23,15 +24,15 @@ export class AuthController {
   @AuthRateLimited()
   @Post('auth/login')
   @HttpCode(200)
-  @ApiOkResponse({ type: TokenResponse })
-  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS' })
+  @ApiEndpoint({ operationId: 'logIn', summary: 'Exchange email and password for an access token', problems: ['INVALID_CREDENTIALS'] })
+  @ApiOkResponse({ type: TokenResponse, description: 'A bearer token (send it as `Authorization: Bearer ...`)' })
   login(@Body() body: LoginRequest): Promise<TokenResponse> {
     return this.users.login(body.email, body.password);
   }
 
   @Get('users/me')
-  @ApiBearerAuth()
-  @ApiOkResponse({ type: UserResponse })
+  @ApiEndpoint({ operationId: 'getMe', summary: 'The caller\'s account' })
+  @ApiOkResponse({ type: UserResponse, description: 'The caller' })
   me(@CurrentUser() caller: AuthenticatedUser): Promise<UserView> {
     return this.users.me(caller);
   }

@@ -1,28 +1,12 @@
-import { Injectable, OnModuleInit, RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { listRoutes } from '../http/routes';
 import { Role, ROLES } from './authenticated-user';
 
 export interface RouteRoles {
   method: string;
   path: string;
   roles: Role[] | undefined;
-}
-
-/** Every controller route as `METHOD /path` with the roles its metadata declares. */
-export function listRoutes(discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector): RouteRoles[] {
-  return discovery.getControllers().flatMap(({ metatype, instance }) => {
-    if (!metatype || !instance) return [];
-    const base = pathsOf(Reflect.getMetadata(PATH_METADATA, metatype));
-    return scanner.getAllMethodNames(Object.getPrototypeOf(instance)).flatMap((name) => {
-      const handler = (instance as Record<string, unknown>)[name] as object;
-      const own = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-      if (own === undefined) return [];
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-      const roles = reflector.getAllAndOverride<Role[] | undefined>(ROLES, [handler as () => void, metatype]);
-      return base.flatMap((prefix) => pathsOf(own).map((path) => ({ method, path: joinPath(prefix, path), roles })));
-    });
-  });
 }
 
 /** Admin routes and their role checks must agree; a mismatch is a start-up failure, not a hole. */
@@ -45,17 +29,12 @@ export class AdminRouteAudit implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const mismatches = findRoleMismatches(listRoutes(this.discovery, this.scanner, this.reflector));
+    const routes = listRoutes(this.discovery, this.scanner).map(({ method, path, handler, controller }) => ({
+      method,
+      path,
+      roles: this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [handler as () => void, controller as () => void]),
+    }));
+    const mismatches = findRoleMismatches(routes);
     if (mismatches.length > 0) throw new Error(`Refusing to start: ${mismatches.join('; ')}`);
   }
-}
-
-function pathsOf(value: string | string[] | undefined): string[] {
-  if (value === undefined) return ['/'];
-  return Array.isArray(value) ? value : [value];
-}
-
-function joinPath(prefix: string, path: string): string {
-  const joined = `/${prefix}/${path}`.replace(/\/+/g, '/');
-  return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
 }

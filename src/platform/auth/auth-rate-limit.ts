@@ -1,8 +1,9 @@
-import { ExecutionContext, Injectable, Logger, UseGuards } from '@nestjs/common';
+import { applyDecorators, ExecutionContext, Injectable, Logger, SetMetadata, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
+import { API_RATE_LIMITED } from '../http/api-contract';
 import { DomainError } from '../http/problem-catalog';
 
 /**
@@ -68,4 +69,5 @@ export class AuthRateLimitGuard extends ThrottlerGuard {
 }
 
 /** Per-IP and per-email attempt limits (AUTH_RATE_LIMIT_*), for the login and signup handlers. */
-export const AuthRateLimited = (): MethodDecorator & ClassDecorator => UseGuards(AuthRateLimitGuard);
+export const AuthRateLimited = (): MethodDecorator =>
+  applyDecorators(UseGuards(AuthRateLimitGuard), SetMetadata(API_RATE_LIMITED, true));

@@ -1,9 +1,20 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint } from '../http/api-contract';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/authenticated-user';
 import { DependencyProbes } from './dependency-probes';
+
+const DEPENDENCY_STATUS = {
+  type: 'object',
+  additionalProperties: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['up', 'down'] } } },
+};
+const HEALTH_RESULT = {
+  type: 'object',
+  required: ['status', 'details'],
+  properties: { status: { type: 'string', enum: ['ok', 'error'] }, info: DEPENDENCY_STATUS, error: DEPENDENCY_STATUS, details: DEPENDENCY_STATUS },
+};
 
 @ApiTags('operations')
 @Public()
@@ -15,15 +26,17 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOkResponse({ description: 'The process runs' })
+  @ApiEndpoint({ operationId: 'getLiveness', summary: 'Liveness: the process answers', noDependencies: true })
+  @ApiOkResponse({ description: 'The process runs', schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOkResponse({ description: 'Every dependency of the profile answers' })
-  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; `error` names it' })
+  @ApiEndpoint({ operationId: 'getReadiness', summary: 'Readiness: every dependency of the profile answers' })
+  @ApiOkResponse({ description: 'Every dependency of the profile answers', schema: HEALTH_RESULT })
+  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; `error` names it', schema: HEALTH_RESULT })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check(this.probes.all());

@@ -21,7 +21,7 @@ export class ParseIdPipe implements PipeTransform<string, number> {
 
 /** `?limit&cursor` of every list endpoint. */
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -29,7 +29,7 @@ export class PageQuery {
   @Max(100)
   limit: number = 20;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page', maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)

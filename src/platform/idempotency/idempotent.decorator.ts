@@ -1,8 +1,10 @@
-import { UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { API_IDEMPOTENT } from '../http/api-contract';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 
 /**
  * Honours the Idempotency-Key header on this route (see IdempotencyInterceptor). Bound per route,
  * not globally: every interceptor costs each request an async-context bind, even when it does nothing.
  */
-export const Idempotent = (): MethodDecorator => UseInterceptors(IdempotencyInterceptor);
+export const Idempotent = (): MethodDecorator =>
+  applyDecorators(UseInterceptors(IdempotencyInterceptor), SetMetadata(API_IDEMPOTENT, true));

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiEndpoint } from '../http/api-contract';
 import { Public } from '../auth/authenticated-user';
 import { Metrics } from './metrics';
 
@@ -11,7 +12,9 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOkResponse({ description: 'Prometheus text exposition' })
+  @ApiEndpoint({ operationId: 'getMetrics', summary: 'Prometheus metrics of this instance', noDependencies: true })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition (version 0.0.4)', schema: { type: 'string' } })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

@@ -6,43 +6,43 @@ import type { DiscountType } from '../entities/coupon.entities';
 export class CreateCouponRequest {
   @ApiProperty({ example: 'Flash 10%' }) @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ enum: ['PERCENT', 'FIXED'] }) @IsIn(['PERCENT', 'FIXED']) discountType!: DiscountType;
-  @ApiProperty({ description: 'Percent (1..100) or won (1..10,000,000)', example: 10 }) @IsInt() @Min(1) @Max(10_000_000) discountValue!: number;
-  @ApiProperty({ minimum: 1, maximum: 10_000_000, example: 100 }) @IsInt() @Min(1) @Max(10_000_000) totalQuantity!: number;
-  @ApiProperty({ minimum: 0, example: 10000 }) @IsInt() @Min(0) @Max(1_000_000_000) minOrderAmount!: number;
-  @ApiPropertyOptional({ minimum: 1 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000) maxDiscountAmount?: number;
-  @ApiProperty({ minimum: 1, maximum: 3650, example: 7 }) @IsInt() @Min(1) @Max(3650) validDays!: number;
-  @ApiPropertyOptional({ example: '2026-11-24T10:00:00.000Z' }) @IsOptional() @IsDateString({ strict: true }) issueStartsAt?: string;
-  @ApiPropertyOptional({ example: '2026-11-30T10:00:00.000Z' }) @IsOptional() @IsDateString({ strict: true }) issueEndsAt?: string;
+  @ApiProperty({ type: 'integer', description: 'Percent (1..100) or won (1..10,000,000)', example: 10 }) @IsInt() @Min(1) @Max(10_000_000) discountValue!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10_000_000, example: 100 }) @IsInt() @Min(1) @Max(10_000_000) totalQuantity!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 10000 }) @IsInt() @Min(0) @Max(1_000_000_000) minOrderAmount!: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000) maxDiscountAmount?: number;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 3650, example: 7 }) @IsInt() @Min(1) @Max(3650) validDays!: number;
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-24T10:00:00.000Z' }) @IsOptional() @IsDateString({ strict: true }) issueStartsAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-30T10:00:00.000Z' }) @IsOptional() @IsDateString({ strict: true }) issueEndsAt?: string;
 }
 
 export class CouponResponse {
-  @ApiProperty() id!: number;
+  @ApiProperty({ type: 'integer' }) id!: number;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ['PERCENT', 'FIXED'] }) discountType!: DiscountType;
-  @ApiProperty() discountValue!: number;
-  @ApiProperty() totalQuantity!: number;
-  @ApiProperty() issuedQuantity!: number;
-  @ApiProperty() remainingQuantity!: number;
-  @ApiProperty() minOrderAmount!: number;
-  @ApiProperty({ nullable: true, type: Number }) maxDiscountAmount!: number | null;
-  @ApiProperty() validDays!: number;
-  @ApiProperty({ nullable: true, type: String }) issueStartsAt!: string | null;
-  @ApiProperty({ nullable: true, type: String }) issueEndsAt!: string | null;
+  @ApiProperty({ type: 'integer' }) discountValue!: number;
+  @ApiProperty({ type: 'integer' }) totalQuantity!: number;
+  @ApiProperty({ type: 'integer' }) issuedQuantity!: number;
+  @ApiProperty({ type: 'integer' }) remainingQuantity!: number;
+  @ApiProperty({ type: 'integer' }) minOrderAmount!: number;
+  @ApiProperty({ nullable: true, type: 'integer' }) maxDiscountAmount!: number | null;
+  @ApiProperty({ type: 'integer' }) validDays!: number;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) issueStartsAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) issueEndsAt!: string | null;
 }
 
 export class UserCouponResponse {
-  @ApiProperty() userCouponId!: number;
-  @ApiProperty() couponId!: number;
+  @ApiProperty({ type: 'integer' }) userCouponId!: number;
+  @ApiProperty({ type: 'integer' }) couponId!: number;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ['PERCENT', 'FIXED'] }) discountType!: DiscountType;
-  @ApiProperty() discountValue!: number;
-  @ApiProperty() minOrderAmount!: number;
-  @ApiProperty({ nullable: true, type: Number }) maxDiscountAmount!: number | null;
+  @ApiProperty({ type: 'integer' }) discountValue!: number;
+  @ApiProperty({ type: 'integer' }) minOrderAmount!: number;
+  @ApiProperty({ nullable: true, type: 'integer' }) maxDiscountAmount!: number | null;
   @ApiProperty({ enum: ['AVAILABLE', 'USED', 'EXPIRED'] }) status!: 'AVAILABLE' | 'USED' | 'EXPIRED';
-  @ApiProperty() issuedAt!: string;
-  @ApiProperty() expiresAt!: string;
-  @ApiProperty({ nullable: true, type: String }) usedAt!: string | null;
-  @ApiProperty({ nullable: true, type: Number }) orderId!: number | null;
+  @ApiProperty({ format: 'date-time' }) issuedAt!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) usedAt!: string | null;
+  @ApiProperty({ nullable: true, type: 'integer' }) orderId!: number | null;
 }
 
 export class UserCouponPage {
@@ -51,15 +51,15 @@ export class UserCouponPage {
 }
 
 export class IssueRequestResponse {
-  @ApiProperty() requestId!: string;
-  @ApiProperty() couponId!: number;
+  @ApiProperty({ format: 'uuid' }) requestId!: string;
+  @ApiProperty({ type: 'integer' }) couponId!: number;
   @ApiProperty({ enum: ['PENDING', 'ISSUED', 'REJECTED'] }) status!: 'PENDING' | 'ISSUED' | 'REJECTED';
   @ApiProperty({ nullable: true, type: String, description: 'The rejection code' }) reason!: string | null;
-  @ApiProperty({ nullable: true, type: Number }) userCouponId!: number | null;
+  @ApiProperty({ nullable: true, type: 'integer' }) userCouponId!: number | null;
 }
 
 export class IssueAcceptedResponse {
-  @ApiProperty() requestId!: string;
+  @ApiProperty({ format: 'uuid' }) requestId!: string;
   @ApiProperty({ enum: ['PENDING'] }) status!: 'PENDING';
 }
 

@@ -4,12 +4,12 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Max, Min, Valid
 import type { OrderStatus } from '../entities/order.entities';
 
 export class OrderLineRequest {
-  @ApiProperty({ minimum: 1, example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
   @IsInt()
   @Min(1)
   productId!: number;
 
-  @ApiProperty({ minimum: 1, maximum: 10, example: 2 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10, example: 2 })
   @IsInt()
   @Min(1)
   @Max(10)
@@ -25,7 +25,7 @@ export class CreateOrderRequest {
   @Type(() => OrderLineRequest)
   items!: OrderLineRequest[];
 
-  @ApiPropertyOptional({ minimum: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -33,25 +33,25 @@ export class CreateOrderRequest {
 }
 
 export class OrderItemResponse {
-  @ApiProperty() productId!: number;
+  @ApiProperty({ type: 'integer' }) productId!: number;
   @ApiProperty() name!: string;
-  @ApiProperty() quantity!: number;
-  @ApiProperty() unitPrice!: number;
-  @ApiProperty() lineTotal!: number;
+  @ApiProperty({ type: 'integer' }) quantity!: number;
+  @ApiProperty({ type: 'integer' }) unitPrice!: number;
+  @ApiProperty({ type: 'integer' }) lineTotal!: number;
 }
 
 export class OrderResponse {
-  @ApiProperty() id!: number;
-  @ApiProperty() userId!: number;
+  @ApiProperty({ type: 'integer' }) id!: number;
+  @ApiProperty({ type: 'integer' }) userId!: number;
   @ApiProperty({ enum: ['PENDING', 'PAID', 'CANCELLED'] }) status!: OrderStatus;
   @ApiProperty({ type: [OrderItemResponse] }) items!: OrderItemResponse[];
-  @ApiProperty() totalAmount!: number;
-  @ApiProperty() discountAmount!: number;
-  @ApiProperty() finalAmount!: number;
-  @ApiProperty({ nullable: true, type: Number }) userCouponId!: number | null;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty({ nullable: true, type: String }) paidAt!: string | null;
-  @ApiProperty({ nullable: true, type: String }) cancelledAt!: string | null;
+  @ApiProperty({ type: 'integer' }) totalAmount!: number;
+  @ApiProperty({ type: 'integer' }) discountAmount!: number;
+  @ApiProperty({ type: 'integer' }) finalAmount!: number;
+  @ApiProperty({ nullable: true, type: 'integer' }) userCouponId!: number | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) paidAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) cancelledAt!: string | null;
 }
 
 export class OrderPage {

@@ -3,23 +3,23 @@ import { IsInt } from 'class-validator';
 import type { PointHistoryType } from '../entities/point.entities';
 
 export class ChargeRequest {
-  @ApiProperty({ description: 'Won: a multiple of 1,000 from 1,000 to 1,000,000', example: 10000 })
+  @ApiProperty({ type: 'integer', description: 'Won: a multiple of 1,000 from 1,000 to 1,000,000', example: 10000 })
   @IsInt()
   amount!: number;
 }
 
 export class BalanceResponse {
-  @ApiProperty() userId!: number;
-  @ApiProperty() balance!: number;
+  @ApiProperty({ type: 'integer' }) userId!: number;
+  @ApiProperty({ type: 'integer' }) balance!: number;
 }
 
 export class PointHistoryResponse {
-  @ApiProperty() id!: number;
+  @ApiProperty({ type: 'integer' }) id!: number;
   @ApiProperty({ enum: ['CHARGE', 'USE', 'REFUND'] }) type!: PointHistoryType;
-  @ApiProperty({ description: 'Signed: negative for USE' }) amount!: number;
-  @ApiProperty() balanceAfter!: number;
-  @ApiProperty({ nullable: true, type: Number }) orderId!: number | null;
-  @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: 'integer', description: 'Signed: negative for USE' }) amount!: number;
+  @ApiProperty({ type: 'integer' }) balanceAfter!: number;
+  @ApiProperty({ nullable: true, type: 'integer' }) orderId!: number | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
 export class PointHistoryPage {

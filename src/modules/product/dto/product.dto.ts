@@ -13,13 +13,13 @@ export class CreateProductRequest {
   @Length(1, 200)
   name!: string;
 
-  @ApiProperty({ description: 'Won, integer', minimum: 0, maximum: MAX_PRICE, example: 25000 })
+  @ApiProperty({ type: 'integer', description: 'Won, integer', minimum: 0, maximum: MAX_PRICE, example: 25000 })
   @IsInt()
   @Min(0)
   @Max(MAX_PRICE)
   price!: number;
 
-  @ApiProperty({ minimum: 0, maximum: MAX_STOCK, example: 100 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_STOCK, example: 100 })
   @IsInt()
   @Min(0)
   @Max(MAX_STOCK)
@@ -47,10 +47,10 @@ export class ListProductsQuery extends PageQuery {
 }
 
 export class ProductResponse {
-  @ApiProperty() id!: number;
+  @ApiProperty({ type: 'integer' }) id!: number;
   @ApiProperty() name!: string;
-  @ApiProperty() price!: number;
-  @ApiProperty() stock!: number;
+  @ApiProperty({ type: 'integer' }) price!: number;
+  @ApiProperty({ type: 'integer' }) stock!: number;
   @ApiProperty() category!: string;
   @ApiProperty({ enum: ['ON_SALE', 'STOPPED'] }) status!: ProductStatus;
 }
@@ -61,7 +61,7 @@ export class ProductPage {
 }
 
 export class TopSellersQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 30, default: 3, description: 'UTC calendar days, today included' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 30, default: 3, description: 'UTC calendar days, today included' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -69,7 +69,7 @@ export class TopSellersQuery {
   @Max(30)
   days: number = 3;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 5 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 50, default: 5 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -79,16 +79,16 @@ export class TopSellersQuery {
 }
 
 export class TopSellerItem {
-  @ApiProperty() productId!: number;
+  @ApiProperty({ type: 'integer' }) productId!: number;
   @ApiProperty() name!: string;
-  @ApiProperty() price!: number;
-  @ApiProperty() soldQuantity!: number;
-  @ApiProperty() revenue!: number;
-  @ApiProperty() rank!: number;
+  @ApiProperty({ type: 'integer' }) price!: number;
+  @ApiProperty({ type: 'integer' }) soldQuantity!: number;
+  @ApiProperty({ type: 'integer' }) revenue!: number;
+  @ApiProperty({ type: 'integer' }) rank!: number;
 }
 
 export class TopSellersResponse {
-  @ApiProperty() from!: string;
-  @ApiProperty() to!: string;
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
   @ApiProperty({ type: [TopSellerItem] }) items!: TopSellerItem[];
 }

@@ -37,7 +37,7 @@ export class LoginRequest {
 }
 
 export class UserResponse {
-  @ApiProperty() id!: number;
+  @ApiProperty({ type: 'integer' }) id!: number;
   @ApiProperty() email!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ['user', 'admin'] }) role!: Role;
@@ -46,5 +46,5 @@ export class UserResponse {
 export class TokenResponse {
   @ApiProperty() accessToken!: string;
   @ApiProperty({ enum: ['Bearer'] }) tokenType!: 'Bearer';
-  @ApiProperty({ description: 'Seconds until the token expires' }) expiresIn!: number;
+  @ApiProperty({ type: 'integer', description: 'Seconds until the token expires' }) expiresIn!: number;
 }
