@@ -271,14 +271,22 @@ log "starting Kafka $KAFKA_VERSION (heap $HEAP_OPTS), logs in $KAFKA_LOG_DIR"
 # setsid: the broker gets its own session, so a signal to the caller's process group (a killed
 # test run, `timeout`) does not take it down. Not a group leader here, so setsid execs in place
 # and $! is the JVM's pid.
+# Every fd above 2 is closed for the broker: one it inherits (a caller's `flock` on a lock file,
+# a test runner's pipe) would be held for the broker's whole life.
 # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM flags
-setsid nohup "$JAVA_BIN" $HEAP_OPTS \
-  -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
-  -Djava.awt.headless=true \
-  -Dkafka.logs.dir="$KAFKA_LOG_DIR" "${LOG_OPTS[@]}" \
-  -cp "$KAFKA_LIB_DIR/*" \
-  kafka.Kafka "$KAFKA_CONF_DIR/server.properties" \
-  >"$KAFKA_LOG_DIR/kafka.out" 2>&1 </dev/null 9>&- &
+(
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+  exec setsid nohup "$JAVA_BIN" $HEAP_OPTS \
+    -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true \
+    -Dkafka.logs.dir="$KAFKA_LOG_DIR" "${LOG_OPTS[@]}" \
+    -cp "$KAFKA_LIB_DIR/*" \
+    kafka.Kafka "$KAFKA_CONF_DIR/server.properties" \
+    >"$KAFKA_LOG_DIR/kafka.out" 2>&1 </dev/null
+) &
 pid=$!
 echo "$pid" >"$KAFKA_PID_FILE"
 
