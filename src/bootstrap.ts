@@ -10,6 +10,7 @@ import { ProblemFilter } from './platform/http/problem.filter';
 import { listRoutes } from './platform/http/routes';
 import { createValidationPipe } from './platform/http/validation';
 import { Metrics } from './platform/observability/metrics';
+import { requestIdOf } from './platform/observability/request-id';
 
 /**
  * Builds the HTTP application for a config: used by main.ts, the tests and the benchmarks, so
@@ -21,13 +22,25 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     trustProxy: config.trustProxy,
+    genReqId: requestIdOf,
   });
+  // Nest's own start-up lines wait in a buffer and reach the app's logger (JSON) once it exists; when
+  // start-up fails they are dropped and main.ts prints the failure as one line instead.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
+    autoFlushLogs: false,
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   await secureHeaders(app, config);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      reply.header('x-request-id', request.id);
+      done();
+    });
   dropPassThroughInterceptors(app);
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());

@@ -9,15 +9,24 @@ async function main(): Promise<void> {
   const config = loadAppConfig(process.env);
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
-  app.get(Logger).log(`commerce listening on ${config.host}:${config.port} (profile ${config.profile}); API docs at /docs`, 'Bootstrap');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  app.get(Logger).log(`commerce listening on http://${config.host}:${port} (profile ${config.profile}); API docs at /docs`, 'Bootstrap');
+}
+
+/**
+ * A failed start is one line on stderr: readable at a terminal, otherwise a JSON line in the shape
+ * of the app's other log lines (pino's fatal level), so a log pipeline parses it like the rest.
+ */
+function startupFailure(error: unknown): string {
+  const message =
+    error instanceof ConfigError ? error.message : `start-up failed: ${error instanceof Error ? error.message : String(error)}`;
+  if (process.stderr.isTTY) return message;
+  const err = error instanceof Error && !(error instanceof ConfigError) ? { type: error.name, message: error.message, stack: error.stack } : undefined;
+  return JSON.stringify({ level: 60, time: Date.now(), pid: process.pid, msg: message, ...(err ? { err } : {}) });
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    // One line, no stack trace: the message names the variable.
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
+  process.stderr.write(`${startupFailure(error)}\n`);
   process.exit(1);
 });

@@ -3,6 +3,15 @@ import { Admin, ITopicConfig, Kafka, logLevel, Partitioners, Producer } from 'ka
 import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 
+/** How a kafkajs log entry is logged here (kafkajs logs routine events at ERROR). */
+export function kafkaLogSeverity(level: logLevel, message: string, error?: unknown): 'error' | 'warn' | 'debug' | 'skip' {
+  // Bounded producer retries are deliberate: callers must learn of an outage (503, outbox retry).
+  if (message.startsWith('Limiting retries for the idempotent producer')) return 'skip';
+  // A consumer-group rebalance (an instance joined or left) is routine, not an error.
+  if (/rebalanc/i.test(`${message} ${String(error ?? '')}`)) return 'debug';
+  return level <= logLevel.ERROR ? 'error' : 'warn';
+}
+
 /**
  * Owns the kafkajs client, the one shared producer and the admin client of the full profile.
  * Topic names given to it are logical (`order.completed`); the prefix is applied here only.
@@ -24,11 +33,9 @@ export class KafkaConnection implements OnApplicationShutdown {
       logLevel: logLevel.WARN,
       logCreator: () => ({ namespace, level, label, log }) => {
         const { message, ...extra } = log;
-        // Bounded producer retries are deliberate: callers must learn of an outage (503, outbox retry).
-        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         const text = `${namespace}: ${message}`;
-        if (level <= logLevel.ERROR) this.logger.error({ ...extra, kafkaLevel: label }, text);
-        else this.logger.warn({ ...extra, kafkaLevel: label }, text);
+        const severity = kafkaLogSeverity(level, message, extra.error);
+        if (severity !== 'skip') this.logger[severity]({ ...extra, kafkaLevel: label }, text);
       },
     });
   }
