@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withOperationsTable } from '../../scripts/openapi/operations-table';
 import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
 import { startApp, TestApp } from '../support/test-app';
 
@@ -40,6 +41,11 @@ describe.each(profilesUnderTest())('the OpenAPI document is the contract (%s pro
 });
 
 describe('docs/openapi.json', () => {
+  it('is what the operations table of docs/api.md shows (run `npm run openapi` after an API change)', () => {
+    const apiDoc = readFileSync(join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
+    expect(withOperationsTable(apiDoc, COMMITTED)).toBe(apiDoc);
+  });
+
   it('names, summarises and secures every operation, and answers errors as problem+json', () => {
     const all = operations(COMMITTED);
     expect(all.length).toBeGreaterThanOrEqual(24);

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { APP_CONFIG } from '../../platform/config/config.module';
 import { AppConfig } from '../../platform/config/app-config';
+import { DatabaseIdentity } from '../../platform/database/database-identity';
 import { REDIS } from '../../platform/redis/redis.module';
 import { CouponWalletService } from './coupon-wallet.service';
 import { AdminCouponController, CouponController } from './coupon.controller';
@@ -37,8 +38,13 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
     },
     {
       provide: IssueHints,
-      inject: [{ token: REDIS, optional: true }],
-      useFactory: (redis?: Redis) => (redis ? new RedisIssueHints(redis) : new InMemoryIssueHints()),
+      inject: [DatabaseIdentity, CouponLedger, { token: REDIS, optional: true }],
+      useFactory: async (identity: DatabaseIdentity, ledger: CouponLedger, redis?: Redis) => {
+        if (!redis) return new InMemoryIssueHints();
+        const hints = new RedisIssueHints(redis, identity.id);
+        await hints.forgetIfAhead(await ledger.countCopies());
+        return hints;
+      },
     },
   ],
   exports: [CouponWalletService],

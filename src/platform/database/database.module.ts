@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { DatabaseIdentity } from './database-identity';
 import { MIGRATIONS } from './migrations';
 import { Sql } from './sql';
 import { TransactionRunner } from './transaction-runner';
@@ -42,8 +43,12 @@ export class DatabaseModule {
           ],
         }),
       ],
-      providers: [TransactionRunner, Sql],
-      exports: [TransactionRunner, Sql],
+      providers: [
+        TransactionRunner,
+        Sql,
+        { provide: DatabaseIdentity, inject: [getDataSourceToken()], useFactory: (dataSource: DataSource) => DatabaseIdentity.load(dataSource) },
+      ],
+      exports: [TransactionRunner, Sql, DatabaseIdentity],
     };
   }
 }

@@ -62,7 +62,7 @@ const IDEMPOTENCY_KEY = {
   description:
     'Makes a retry safe: the first answer (2xx or 4xx) for this key and caller is stored and replayed, with `Idempotent-Replayed: true`, ' +
     'for 24 hours. The same key with a different request is 422 IDEMPOTENCY_KEY_REUSED; while the first is running, 409 IDEMPOTENCY_IN_PROGRESS.',
-  schema: { type: 'string', minLength: 1, maxLength: 200 },
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\x20-\x7E]+$' },
 };
 
 type Operation = {

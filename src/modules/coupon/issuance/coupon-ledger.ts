@@ -29,6 +29,11 @@ export class CouponLedger {
     private readonly transactions: TransactionRunner,
   ) {}
 
+  /** How many copies were ever issued (copies are never deleted). */
+  async countCopies(): Promise<number> {
+    return this.txHost.tx.getRepository(UserCoupon).count();
+  }
+
   /** Issues one copy in one short transaction, or throws COUPON_SOLD_OUT / COUPON_ALREADY_ISSUED. */
   async issueOne(coupon: Coupon, userId: number): Promise<UserCoupon> {
     return this.transactions.run(async () => {

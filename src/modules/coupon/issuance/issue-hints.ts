@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 /**
@@ -16,18 +17,41 @@ export abstract class IssueHints {
 
 const HINT_TTL_SECONDS = 7 * 24 * 3600;
 
-/** Full profile: Redis. Any Redis error reads as "no hint": the slow path then decides. */
+// Adds holders and counts, in the same step, how many (coupon, user) pairs Redis learnt of.
+const ADD_HOLDERS = `
+local added = redis.call('SADD', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if added > 0 then redis.call('INCRBY', KEYS[2], added) end
+return added`;
+
+type HintRedis = Redis & { addHolders(holders: string, copies: string, ttl: number, ...userIds: string[]): Promise<number> };
+
+/**
+ * Full profile: Redis. Any Redis error reads as "no hint": the slow path then decides.
+ *
+ * Keys live under this database's identity (`coupon-hints:<database id>:...`), so a Redis that
+ * outlives its database (a reset, two databases on one Redis) never answers for coupons or users of
+ * another one. A restored backup keeps its identity but has fewer copies than Redis counted: then
+ * the hints are dropped at start-up ({@link forgetIfAhead}).
+ */
 export class RedisIssueHints extends IssueHints {
-  constructor(private readonly redis: Redis) {
+  private readonly logger = new Logger('IssueHints');
+  private readonly redis: HintRedis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, databaseId: string) {
     super();
+    redis.defineCommand('addHolders', { numberOfKeys: 2, lua: ADD_HOLDERS });
+    this.redis = redis as HintRedis;
+    this.prefix = `coupon-hints:${databaseId}:`;
   }
 
   // Plain commands rather than a pipeline or MULTI: the connection auto-pipelines them, so the
   // lookups and holder writes of many concurrent callers leave in one write.
   async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
     const [holder, soldOut] = await Promise.all([
-      this.redis.sismember(`coupon:${couponId}:holders`, String(userId)),
-      this.redis.exists(`coupon:${couponId}:soldout`),
+      this.redis.sismember(this.holdersKey(couponId), String(userId)),
+      this.redis.exists(`${this.prefix}${couponId}:soldout`),
     ]).catch(() => [0, 0]);
     // A holder hears "already issued" even when the coupon is sold out: it is the more useful answer.
     if (holder === 1) return 'COUPON_ALREADY_ISSUED';
@@ -36,15 +60,44 @@ export class RedisIssueHints extends IssueHints {
   }
 
   async markSoldOut(couponId: number): Promise<void> {
-    await this.redis.set(`coupon:${couponId}:soldout`, '1', 'EX', HINT_TTL_SECONDS).catch(() => undefined);
+    await this.redis.set(`${this.prefix}${couponId}:soldout`, '1', 'EX', HINT_TTL_SECONDS).catch(() => undefined);
   }
 
   async addHolders(couponId: number, userIds: number[]): Promise<void> {
     if (userIds.length === 0) return;
-    const key = `coupon:${couponId}:holders`;
-    await Promise.all([this.redis.sadd(key, ...userIds.map(String)), this.redis.expire(key, HINT_TTL_SECONDS)]).catch(() => undefined);
+    await this.redis.addHolders(this.holdersKey(couponId), this.copiesKey(), HINT_TTL_SECONDS, ...userIds.map(String)).catch(() => undefined);
   }
 
+  /**
+   * Drops every hint of this database when Redis has counted more copies than the database holds:
+   * the database went back in time (a restored backup), so holders and sold-out marks may be false.
+   */
+  async forgetIfAhead(copiesInDatabase: number): Promise<void> {
+    try {
+      const counted = Number((await this.redis.get(this.copiesKey())) ?? 0);
+      if (counted <= copiesInDatabase) return;
+      let cursor = '0';
+      let dropped = 0;
+      const keyPrefix = this.redis.options.keyPrefix ?? '';
+      do {
+        // SCAN matches full key names; DEL takes them without the client's key prefix.
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${keyPrefix}${this.prefix}*`, 'COUNT', 500);
+        if (keys.length > 0) dropped += await this.redis.del(...keys.map((key) => key.slice(keyPrefix.length)));
+        cursor = next;
+      } while (cursor !== '0');
+      this.logger.warn(`Redis counted ${counted} issued copies, the database holds ${copiesInDatabase}: dropped ${dropped} hint keys from another history`);
+    } catch (error) {
+      this.logger.warn(`issue hints not checked against the database: ${(error as Error).message}`);
+    }
+  }
+
+  private holdersKey(couponId: number): string {
+    return `${this.prefix}${couponId}:holders`;
+  }
+
+  private copiesKey(): string {
+    return `${this.prefix}copies`;
+  }
 }
 
 /** Embedded profile: process memory. */
@@ -65,5 +118,4 @@ export class InMemoryIssueHints extends IssueHints {
   async addHolders(couponId: number, userIds: number[]): Promise<void> {
     for (const userId of userIds) this.holders.add(`${couponId}:${userId}`);
   }
-
 }
