@@ -1,0 +1,47 @@
+/**
+ * What the login rate limiter costs: `POST /auth/login` (a wrong password, so argon2 verifies and
+ * answers 401) against the same build with the limiter's guard switched off, in the same run,
+ * interleaved, full profile (counts in Redis). Limits are set out of reach so nothing is refused.
+ *   npm run build && node -r ts-node/register/transpile-only bench/tools/auth-rate-limit.ts [seconds]
+ */
+import { join } from 'node:path';
+import { AppUnderTest } from '../lib/app-under-test';
+import { BenchEnvironment } from '../lib/bench-env';
+import { runLoad } from '../lib/load';
+
+const DURATION_S = Number(process.argv[2] ?? 8);
+const PRELOAD = join(__dirname, 'without-auth-rate-limit.js');
+
+async function main(): Promise<void> {
+  const env = new BenchEnvironment();
+  await env.create();
+  const rows: string[] = [];
+  try {
+    for (const round of [1, 2]) {
+      for (const variant of ['limiter', 'no limiter'] as const) {
+        const app = await AppUnderTest.start(`auth-${round}-${variant.replace(' ', '-')}`, {
+          ...env.appEnv({ AUTH_RATE_LIMIT_PER_IP: '1000000000', AUTH_RATE_LIMIT_PER_EMAIL: '1000000000' }),
+          ...(variant === 'no limiter' ? { NODE_OPTIONS: `--require ${PRELOAD}` } : {}),
+        }, { profile: false });
+        try {
+          const result = await runLoad(app, {
+            durationS: DURATION_S,
+            connections: 10,
+            method: 'POST',
+            path: '/auth/login',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' }),
+          });
+          rows.push(`| ${round} | ${variant} | ${result.rps} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.appCpuMsPerResponse} | ${JSON.stringify(result.statuses)} |`);
+        } finally {
+          await app.stop();
+        }
+      }
+    }
+  } finally {
+    await env.cleanup();
+  }
+  process.stdout.write(['| round | variant | req/s | p50 ms | p99 ms | app CPU ms/req | statuses |', '|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+}
+
+void main();
