@@ -27,10 +27,14 @@ async function main(): Promise<void> {
           const result = await runLoad(app, {
             durationS: DURATION_S,
             connections: 10,
-            method: 'POST',
-            path: '/auth/login',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' }),
+            requests: [
+              {
+                method: 'POST',
+                path: '/auth/login',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' }),
+              },
+            ],
           });
           rows.push(`| ${round} | ${variant} | ${result.rps} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.appCpuMsPerResponse} | ${JSON.stringify(result.statuses)} |`);
         } finally {
