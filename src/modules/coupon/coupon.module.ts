@@ -39,12 +39,8 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
     {
       provide: IssueHints,
       inject: [DatabaseIdentity, CouponLedger, { token: REDIS, optional: true }],
-      useFactory: async (identity: DatabaseIdentity, ledger: CouponLedger, redis?: Redis) => {
-        if (!redis) return new InMemoryIssueHints();
-        const hints = new RedisIssueHints(redis, identity.id);
-        await hints.forgetIfAhead(await ledger.countCopies());
-        return hints;
-      },
+      useFactory: (identity: DatabaseIdentity, ledger: CouponLedger, redis?: Redis) =>
+        redis ? new RedisIssueHints(redis, identity.id, () => ledger.countCopies()) : new InMemoryIssueHints(),
     },
   ],
   exports: [CouponWalletService],

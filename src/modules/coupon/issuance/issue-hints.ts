@@ -31,15 +31,23 @@ type HintRedis = Redis & { addHolders(holders: string, copies: string, ttl: numb
  *
  * Keys live under this database's identity (`coupon-hints:<database id>:...`), so a Redis that
  * outlives its database (a reset, two databases on one Redis) never answers for coupons or users of
- * another one. A restored backup keeps its identity but has fewer copies than Redis counted: then
- * the hints are dropped at start-up ({@link forgetIfAhead}).
+ * another one. A restored backup keeps its identity but has fewer copies than Redis counted: the
+ * first lookup of a process finds that and drops the hints ({@link check}).
  */
 export class RedisIssueHints extends IssueHints {
   private readonly logger = new Logger('IssueHints');
   private readonly redis: HintRedis;
   private readonly prefix: string;
 
-  constructor(redis: Redis, databaseId: string) {
+  /** Set once Redis was checked against the database ({@link forgetIfAhead}); until then no hint is trusted. */
+  private checked = false;
+  private checking?: Promise<void>;
+
+  constructor(
+    redis: Redis,
+    databaseId: string,
+    private readonly copiesInDatabase: () => Promise<number>,
+  ) {
     super();
     redis.defineCommand('addHolders', { numberOfKeys: 2, lua: ADD_HOLDERS });
     this.redis = redis as HintRedis;
@@ -49,6 +57,12 @@ export class RedisIssueHints extends IssueHints {
   // Plain commands rather than a pipeline or MULTI: the connection auto-pipelines them, so the
   // lookups and holder writes of many concurrent callers leave in one write.
   async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
+    if (!this.checked) {
+      // Once per process (retried while Redis or the database is away): concurrent callers share it.
+      this.checking ??= this.check().finally(() => (this.checking = undefined));
+      await this.checking;
+      if (!this.checked) return undefined;
+    }
     const [holder, soldOut] = await Promise.all([
       this.redis.sismember(this.holdersKey(couponId), String(userId)),
       this.redis.exists(`${this.prefix}${couponId}:soldout`),
@@ -72,23 +86,30 @@ export class RedisIssueHints extends IssueHints {
    * Drops every hint of this database when Redis has counted more copies than the database holds:
    * the database went back in time (a restored backup), so holders and sold-out marks may be false.
    */
-  async forgetIfAhead(copiesInDatabase: number): Promise<void> {
+  private async check(): Promise<void> {
     try {
-      const counted = Number((await this.redis.get(this.copiesKey())) ?? 0);
-      if (counted <= copiesInDatabase) return;
-      let cursor = '0';
-      let dropped = 0;
-      const keyPrefix = this.redis.options.keyPrefix ?? '';
-      do {
-        // SCAN matches full key names; DEL takes them without the client's key prefix.
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${keyPrefix}${this.prefix}*`, 'COUNT', 500);
-        if (keys.length > 0) dropped += await this.redis.del(...keys.map((key) => key.slice(keyPrefix.length)));
-        cursor = next;
-      } while (cursor !== '0');
-      this.logger.warn(`Redis counted ${counted} issued copies, the database holds ${copiesInDatabase}: dropped ${dropped} hint keys from another history`);
+      const [counted, copies] = await Promise.all([this.redis.get(this.copiesKey()).then(Number), this.copiesInDatabase()]);
+      if (counted > copies) {
+        const dropped = await this.dropAll();
+        this.logger.warn(`Redis counted ${counted} issued copies, the database holds ${copies}: dropped ${dropped} hint keys from another history`);
+      }
+      this.checked = true;
     } catch (error) {
-      this.logger.warn(`issue hints not checked against the database: ${(error as Error).message}`);
+      this.logger.warn(`issue hints unused until Redis can be checked against the database: ${(error as Error).message}`);
     }
+  }
+
+  private async dropAll(): Promise<number> {
+    const keyPrefix = this.redis.options.keyPrefix ?? '';
+    let cursor = '0';
+    let dropped = 0;
+    do {
+      // SCAN matches full key names; DEL takes them without the client's key prefix.
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${keyPrefix}${this.prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) dropped += await this.redis.del(...keys.map((key) => key.slice(keyPrefix.length)));
+      cursor = next;
+    } while (cursor !== '0');
+    return dropped;
   }
 
   private holdersKey(couponId: number): string {
