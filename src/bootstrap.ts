@@ -4,7 +4,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config/app-config';
+import { frameworkErrorOptions } from './platform/http/framework-errors';
+import { installJsonBodyParser } from './platform/http/json-body';
 import { ProblemFilter } from './platform/http/problem.filter';
+import { RouteIndex } from './platform/http/route-index';
 import { createValidationPipe } from './platform/http/validation';
 import { Metrics } from './platform/observability/metrics';
 
@@ -13,14 +16,18 @@ import { Metrics } from './platform/observability/metrics';
  * all three run exactly the same app.
  */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, return503OnClosing: true, forceCloseConnections: 'idle', ...frameworkErrorOptions });
+  installJsonBodyParser(adapter.getInstance());
+  const routes = new RouteIndex();
+  routes.attach(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: false, // JSON only, through installJsonBodyParser
   });
   app.useLogger(app.get(Logger));
   dropPassThroughInterceptors(app);
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(routes));
   app.useGlobalPipes(createValidationPipe());
   recordHttpMetrics(app);
   setUpApiDocs(app);

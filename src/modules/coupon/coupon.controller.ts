@@ -28,7 +28,8 @@ export class CouponController {
   }
 
   @Post('coupons/:id/issue')
-  @Idempotent()
+  // The lock strategy commits under the coupon lock, for a whole line of callers at once.
+  @Idempotent({ completeInTransaction: false })
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: UserCouponResponse, description: 'lock strategy: issued' })
   @ApiAcceptedResponse({ type: IssueAcceptedResponse, description: 'queue strategy: queued; poll Location' })

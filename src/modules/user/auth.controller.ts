@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, Public } from '../../platform/auth/authenticated-user';
 import { LoginRequest, SignupRequest, TokenResponse, UserResponse } from './dto/user.dto';
@@ -20,6 +20,7 @@ export class AuthController {
   @Public()
   @Post('auth/login')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store') // a bearer token must not be kept by any cache (RFC 6749 5.1)
   @ApiOkResponse({ type: TokenResponse })
   @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS' })
   login(@Body() body: LoginRequest): Promise<TokenResponse> {

@@ -18,8 +18,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      // A reply that never comes (a half-open connection) must fail the command, not hang the request.
-      commandTimeout: 1000,
+      // A reply that never comes (a silent server, a half-open connection) must fail the command,
+      // not hang the request: REDIS_COMMAND_TIMEOUT_MS bounds every command, redlock's included.
+      commandTimeout: config.redis.commandTimeoutMs,
       keyPrefix: config.redis.keyPrefix,
       // Commands issued in the same event-loop turn (concurrent requests) go out in one write.
       enableAutoPipelining: true,
