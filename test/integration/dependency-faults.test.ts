@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { callers, createCoupon } from '../support/coupon-drop';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
@@ -176,5 +179,54 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     expect(first.status).toBe(200);
     expect(retry.body).toEqual(first.body);
     expect(await shop.balance(user.token)).toBe(balance - order.finalAmount);
+  });
+});
+
+const KAFKA_PID_FILE = join(process.env.KAFKA_RUN_DIR ?? join(homedir(), '.cache/commerce-kafka/run'), 'kafka.pid');
+
+/** The broker scripts/kafka/start.sh runs, when this run uses it (not a container or a remote one). */
+function ourBrokerPid(kafkaBrokers: string): number | undefined {
+  if (!/^(127\.0\.0\.1|localhost):9092$/.test(kafkaBrokers) || !existsSync(KAFKA_PID_FILE)) return undefined;
+  const pid = Number(readFileSync(KAFKA_PID_FILE, 'utf8').trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+describeWithEngines('every request ends, and ends honestly, when Kafka goes silent (full profile, queue strategy)', (engines) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+  let shop: Shop;
+  const brokerPid = ourBrokerPid(engines?.kafkaBrokers ?? '');
+
+  beforeAll(async () => {
+    if (!brokerPid) return;
+    env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue', KAFKA_PRODUCE_TIMEOUT_MS: '3000' });
+    app = await startApp(env.env);
+    shop = await Shop.open(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  // A stopped (SIGSTOP) broker keeps its connections open and answers nothing, as a partition does.
+  (brokerPid ? it : it.skip)('a silent broker: the issue request answers 503 QUEUE_UNAVAILABLE within the produce budget; queuing resumes when it answers', async () => {
+    const couponId = await createCoupon(shop, 10);
+    const people = await callers(app, 3, 41_000_000);
+    const issue = (token: string) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
+    expect((await issue(people[0].token)).status).toBe(202); // producer connected, topic created
+
+    process.kill(brokerPid!, 'SIGSTOP');
+    let silent: HttpResponse;
+    const faultAt = Date.now();
+    try {
+      silent = await issue(people[1].token);
+      report('kafka silent -> coupon issue (queue) answered 503', Date.now() - faultAt);
+    } finally {
+      process.kill(brokerPid!, 'SIGCONT');
+    }
+    expectUnavailable(silent, 'QUEUE_UNAVAILABLE');
+    const recoveredIn = await firstSuccess(Date.now(), () => issue(people[2].token), (r) => r.status === 202);
+    report('kafka back (silent) -> first issue queued', recoveredIn);
   });
 });
