@@ -45,14 +45,16 @@ const REDIS_MESSAGES = [/^Command timed out$/, /^Stream isn't writeable/, /^Conn
  * unavailability and stay undefined.
  */
 export function unavailableDependency(error: unknown): Dependency | undefined {
-  if (!(error instanceof Error)) return undefined;
+  // Duck-typed: Node's socket errors may come from another realm (a vm context), failing instanceof.
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') return undefined;
   if (error instanceof DependencyUnavailableError) return error.dependency;
   if (error instanceof QueryFailedError) return isMysqlConnectionFailure(error.driverError) ? 'mysql' : undefined;
-  if (error.name === 'LockUnavailableError' || error.name === 'MaxRetriesPerRequestError') return 'redis';
-  if (REDIS_MESSAGES.some((pattern) => pattern.test(error.message))) return 'redis';
-  if (error.name.startsWith('KafkaJS')) return 'kafka';
+  const { name = '', message } = error as Error;
+  if (name === 'LockUnavailableError' || name === 'MaxRetriesPerRequestError') return 'redis';
+  if (REDIS_MESSAGES.some((pattern) => pattern.test(message))) return 'redis';
+  if (String(name).startsWith('KafkaJS')) return 'kafka';
   // mysql2 errors raised while acquiring or opening a pooled connection reach callers unwrapped.
-  if (isMysqlConnectionFailure(error) || error.message === 'Pool is closed.') return 'mysql';
+  if (isMysqlConnectionFailure(error) || message === 'Pool is closed.') return 'mysql';
   return undefined;
 }
 
