@@ -6,7 +6,10 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config/app-config';
 import { completeContract } from './platform/http/api-contract';
+import { frameworkErrorOptions } from './platform/http/framework-errors';
+import { installJsonBodyParser } from './platform/http/json-body';
 import { ProblemFilter } from './platform/http/problem.filter';
+import { RouteIndex } from './platform/http/route-index';
 import { listRoutes } from './platform/http/routes';
 import { createValidationPipe } from './platform/http/validation';
 import { Metrics } from './platform/observability/metrics';
@@ -23,13 +26,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     forceCloseConnections: 'idle',
     trustProxy: config.trustProxy,
     genReqId: requestIdOf,
+    ...frameworkErrorOptions,
   });
+  installJsonBodyParser(adapter.getInstance());
+  const routes = new RouteIndex();
+  routes.attach(adapter.getInstance());
   // Nest's own start-up lines wait in a buffer and reach the app's logger (JSON) once it exists; when
   // start-up fails they are dropped and main.ts prints the failure as one line instead.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
     autoFlushLogs: false,
     abortOnError: false,
+    bodyParser: false, // JSON only, through installJsonBodyParser
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
@@ -42,7 +50,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       done();
     });
   dropPassThroughInterceptors(app);
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(routes));
   app.useGlobalPipes(createValidationPipe());
   recordHttpMetrics(app);
   setUpApiDocs(app);

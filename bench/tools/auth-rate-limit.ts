@@ -4,6 +4,7 @@
  * interleaved, full profile (counts in Redis). Limits are set out of reach so nothing is refused.
  *   npm run build && node -r ts-node/register/transpile-only bench/tools/auth-rate-limit.ts [seconds]
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AppUnderTest } from '../lib/app-under-test';
 import { BenchEnvironment } from '../lib/bench-env';
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
                 method: 'POST',
                 path: '/auth/login',
                 headers: { 'content-type': 'application/json' },
-                body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' }),
+                // Any password: the account does not exist, so argon2 verifies against the decoy and answers 401.
+            body: JSON.stringify({ email: 'nobody@example.com', password: randomBytes(12).toString('hex') }),
               },
             ],
           });

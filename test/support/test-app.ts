@@ -17,6 +17,8 @@ export interface RequestOptions {
   rawBody?: string;
   token?: string;
   headers?: Record<string, string>;
+  /** Fails the request (throws) when no answer came within this long: for tests of requests that must end. */
+  timeoutMs?: number;
 }
 
 /** A black-box HTTP client for a running app. */
@@ -30,7 +32,10 @@ export class Api {
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, signal }).catch((error: Error) => {
+      throw signal?.aborted ? new Error(`${method} ${path}: no answer within ${options.timeoutMs} ms`) : error;
+    });
     recordObservation(readDecision().runId, method, `${this.baseUrl}${path}`, response.status);
     const text = await response.text();
     let parsed: unknown = text;

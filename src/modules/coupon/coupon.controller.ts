@@ -22,7 +22,8 @@ export class CouponController {
   }
 
   @Post('coupons/:id/issue')
-  @Idempotent()
+  // The lock strategy commits under the coupon lock, for a whole line of callers at once.
+  @Idempotent({ completeInTransaction: false })
   @ApiEndpoint({
     operationId: 'issueCoupon',
     summary: 'Ask for a copy of a first-come coupon',

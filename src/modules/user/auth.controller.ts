@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiEndpoint } from '../../platform/http/api-contract';
 import { AuthRateLimited } from '../../platform/auth/auth-rate-limit';
@@ -24,6 +24,7 @@ export class AuthController {
   @AuthRateLimited()
   @Post('auth/login')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store') // a bearer token must not be kept by any cache (RFC 6749 5.1)
   @ApiEndpoint({ operationId: 'logIn', summary: 'Exchange email and password for an access token', problems: ['INVALID_CREDENTIALS'] })
   @ApiOkResponse({ type: TokenResponse, description: 'A bearer token (send it as `Authorization: Bearer ...`)' })
   login(@Body() body: LoginRequest): Promise<TokenResponse> {

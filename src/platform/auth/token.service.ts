@@ -23,10 +23,12 @@ export class TokenService {
     return { accessToken, tokenType: 'Bearer', expiresIn };
   }
 
-  /** Returns the caller, or null for a missing, malformed, forged or expired token. */
+  /** Returns the caller, or null for a missing, malformed, forged, expired or never-expiring token. */
   async verify(token: string): Promise<AuthenticatedUser | null> {
     try {
-      const payload = await this.jwt.verifyAsync<{ sub: string; role: Role }>(token);
+      const payload = await this.jwt.verifyAsync<{ sub: string; role: Role; exp?: unknown }>(token);
+      // jsonwebtoken accepts a token without exp as never expiring; every token we issue has one.
+      if (typeof payload.exp !== 'number') return null;
       const id = Number(payload.sub);
       if (!Number.isSafeInteger(id) || id <= 0 || (payload.role !== 'user' && payload.role !== 'admin')) return null;
       return { id, role: payload.role };

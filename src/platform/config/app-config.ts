@@ -22,10 +22,15 @@ export interface AppConfig {
     password: string;
     name: string;
     poolSize: number;
+    /** Budgets (ms): open a connection, wait for a pooled one, one statement, one transaction. */
+    connectTimeoutMs: number;
+    acquireTimeoutMs: number;
+    statementTimeoutMs: number;
+    transactionTimeoutMs: number;
   };
   sqlitePath: string;
-  redis: { url: string; keyPrefix: string };
-  kafka: { brokers: string[]; topicPrefix: string; clientId: string };
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
+  kafka: { brokers: string[]; topicPrefix: string; clientId: string; produceTimeoutMs: number };
   coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
   admin: { email?: string; password?: string };
@@ -66,15 +71,21 @@ export const envSchema = Joi.object({
   DB_PASSWORD: Joi.string().allow('').default(''),
   DB_NAME: Joi.string().pattern(/^[A-Za-z0-9_]+$/).default('commerce'),
   DB_POOL_SIZE: Joi.number().integer().min(1).max(500).default(20),
+  DB_CONNECT_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
+  DB_ACQUIRE_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
+  DB_STATEMENT_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
+  DB_TRANSACTION_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(10_000),
   SQLITE_PATH: Joi.string().default('./data/dev.sqlite'),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: Joi.string().allow('').default(''),
+  REDIS_COMMAND_TIMEOUT_MS: Joi.number().integer().min(50).max(60_000).default(1000),
   KAFKA_BROKERS: Joi.string()
     .pattern(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/)
     .default('127.0.0.1:9092')
     .messages({ 'string.pattern.base': '"KAFKA_BROKERS" must be a comma-separated host:port list' }),
   KAFKA_TOPIC_PREFIX: Joi.string().allow('').pattern(/^[A-Za-z0-9._-]*$/).default(''),
   KAFKA_CLIENT_ID: Joi.string().default('commerce'),
+  KAFKA_PRODUCE_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
   COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
   COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   COUPON_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
@@ -132,13 +143,18 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       password: value.DB_PASSWORD,
       name: value.DB_NAME,
       poolSize: value.DB_POOL_SIZE,
+      connectTimeoutMs: value.DB_CONNECT_TIMEOUT_MS,
+      acquireTimeoutMs: value.DB_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: value.DB_STATEMENT_TIMEOUT_MS,
+      transactionTimeoutMs: value.DB_TRANSACTION_TIMEOUT_MS,
     },
     sqlitePath: value.SQLITE_PATH,
-    redis: { url: value.REDIS_URL, keyPrefix: value.REDIS_KEY_PREFIX },
+    redis: { url: value.REDIS_URL, keyPrefix: value.REDIS_KEY_PREFIX, commandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS },
     kafka: {
       brokers: String(value.KAFKA_BROKERS).split(','),
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       clientId: value.KAFKA_CLIENT_ID,
+      produceTimeoutMs: value.KAFKA_PRODUCE_TIMEOUT_MS,
     },
     coupon: {
       issueStrategy: value.COUPON_ISSUE_STRATEGY,

@@ -9,6 +9,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseIdentity } from './database-identity';
 import { MIGRATIONS } from './migrations';
+import { applyMysqlBudgets } from './mysql-budgets';
 import { Sql } from './sql';
 import { TransactionRunner } from './transaction-runner';
 
@@ -28,7 +29,8 @@ export class DatabaseModule {
           useFactory: () => typeOrmOptions(config),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options as DataSourceOptions).initialize();
-            await runMigrations(dataSource);
+            await runMigrations(dataSource); // may wait long for another instance's migration lock
+            applyMysqlBudgets(dataSource, config.db);
             return dataSource;
           },
         }),
@@ -87,7 +89,7 @@ export function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
     supportBigNumbers: true,
     bigNumberStrings: false,
     poolSize: config.db.poolSize,
-    connectTimeout: 5000,
+    connectTimeout: config.db.connectTimeoutMs,
     retryAttempts: 10,
     retryDelay: 2000,
   };

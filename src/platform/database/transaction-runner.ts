@@ -6,6 +6,8 @@ import { QueryFailedError } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
+import { DependencyUnavailableError } from '../http/dependency-errors';
+import { abortConnection } from './mysql-budgets';
 
 const MAX_ATTEMPTS = 4;
 const AFTER_COMMIT = Symbol('afterCommit');
@@ -21,11 +23,15 @@ export interface TransactionOptions {
  *   number of times with jitter, then surfaces.
  * - SQLite: one connection serves the whole process, so write transactions are queued here;
  *   interleaving them on one connection would merge them into one.
+ * - MySQL: a transaction open longer than DB_TRANSACTION_TIMEOUT_MS loses its connection (the
+ *   server rolls it back) and fails as "database unavailable", so a stalled server or a stuck
+ *   step cannot hold a request and a pooled connection without end.
  */
 @Injectable()
 export class TransactionRunner {
   private readonly logger = new Logger('TransactionRunner');
   private readonly serialize: boolean;
+  private readonly timeoutMs: number;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -34,6 +40,7 @@ export class TransactionRunner {
     @InjectAppConfig() config: AppConfig,
   ) {
     this.serialize = config.profile === 'embedded';
+    this.timeoutMs = config.db.transactionTimeoutMs;
   }
 
   async run<T>(work: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -42,9 +49,14 @@ export class TransactionRunner {
     for (let attempt = 1; ; attempt++) {
       const callbacks: Array<() => void> = [];
       try {
-        const body = () => {
+        const body = async () => {
           this.cls.set(AFTER_COMMIT, callbacks);
-          return work();
+          const budget = this.startBudget();
+          try {
+            return await work();
+          } finally {
+            clearTimeout(budget);
+          }
         };
         const result = await this.exclusive(() =>
           options.isolationLevel
@@ -76,6 +88,15 @@ export class TransactionRunner {
     const callbacks = this.cls.isActive() ? this.cls.get<Array<() => void>>(AFTER_COMMIT) : undefined;
     if (!callbacks || !this.txHost.isTransactionActive()) throw new Error('afterCommit needs an open transaction');
     callbacks.push(callback);
+  }
+
+  /** MySQL: ends the transaction's connection once it has been open for longer than the budget. */
+  private startBudget(): NodeJS.Timeout | undefined {
+    if (this.serialize) return undefined;
+    const connection = this.txHost.tx.queryRunner?.connection.driver.options.type === 'mysql' ? (this.txHost.tx.queryRunner as { databaseConnection?: unknown }).databaseConnection : undefined;
+    if (!connection) return undefined;
+    const timeoutMs = this.timeoutMs;
+    return setTimeout(() => abortConnection(connection, new DependencyUnavailableError('mysql', `transaction did not complete within ${timeoutMs} ms`)), timeoutMs);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -75,7 +75,7 @@ type Operation = {
 /**
  * Completes the document Nest builds from the decorators into the contract clients generate code
  * from: a Problem schema for every error status, the generic errors each handler's metadata implies
- * (400 for input, 413/415 for a body, 401 unless public, 403 for roles, 429 for rate limits, 409/422 for idempotency,
+ * (400 for input, 413/415 for a body, 414 for path parameters, 431 everywhere, 401 unless public, 403 for roles, 429 for rate limits, 409/422 for idempotency,
  * 503 for dependencies), explicit `security`, integer path ids, servers, licence and contact.
  */
 export function completeContract(document: OpenAPIObject, routes: RouteHandler[], reflector: Reflector): OpenAPIObject {
@@ -117,6 +117,10 @@ export function completeContract(document: OpenAPIObject, routes: RouteHandler[]
       operation.parameters = [...(operation.parameters ?? []), IDEMPOTENCY_KEY];
     }
     if (!reflector.get<boolean>(API_NO_DEPENDENCIES, route.handler as () => void)) codes.push('SERVICE_UNAVAILABLE');
+    // Answered by the HTTP layer before any handler, on every operation: oversized headers, and a
+    // path parameter beyond the router's length limit.
+    codes.push('HEADERS_TOO_LARGE');
+    if (operation.parameters?.some((parameter) => parameter.in === 'path')) codes.push('URI_TOO_LONG');
     addProblemResponses(operation, [...new Set(codes)]);
   }
   return document;

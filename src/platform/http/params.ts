@@ -4,11 +4,14 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { DomainError } from './problem-catalog';
 
-/** A positive integer path id; anything else is 400 naming the parameter (never a 500 or a lookup). */
+/**
+ * A positive integer path id in canonical decimal (no `0x`, sign, spaces, exponent or leading
+ * zero, so one id has one spelling); anything else is 400 naming the parameter (never a 500 or a lookup).
+ */
 @Injectable()
-export class ParseIdPipe implements PipeTransform<string, number> {
-  transform(value: string, metadata: ArgumentMetadata): number {
-    const id = /^[1-9]\d{0,14}$/.test(value) ? Number(value) : NaN;
+export class ParseIdPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown, metadata: ArgumentMetadata): number {
+    const id = typeof value === 'string' && /^[1-9]\d{0,14}$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(id)) {
       const field = metadata.data ?? 'id';
       throw new DomainError('VALIDATION_FAILED', `${field} must be a positive integer`, {

@@ -1,7 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { unavailableDependency } from './dependency-errors';
 import { DomainError, FieldError, PROBLEM_CATALOG, ProblemCode } from './problem-catalog';
 import { ReplayedResponse } from './replayed-response';
+import type { RouteIndex } from './route-index';
+
+/** Seconds a client or load balancer should wait before retrying a 503. */
+const RETRY_AFTER_SECONDS = '2';
 
 export interface Problem {
   type: string;
@@ -14,12 +19,17 @@ export interface Problem {
 }
 
 /**
- * Turns every error into application/problem+json (RFC 9457). Unknown errors become a 500 with a
- * generic detail so internals never leak; they are logged with their stack.
+ * Turns every error into application/problem+json (RFC 9457). A dependency that is unavailable
+ * (refused, reset, timed out, pool exhausted, broker down) is a 503 with Retry-After, the
+ * dependency named in the log only. Unknown errors become a 500 with a generic detail so
+ * internals never leak; they are logged with their stack.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
+
+  /** `routes` turns a 404 for a known path with another method into 405 with Allow. */
+  constructor(private readonly routes?: RouteIndex) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -30,23 +40,36 @@ export class ProblemFilter implements ExceptionFilter {
       void reply.status(exception.status).header('Idempotent-Replayed', 'true').type(type).send(exception.body);
       return;
     }
-    const { problem, headers } = this.toProblem(exception);
+    const { problem, headers = {} } = this.toProblem(exception, request);
     if (problem.status >= 500 && problem.code === 'INTERNAL_ERROR') {
       this.logger.error({ err: exception, url: request.url }, 'unhandled error');
     }
+    if (problem.status === 503) headers['Retry-After'] ??= RETRY_AFTER_SECONDS;
     problem.instance = request.url;
     void reply
-      .headers(headers ?? {})
+      .headers(headers)
       .status(problem.status)
       .type('application/problem+json')
       .send(problem);
   }
 
-  private toProblem(exception: unknown): { problem: Problem; headers?: Record<string, string> } {
+  private toProblem(exception: unknown, request: FastifyRequest): { problem: Problem; headers?: Record<string, string> } {
     if (exception instanceof DomainError) {
       return {
         problem: problemOf(exception.code, exception.message, exception.extra.errors),
-        headers: exception.extra.headers,
+        headers: { ...exception.extra.headers },
+      };
+    }
+    const dependency = unavailableDependency(exception);
+    if (dependency) {
+      this.logger.warn({ dependency, error: (exception as Error).message, url: request.url }, `${dependency} unavailable`);
+      return { problem: problemOf('SERVICE_UNAVAILABLE', 'A service this request needs is unavailable; retry shortly') };
+    }
+    const allowed = exception instanceof NotFoundException && !request.routeOptions?.url ? this.routes?.allowedMethods(request.url) : undefined;
+    if (allowed?.length) {
+      return {
+        problem: problemOf('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`),
+        headers: { Allow: allowed.join(', ') },
       };
     }
     // HttpExceptions come from Nest itself (unknown route, ...); the others with a 4xx statusCode
@@ -76,7 +99,7 @@ export function problemOf(code: ProblemCode, detail: string, errors?: FieldError
   };
 }
 
-function codeForStatus(status: number): ProblemCode {
+export function codeForStatus(status: number): ProblemCode {
   switch (status) {
     case HttpStatus.BAD_REQUEST:
       return 'VALIDATION_FAILED';
@@ -90,8 +113,12 @@ function codeForStatus(status: number): ProblemCode {
       return 'METHOD_NOT_ALLOWED';
     case HttpStatus.PAYLOAD_TOO_LARGE:
       return 'PAYLOAD_TOO_LARGE';
+    case HttpStatus.URI_TOO_LONG:
+      return 'URI_TOO_LONG';
     case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
       return 'UNSUPPORTED_MEDIA_TYPE';
+    case 431:
+      return 'HEADERS_TOO_LARGE';
     case HttpStatus.TOO_MANY_REQUESTS:
       return 'RATE_LIMITED';
     case HttpStatus.SERVICE_UNAVAILABLE:

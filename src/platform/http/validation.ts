@@ -30,9 +30,14 @@ function describe(errors: ValidationError[]): string {
   return `Invalid field${fields.length > 1 ? 's' : ''}: ${fields.join(', ')}`;
 }
 
-/** Also rejects a JSON body that is not an object (an array, a string, null) before field checks. */
+/**
+ * Also rejects a JSON body that is not an object (an array, a string, null) before field checks,
+ * and leaves path parameters as the text they arrived as: converting them here (`Number('0x1')`)
+ * would let aliases through the id pipe, which must see the text to accept only canonical ids.
+ */
 class BodyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'param') return value;
     const expectsObject = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
     if (expectsObject && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new DomainError('VALIDATION_FAILED', 'The body must be a JSON object', {

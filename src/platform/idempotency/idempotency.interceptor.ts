@@ -5,10 +5,13 @@ import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { unavailableDependency } from '../http/dependency-errors';
 import { DomainError } from '../http/problem-catalog';
 import { problemOf } from '../http/problem.filter';
 import { ReplayedResponse } from '../http/replayed-response';
+import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
+import { IDEMPOTENT_OPTIONS, IdempotentOptions } from './idempotent.decorator';
 
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 
@@ -16,12 +19,15 @@ const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
  * Idempotency-Key (contract): the same user + key + request within 24 h answers the first
  * response without redoing the work; another request with the key is 422; a concurrent one 409.
  * Responses the client saw (2xx and 4xx) are stored; a 5xx releases the key so a retry runs.
+ * A success is stored in the same transaction as the change it answers (see IdempotentOptions):
+ * if the change committed, its reply is there for the retry, whatever fails afterwards.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -39,13 +45,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async handle(context: ExecutionContext, next: CallHandler, userId: number, key: string, hash: string): Promise<unknown> {
     const claim = await this.idempotency.claim(userId, key, hash);
     if (claim.kind === 'replay') throw new ReplayedResponse(claim.status, claim.body);
-    try {
+    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_OPTIONS, context.getHandler()) ?? {};
+    const handleAndComplete = async () => {
+      // On a retried transaction (deadlock) next.handle() runs the handler again.
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await this.idempotency.complete(userId, key, this.successStatus(context), body);
       return body;
+    };
+    try {
+      return await (options.completeInTransaction === false ? handleAndComplete() : this.transactions.run(handleAndComplete));
     } catch (error) {
       if (error instanceof DomainError && error.status < 500) {
         await this.idempotency.complete(userId, key, error.status, problemOf(error.code, error.message, error.extra.errors));
+      } else if (unavailableDependency(error)) {
+        // The database may be the one away: do not make the 503 wait for it as well.
+        void this.idempotency.release(userId, key).catch(() => undefined);
       } else {
         await this.idempotency.release(userId, key).catch(() => undefined);
       }

@@ -55,7 +55,8 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       if (!existing) continue; // purged or released meanwhile: try again
       const abandoned = existing.state === 'IN_PROGRESS' && now.getTime() - existing.createdAt.getTime() > ABANDONED_AFTER_MS;
       if (existing.expiresAt <= now || abandoned) {
-        await this.release(userId, key, existing.createdAt);
+        // This exact claim only (by its creation time): a newer one taken meanwhile stays.
+        await this.transactions.run(() => this.keys.delete({ userId, key, createdAt: existing.createdAt }));
         continue;
       }
       if (existing.requestHash !== requestHash) {
@@ -77,9 +78,13 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** Forgets a claim whose request failed without a client-visible answer (5xx), so a retry may run. */
-  async release(userId: number, key: string, createdAt?: Date): Promise<void> {
-    await this.transactions.run(() => this.keys.delete(createdAt ? { userId, key, createdAt } : { userId, key }));
+  /**
+   * Forgets a claim whose request failed without a client-visible answer (5xx), so a retry may
+   * run. Only an unanswered claim: if the failure came after the reply was stored (a lost COMMIT
+   * acknowledgement), the stored reply stays for the retry.
+   */
+  async release(userId: number, key: string): Promise<void> {
+    await this.transactions.run(() => this.keys.delete({ userId, key, state: 'IN_PROGRESS' }));
   }
 
   onModuleInit(): void {

@@ -40,6 +40,11 @@ export class KafkaConnection implements OnApplicationShutdown {
     });
   }
 
+  /** How long a publish may wait for the broker's acknowledgement (KAFKA_PRODUCE_TIMEOUT_MS). */
+  get produceTimeoutMs(): number {
+    return this.config.kafka.produceTimeoutMs;
+  }
+
   topic(logicalName: string): string {
     return `${this.config.kafka.topicPrefix}${logicalName}`;
   }

@@ -29,15 +29,44 @@ export class RedisLockManager extends LockManager {
     }
   }
 
+  /**
+   * Tries once per retry delay until `waitMs` has passed, each try bounded by the time left: a
+   * held lock is LockBusyError at the deadline; a Redis that fails or does not answer (every
+   * command is also bounded by REDIS_COMMAND_TIMEOUT_MS) is LockUnavailableError at once, not
+   * after every retry has timed out in turn.
+   */
   private async acquire(resource: string, options: LockOptions): Promise<Lock> {
-    // redlock retries every failed attempt, also when Redis is simply gone: answer at once instead.
-    if (this.redis.status !== 'ready') throw new LockUnavailableError(`lock service unreachable (redis ${this.redis.status})`);
-    const retryCount = Math.max(0, Math.ceil(options.waitMs / (RETRY_DELAY_MS * 1.5)));
-    try {
-      return await this.redlock.acquire([resource], options.ttlMs, { retryCount });
-    } catch (error) {
-      if (await isOnlyContention(error)) throw new LockBusyError(`lock ${resource} is held by others`);
-      throw new LockUnavailableError(`lock service unreachable: ${(error as Error).message}`);
+    const deadline = Date.now() + options.waitMs;
+    let contended = false;
+    for (;;) {
+      // redlock would retry against a Redis that is simply gone: answer at once instead.
+      if (this.redis.status !== 'ready') throw new LockUnavailableError(`lock service unreachable (redis ${this.redis.status})`);
+      const attempt = this.redlock.acquire([resource], options.ttlMs, { retryCount: 0 });
+      let outcome: { lock: Lock } | { error: unknown } | 'timeout';
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        outcome = await Promise.race([
+          attempt.then((lock) => ({ lock }), (error: unknown) => ({ error })),
+          new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(deadline - Date.now(), 1)))),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (outcome === 'timeout') {
+        // A lease granted after we gave up is released (or expires with its TTL).
+        void attempt.then((lock) => lock.release()).catch(() => undefined);
+        // Redis answered "held" before: still contention. It never answered: unavailable.
+        if (contended) throw new LockBusyError(`lock ${resource} is held by others`);
+        throw new LockUnavailableError(`lock service did not answer within ${options.waitMs} ms`);
+      }
+      if ('lock' in outcome) return outcome.lock;
+      if (!(await isOnlyContention(outcome.error))) {
+        throw new LockUnavailableError(`lock service unreachable: ${(outcome.error as Error).message}`);
+      }
+      const delay = RETRY_DELAY_MS + Math.random() * RETRY_DELAY_MS;
+      if (Date.now() + delay >= deadline) throw new LockBusyError(`lock ${resource} is held by others`);
+      contended = true;
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
+import { DependencyUnavailableError } from '../http/dependency-errors';
 import { KafkaConnection } from '../kafka/kafka-connection';
 import { ConsumerMetrics } from './consumer-metrics';
 import { deadLetterTopic, IncomingMessage, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
@@ -37,11 +38,31 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
    * Publishes that arrive while a send is in flight are combined into the next send: the
    * idempotent producer sends one request at a time per partition, so one send per caller would
    * queue callers behind each other's round trips.
+   * A publish not acknowledged within KAFKA_PRODUCE_TIMEOUT_MS fails as "Kafka unavailable" (the
+   * producer's own retries against a silent broker take far longer); it may still be delivered
+   * later, which consumers tolerate (at-least-once, see docs/events.md).
    */
   publish(messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    const timeoutMs = this.connection.produceTimeoutMs;
     return new Promise<void>((resolve, reject) => {
-      this.unsent.push({ messages, resolve, reject });
+      const entry = {
+        messages,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        const queued = this.unsent.indexOf(entry);
+        if (queued >= 0) this.unsent.splice(queued, 1); // not sent yet: never will be
+        reject(new DependencyUnavailableError('kafka', `publish not acknowledged within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.unsent.push(entry);
       if (!this.sending) void this.sendUnsent();
     });
   }

@@ -1,7 +1,10 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { Command } from 'ioredis';
 import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
+
+// Between a PING that failed and the next one.
+const PROBE_GAP_MS = 100;
 
 /**
  * Owns the one shared ioredis connection of the full profile. Commands fail fast while Redis is
@@ -11,6 +14,8 @@ import { AppConfig } from '../config/app-config';
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   readonly client: Redis;
+  /** Set while a connected Redis stops answering (a command timed out), until a PING is answered. */
+  private probing?: NodeJS.Timeout;
 
   constructor(@InjectAppConfig() config: AppConfig) {
     this.client = new Redis(config.redis.url, {
@@ -18,8 +23,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      // A reply that never comes (a half-open connection) must fail the command, not hang the request.
-      commandTimeout: 1000,
+      // A reply that never comes (a silent server, a half-open connection) must fail the command,
+      // not hang the request: REDIS_COMMAND_TIMEOUT_MS bounds every command, redlock's included.
+      commandTimeout: config.redis.commandTimeoutMs,
       keyPrefix: config.redis.keyPrefix,
       // Commands issued in the same event-loop turn (concurrent requests) go out in one write.
       enableAutoPipelining: true,
@@ -35,6 +41,43 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       if (lastError) this.logger.log('redis: connected again');
       lastError = '';
     });
+    this.failFastWhileSilent();
+  }
+
+  /**
+   * A silent Redis (a partition) keeps the connection "ready", so each command would wait out its
+   * own timeout, one after another within a request. After one times out, commands fail at once
+   * until a PING (each bounded by the command timeout, the next sent right after) is answered.
+   */
+  private failFastWhileSilent(): void {
+    const client = this.client;
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (command: Command, ...rest: unknown[]) => {
+      if (this.probing && command.name !== 'ping') {
+        command.reject(new Error('Command timed out'));
+        return command.promise;
+      }
+      const result = (send as (c: Command, ...r: unknown[]) => unknown)(command, ...rest);
+      command.promise.catch((error: Error) => {
+        if (error.message === 'Command timed out' && !this.probing) this.startProbing();
+      });
+      return result;
+    };
+  }
+
+  private startProbing(): void {
+    this.logger.warn('redis: not answering; commands fail fast until it answers again');
+    const probe = () =>
+      this.client.ping().then(
+        () => {
+          this.probing = undefined;
+          this.logger.log('redis: answering again');
+        },
+        () => {
+          if (this.probing) this.probing = setTimeout(probe, PROBE_GAP_MS);
+        },
+      );
+    this.probing = setTimeout(probe, 0);
   }
 
   async onModuleInit(): Promise<void> {
@@ -43,6 +86,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.probing);
+    this.probing = undefined;
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

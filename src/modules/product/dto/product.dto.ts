@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { PageQuery } from '../../../platform/http/params';
 import type { ProductStatus } from '../entities/product.entity';
 
@@ -31,9 +31,10 @@ export class CreateProductRequest {
   category!: string;
 }
 
-export class UpdateProductRequest extends PartialType(CreateProductRequest) {
+// A field may be left out of a PATCH, but null is not a value for any of them (400, not a NOT NULL failure).
+export class UpdateProductRequest extends PartialType(CreateProductRequest, { skipNullProperties: false }) {
   @ApiPropertyOptional({ enum: ['ON_SALE', 'STOPPED'] })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsIn(['ON_SALE', 'STOPPED'])
   status?: ProductStatus;
 }

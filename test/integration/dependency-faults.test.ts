@@ -1,0 +1,232 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { callers, createCoupon } from '../support/coupon-drop';
+import { ADMIN, Shop } from '../support/commerce-fixtures';
+import { eventually } from '../support/eventually';
+import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
+import { TcpProxy } from '../support/tcp-proxy';
+import { HttpResponse, startApp, TestApp } from '../support/test-app';
+
+// Budgets these apps run with (the defaults are larger; see .env.example).
+const BUDGETS = {
+  DB_CONNECT_TIMEOUT_MS: '2000',
+  DB_ACQUIRE_TIMEOUT_MS: '2000',
+  DB_STATEMENT_TIMEOUT_MS: '2000',
+  DB_TRANSACTION_TIMEOUT_MS: '4000',
+  REDIS_COMMAND_TIMEOUT_MS: '1000',
+  COUPON_LOCK_WAIT_MS: '2000',
+};
+// Not a latency check: only a request that hangs (the failure under test) takes this long.
+const MUST_ANSWER_WITHIN_MS = 30_000;
+
+/** The times the closing report quotes: from the fault to the last 503, from recovery to the first success. */
+function report(what: string, ms: number): void {
+  process.stdout.write(`[dependency-faults] ${what}: ${ms} ms\n`);
+}
+
+function expectUnavailable(response: HttpResponse, code = 'SERVICE_UNAVAILABLE'): void {
+  expect({ status: response.status, code: response.body?.code }).toEqual({ status: 503, code });
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  // The dependency is named in the log, never in the answer.
+  expect(JSON.stringify(response.body)).not.toMatch(/mysql|redis|kafka|ECONN|timeout/i);
+}
+
+/** Retries `attempt` until it succeeds; returns how long that took after `since`. */
+async function firstSuccess(since: number, attempt: () => Promise<HttpResponse>, isSuccess: (r: HttpResponse) => boolean): Promise<number> {
+  await eventually(async () => expect(isSuccess(await attempt())).toBe(true), 60_000, 50);
+  return Date.now() - since;
+}
+
+describeWithEngines('every request ends, and ends honestly, when MySQL or Redis fail (full profile)', (engines) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+  let shop: Shop;
+  let mysqlProxy: TcpProxy;
+  let redisProxy: TcpProxy;
+
+  beforeAll(async () => {
+    mysqlProxy = await new TcpProxy(engines.db.host, engines.db.port).start();
+    const redisUrl = new URL(engines.redisUrl);
+    redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+    redisUrl.hostname = '127.0.0.1';
+    redisUrl.port = String(redisProxy.port);
+    env = await isolatedEnvironment('full', {
+      ...ADMIN,
+      ...BUDGETS,
+      COUPON_ISSUE_STRATEGY: 'lock',
+      DB_HOST: '127.0.0.1',
+      DB_PORT: String(mysqlProxy.port),
+      REDIS_URL: redisUrl.toString(),
+    });
+    app = await startApp(env.env);
+    shop = await Shop.open(app);
+  });
+
+  afterEach(async () => {
+    await mysqlProxy.restore();
+    await redisProxy.restore();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await mysqlProxy?.stop();
+    await redisProxy?.stop();
+    await env?.cleanup();
+  });
+
+  /** A user with points and `count` pending orders of one product. */
+  async function pendingOrders(count: number) {
+    const product = await shop.product({ price: 1_000, stock: 1_000 });
+    const user = await shop.user(100_000);
+    const orders = [];
+    for (let i = 0; i < count; i++) orders.push(await shop.order(user.token, [{ productId: product.id, quantity: 1 }]));
+    return { user, product, orders };
+  }
+
+  const pay = (token: string, orderId: number, headers: Record<string, string> = {}) =>
+    app.api.post(`/orders/${orderId}/pay`, undefined, { token, headers, timeoutMs: MUST_ANSWER_WITHIN_MS });
+
+  it('Redis silent: 20 concurrent lock-strategy issues answer 503 LOCK_UNAVAILABLE within the lock wait; issuing resumes when Redis answers', async () => {
+    const couponId = await createCoupon(shop, 10);
+    const people = await callers(app, 21, 40_000_000);
+    await redisProxy.silent();
+    const faultAt = Date.now();
+    const responses = await Promise.all(
+      people.slice(0, 20).map((p) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token, timeoutMs: MUST_ANSWER_WITHIN_MS })),
+    );
+    report('redis silent -> last of 20 coupon issues answered 503', Date.now() - faultAt);
+    for (const response of responses) expectUnavailable(response, 'LOCK_UNAVAILABLE');
+
+    await redisProxy.restore();
+    const recoveredIn = await firstSuccess(
+      Date.now(),
+      () => app.api.post(`/coupons/${couponId}/issue`, undefined, { token: people[20].token, timeoutMs: MUST_ANSWER_WITHIN_MS }),
+      (r) => r.status === 201,
+    );
+    report('redis back (silent) -> first coupon issued', recoveredIn);
+    const coupon = await app.api.get(`/coupons/${couponId}`);
+    expect(coupon.body).toMatchObject({ totalQuantity: 10, issuedQuantity: 1 });
+  });
+
+  it('Redis down: top sellers answer 503 with Retry-After, then 200 again', async () => {
+    await redisProxy.cut();
+    const faultAt = Date.now();
+    await eventually(async () => expectUnavailable(await app.api.get('/products/top-sellers', { timeoutMs: MUST_ANSWER_WITHIN_MS })), 10_000, 50);
+    report('redis cut -> top sellers 503', Date.now() - faultAt);
+    await redisProxy.restore();
+    const recoveredIn = await firstSuccess(Date.now(), () => app.api.get('/products/top-sellers'), (r) => r.status === 200);
+    report('redis back (cut) -> first top sellers 200', recoveredIn);
+  });
+
+  it('MySQL silent: payments answer 503 within the budgets, nothing is applied, and the pool recovers by itself', async () => {
+    const { user, product, orders } = await pendingOrders(4);
+    const balance = await shop.balance(user.token);
+    await mysqlProxy.silent();
+    const faultAt = Date.now();
+    const responses = await Promise.all(orders.slice(0, 3).map((order) => pay(user.token, order.id, { 'Idempotency-Key': `silent-${order.id}` })));
+    report('mysql silent -> last of 3 payments answered 503', Date.now() - faultAt);
+    for (const response of responses) expectUnavailable(response);
+
+    await mysqlProxy.restore();
+    const recoveredIn = await firstSuccess(Date.now(), () => pay(user.token, orders[3].id), (r) => r.status === 200);
+    report('mysql back (silent) -> first payment 200', recoveredIn);
+    // More concurrent requests than the pool has connections: none is stuck behind a dead one.
+    const reads = await Promise.all(Array.from({ length: 40 }, () => app.api.get(`/products/${product.id}`, { timeoutMs: MUST_ANSWER_WITHIN_MS })));
+    expect(reads.map((r) => r.status)).toEqual(reads.map(() => 200));
+    // The three that answered 503 were not applied: they pay now, once, with the same keys.
+    for (const order of orders.slice(0, 3)) {
+      expect((await app.api.get(`/orders/${order.id}`, { token: user.token })).body.status).toBe('PENDING');
+      expect((await pay(user.token, order.id, { 'Idempotency-Key': `silent-${order.id}` })).status).toBe(200);
+    }
+    expect(await shop.balance(user.token)).toBe(balance - 4 * 1_000);
+  });
+
+  it('MySQL down: payments answer 503 with Retry-After, not 500, and succeed once it is back', async () => {
+    const { user, orders } = await pendingOrders(6);
+    await mysqlProxy.cut();
+    const faultAt = Date.now();
+    const responses = await Promise.all(orders.slice(0, 5).map((order) => pay(user.token, order.id)));
+    report('mysql cut -> last of 5 payments answered 503', Date.now() - faultAt);
+    for (const response of responses) expectUnavailable(response);
+
+    await mysqlProxy.restore();
+    const recoveredIn = await firstSuccess(Date.now(), () => pay(user.token, orders[5].id), (r) => r.status === 200);
+    report('mysql back (cut) -> first payment 200', recoveredIn);
+    for (const order of orders.slice(0, 5)) expect((await pay(user.token, order.id)).status).toBe(200);
+  });
+
+  it('an idempotent payment whose database connection fails right after COMMIT still replays its reply', async () => {
+    const { user, orders } = await pendingOrders(1);
+    const [order] = orders;
+    const balance = await shop.balance(user.token);
+    const headers = { 'Idempotency-Key': `after-commit-${order.id}` };
+    // On the connection that moves the order to PAID: its COMMIT is acknowledged, then MySQL is gone.
+    mysqlProxy.cutAfterReplyTo([/UPDATE orders SET status = 'PAID'/, /COMMIT/]);
+    const first = await pay(user.token, order.id, headers);
+    await mysqlProxy.restore();
+
+    let retry!: HttpResponse;
+    await eventually(async () => {
+      retry = await pay(user.token, order.id, headers);
+      expect(retry.status).not.toBe(503);
+    }, 30_000, 100);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toMatchObject({ id: order.id, status: 'PAID' });
+    // The client saw the payment succeed, or can learn it from the retry: never charged twice.
+    expect(first.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    expect(await shop.balance(user.token)).toBe(balance - order.finalAmount);
+  });
+});
+
+const KAFKA_PID_FILE = join(process.env.KAFKA_RUN_DIR ?? join(homedir(), '.cache/commerce-kafka/run'), 'kafka.pid');
+
+/** The broker scripts/kafka/start.sh runs, when this run uses it (not a container or a remote one). */
+function ourBrokerPid(kafkaBrokers: string): number | undefined {
+  if (!/^(127\.0\.0\.1|localhost):9092$/.test(kafkaBrokers) || !existsSync(KAFKA_PID_FILE)) return undefined;
+  const pid = Number(readFileSync(KAFKA_PID_FILE, 'utf8').trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+describeWithEngines('every request ends, and ends honestly, when Kafka goes silent (full profile, queue strategy)', (engines) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+  let shop: Shop;
+  const brokerPid = ourBrokerPid(engines?.kafkaBrokers ?? '');
+
+  beforeAll(async () => {
+    if (!brokerPid) return;
+    env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue', KAFKA_PRODUCE_TIMEOUT_MS: '3000' });
+    app = await startApp(env.env);
+    shop = await Shop.open(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  // A stopped (SIGSTOP) broker keeps its connections open and answers nothing, as a partition does.
+  (brokerPid ? it : it.skip)('a silent broker: the issue request answers 503 QUEUE_UNAVAILABLE within the produce budget; queuing resumes when it answers', async () => {
+    const couponId = await createCoupon(shop, 10);
+    const people = await callers(app, 3, 41_000_000);
+    const issue = (token: string) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
+    expect((await issue(people[0].token)).status).toBe(202); // producer connected, topic created
+
+    process.kill(brokerPid!, 'SIGSTOP');
+    let silent: HttpResponse;
+    const faultAt = Date.now();
+    try {
+      silent = await issue(people[1].token);
+      report('kafka silent -> coupon issue (queue) answered 503', Date.now() - faultAt);
+    } finally {
+      process.kill(brokerPid!, 'SIGCONT');
+    }
+    expectUnavailable(silent, 'QUEUE_UNAVAILABLE');
+    const recoveredIn = await firstSuccess(Date.now(), () => issue(people[2].token), (r) => r.status === 202);
+    report('kafka back (silent) -> first issue queued', recoveredIn);
+  });
+});
