@@ -13,6 +13,7 @@ import { CouponWalletService } from '../coupon/coupon-wallet.service';
 import { PointService } from '../point/point.service';
 import { ProductService } from '../product/product.service';
 import { Order, OrderItem, OrderStatus } from './entities/order.entities';
+import { canTransition, cancellationRefunds, payRefusal } from './order-transitions';
 import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './order.events';
 
 export interface OrderView {
@@ -123,8 +124,7 @@ export class OrderService {
       const moved = await this.transition(userId, orderId, 'PENDING', 'PAID', now, now);
       const order = await this.load(userId, orderId);
       if (!moved) {
-        const expired = order.status === 'PENDING' && order.expiresAt <= now;
-        throw expired
+        throw payRefusal(order, now) === 'ORDER_EXPIRED'
           ? new DomainError('ORDER_EXPIRED', `Order ${orderId} expired at ${order.expiresAt.toISOString()}`)
           : new DomainError('ORDER_NOT_PENDING', `Order ${orderId} is not pending`);
       }
@@ -141,8 +141,8 @@ export class OrderService {
     return this.transactions.run(async () => {
       const order = await this.load(userId, orderId);
       const now = new Date();
-      if (order.status === 'CANCELLED') throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
-      const wasPaid = order.status === 'PAID';
+      if (!canTransition(order.status, 'CANCELLED')) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
+      const wasPaid = cancellationRefunds(order.status);
       const moved = await this.transition(userId, orderId, order.status, 'CANCELLED', now);
       if (!moved) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} changed meanwhile; reload it`);
       if (wasPaid) {

@@ -6,10 +6,10 @@ import { isUniqueViolation } from '../../../platform/database/errors';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
 import { DomainError } from '../../../platform/http/problem-catalog';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../entities/coupon.entities';
+import { decideBatch, type IssueRefusal } from './batch-decision';
 
 const DAY_MS = 86_400_000;
 
-export type IssueRefusal = 'COUPON_SOLD_OUT' | 'COUPON_ALREADY_ISSUED';
 export type IssueDecision = { userId: number; copy: UserCoupon } | { userId: number; refusal: IssueRefusal };
 
 export interface QueuedRequest {
@@ -138,19 +138,7 @@ export class CouponLedger {
     const holders = new Set(
       (await this.txHost.tx.getRepository(UserCoupon).find({ select: { userId: true }, where: { couponId: coupon.id, userId: In(userIds) } })).map((uc) => uc.userId),
     );
-    let remaining = coupon.totalQuantity - coupon.issuedQuantity;
-    const winners: number[] = [];
-    const decisions: Array<{ userId: number; refusal?: IssueRefusal }> = [];
-    for (const userId of userIds) {
-      if (holders.has(userId)) decisions.push({ userId, refusal: 'COUPON_ALREADY_ISSUED' });
-      else if (remaining <= 0) decisions.push({ userId, refusal: 'COUPON_SOLD_OUT' });
-      else {
-        holders.add(userId);
-        remaining--;
-        winners.push(userId);
-        decisions.push({ userId });
-      }
-    }
+    const { decisions, winners, soldOut } = decideBatch(userIds, holders, coupon.totalQuantity - coupon.issuedQuantity);
     const copies = new Map<number, UserCoupon>();
     if (winners.length > 0) {
       const now = new Date();
@@ -175,7 +163,7 @@ export class CouponLedger {
     }
     return {
       decisions: decisions.map((d) => (d.refusal ? { userId: d.userId, refusal: d.refusal } : { userId: d.userId, copy: copies.get(d.userId)! })),
-      soldOut: remaining <= 0,
+      soldOut,
     };
   }
 
