@@ -14,7 +14,7 @@ import { PointService } from '../point/point.service';
 import { ProductService } from '../product/product.service';
 import { Order, OrderItem, OrderStatus } from './entities/order.entities';
 import { canTransition, cancellationRefunds, payRefusal } from './order-transitions';
-import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './order.events';
+import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './contracts/order-events';
 
 export interface OrderView {
   id: number;
@@ -154,7 +154,7 @@ export class OrderService {
           items: order.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
           refundedAmount: order.finalAmount,
         };
-        await this.outbox.record({ type: ORDER_CANCELLED, key: String(order.id), data: { ...data } });
+        await this.outbox.record({ type: ORDER_CANCELLED, key: String(order.id), data });
       }
       return toView(Object.assign(order, { status: 'CANCELLED' as const, cancelledAt: now }));
     });

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import { KafkaConnection } from '../kafka/kafka-connection';
 import { ConsumerMetrics } from './consumer-metrics';
-import { deadLetterTopic, IncomingMessage, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
+import { deadLetterTopic, IncomingMessage, MalformedMessageError, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
 
 const BATCH_ATTEMPTS = 3;
 const MESSAGE_ATTEMPTS = 2;
@@ -147,6 +147,8 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
       } catch (error) {
         this.metrics.failed.inc({ group });
         this.logger.warn(`${group}: batch of ${messages.length} failed (attempt ${attempt}): ${(error as Error).message}`);
+        // A malformed message stays malformed: isolate it now rather than retry the batch.
+        if (error instanceof MalformedMessageError) break;
         await heartbeat();
         await delay(RETRY_DELAY_MS * attempt);
       }
@@ -162,6 +164,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
           break;
         } catch (error) {
           lastError = error;
+          if (error instanceof MalformedMessageError) break;
           await heartbeat();
         }
       }

@@ -4,7 +4,7 @@ import { InjectAppConfig } from '../../../platform/config/config.module';
 import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
 import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
 import { CouponLedger } from './coupon-ledger';
-import { COUPON_ISSUE_TOPIC, IssueRequestedEvent } from './coupon-issuer';
+import { COUPON_ISSUE_TOPIC, IssueRequestedEvent, parseIssueRequested } from './coupon-issuer';
 import { IssueHints } from './issue-hints';
 
 /** Different coupons proceed in parallel on different partitions; one coupon stays on one. */
@@ -48,8 +48,8 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
   /** Groups a batch by coupon (arrival order kept) and decides each group in one transaction. */
   async decideRequests(messages: IncomingMessage[]): Promise<void> {
     const byCoupon = new Map<number, IssueRequestedEvent[]>();
-    for (const message of messages) {
-      const event = message.value as IssueRequestedEvent;
+    // Parsed before any is decided: a malformed request fails the batch, whose good requests the runner then decides one by one.
+    for (const event of messages.map((message) => parseIssueRequested(message.value))) {
       const group = byCoupon.get(event.couponId);
       if (group) group.push(event);
       else byCoupon.set(event.couponId, [event]);

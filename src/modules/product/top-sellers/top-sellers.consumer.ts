@@ -1,15 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
 import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
-import { ORDER_CANCELLED, ORDER_COMPLETED, OrderEventItem } from '../../order/order.events';
+import { ORDER_CANCELLED, ORDER_COMPLETED, parseOrderEvent } from '../../order/contracts/order-events';
 import { TopSellersStore } from './top-sellers.store';
-
-interface OrderEventValue {
-  eventId: string;
-  occurredAt: string;
-  orderId: number;
-  items: OrderEventItem[];
-}
 
 /** Keeps per-day sales from `order.completed` / `order.cancelled` (consumer group `top-sellers`). */
 @Injectable()
@@ -38,11 +31,12 @@ export class TopSellersConsumer implements OnApplicationBootstrap, BeforeApplica
   /** Applies a batch; an event already applied (redelivery, replay) changes nothing. */
   async recordSales(messages: IncomingMessage[]): Promise<void> {
     for (const message of messages) {
-      const event = message.value as OrderEventValue;
+      // A malformed event throws MalformedMessageError: the runner dead-letters it.
+      const event = parseOrderEvent(message.topic, message.value);
       const eventId = message.headers['event-id'] ?? event.eventId;
-      if (message.topic === ORDER_COMPLETED) {
+      if (event.type === ORDER_COMPLETED) {
         await this.store.recordCompleted(eventId, event.orderId, event.occurredAt.slice(0, 10), event.items);
-      } else if (message.topic === ORDER_CANCELLED) {
+      } else {
         await this.store.recordCancelled(eventId, event.orderId, event.items);
       }
     }
