@@ -1,11 +1,14 @@
 import { ApplicationConfig, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config/app-config';
 import { ProblemFilter } from './platform/http/problem.filter';
 import { createValidationPipe } from './platform/http/validation';
+import { MessageBus } from './platform/messaging/message-bus';
+import { ConsumerGroups, MessageBusTransport } from './platform/messaging/message-bus.transport';
 import { Metrics } from './platform/observability/metrics';
 
 /**
@@ -25,6 +28,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   recordHttpMetrics(app);
   setUpApiDocs(app);
   app.enableShutdownHooks();
+  connectConsumers(app);
+  // Consumers start once the modules are initialised (topics declared, stores connected), as before listen().
+  await app.init();
+  await app.startAllMicroservices();
   return app;
 }
 
@@ -44,6 +51,15 @@ function dropPassThroughInterceptors(app: NestFastifyApplication): void {
   const interceptors = config.getGlobalInterceptors();
   const kept = interceptors.filter((interceptor) => Object.getPrototypeOf(interceptor) !== Object.prototype);
   interceptors.splice(0, interceptors.length, ...kept);
+}
+
+/**
+ * The `@EventPattern` handlers of every module, served by the profile's MessageBus: Kafka's consumer
+ * runner in the full profile, the in-process bus in the embedded one. Not inheriting the HTTP
+ * app's config keeps its pipes and problem+json filter off messages.
+ */
+function connectConsumers(app: NestFastifyApplication): void {
+  app.connectMicroservice<MicroserviceOptions>({ strategy: new MessageBusTransport(app.get(MessageBus), app.get(ConsumerGroups)) });
 }
 
 function recordHttpMetrics(app: NestFastifyApplication): void {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
 import { CouponLedger } from '../../src/modules/coupon/issuance/coupon-ledger';
-import { IssueRequestConsumer } from '../../src/modules/coupon/issuance/issue-request.consumer';
+import { COUPON_ISSUER_GROUP } from '../../src/modules/coupon/issuance/issue-request.consumer';
+import { ConsumerGroups } from '../../src/platform/messaging/message-bus.transport';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
 import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
@@ -139,10 +140,10 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
     if (strategy === 'queue') {
       it('a consumer stopped and restarted in the middle loses nothing and issues nothing twice', async () => {
         const couponId = await createCoupon(shop, 100);
-        const consumer = apps[1].app.get(IssueRequestConsumer);
+        const consumers = apps[1].app.get(ConsumerGroups);
         const people = await crowd(apps[0], 21_000_000);
         const drop = runDrop(apps, shop, couponId, people);
-        setTimeout(() => void consumer.beforeApplicationShutdown().then(() => consumer.onApplicationBootstrap()), 200);
+        setTimeout(() => void consumers.stop(COUPON_ISSUER_GROUP).then(() => consumers.start(COUPON_ISSUER_GROUP)), 200);
         const result = await drop;
         expectExact(result, 100);
         expect(result.unavailable).toBe(0);

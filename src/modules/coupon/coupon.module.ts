@@ -19,13 +19,13 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Coupon, UserCoupon, CouponIssueRequest])],
-  controllers: [CouponController],
+  // IssueRequestConsumer: @EventPattern handlers, served by the MessageBusTransport (bootstrap.ts).
+  controllers: [CouponController, IssueRequestConsumer],
   providers: [
     CouponWalletService,
     CouponService,
     CouponLedger,
     CouponIssueMetrics,
-    IssueRequestConsumer,
     DemoCoupons,
     LockCouponIssuer,
     QueueCouponIssuer,

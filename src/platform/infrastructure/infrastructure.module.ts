@@ -9,6 +9,7 @@ import { InProcessMessageBus } from '../messaging/in-process-message-bus';
 import { KafkaMessageBus } from '../messaging/kafka-message-bus';
 import { ConsumerMetrics } from '../messaging/consumer-metrics';
 import { MessageBus } from '../messaging/message-bus';
+import { ConsumerGroups } from '../messaging/message-bus.transport';
 
 /**
  * The one place the profile picks adapters for the ports business modules use (MessageBus,
@@ -24,20 +25,22 @@ export class InfrastructureModule {
         imports: [RedisModule, KafkaModule],
         providers: [
           ConsumerMetrics,
+          ConsumerGroups,
           { provide: MessageBus, useClass: KafkaMessageBus },
           { provide: LockManager, useClass: RedisLockManager },
         ],
-        exports: [MessageBus, LockManager, RedisModule, KafkaModule],
+        exports: [MessageBus, ConsumerGroups, LockManager, RedisModule, KafkaModule],
       };
     }
     return {
       module: InfrastructureModule,
       providers: [
         ConsumerMetrics,
+        ConsumerGroups,
         { provide: MessageBus, useClass: InProcessMessageBus },
         { provide: LockManager, useClass: InProcessLockManager },
       ],
-      exports: [MessageBus, LockManager],
+      exports: [MessageBus, ConsumerGroups, LockManager],
     };
   }
 }

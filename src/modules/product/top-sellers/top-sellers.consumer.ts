@@ -1,31 +1,24 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
-import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { IncomingMessage } from '../../../platform/messaging/message-bus';
+import { ConsumerExtras, MessageConsumer } from '../../../platform/messaging/message-bus.transport';
 import { ORDER_CANCELLED, ORDER_COMPLETED, parseOrderEvent } from '../../order/contracts/order-events';
 import { TopSellersStore } from './top-sellers.store';
 
+const TOP_SELLERS: ConsumerExtras = { group: 'top-sellers' };
+
 /** Keeps per-day sales from `order.completed` / `order.cancelled` (consumer group `top-sellers`). */
-@Injectable()
-export class TopSellersConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly subscription: BackgroundSubscription;
+@MessageConsumer()
+export class TopSellersConsumer {
+  constructor(private readonly store: TopSellersStore) {}
 
-  constructor(
-    bus: MessageBus,
-    private readonly store: TopSellersStore,
-  ) {
-    this.subscription = new BackgroundSubscription(bus, {
-      groupId: 'top-sellers',
-      topics: [ORDER_COMPLETED, ORDER_CANCELLED],
-      handleBatch: (messages) => this.recordSales(messages),
-    });
+  @EventPattern(ORDER_COMPLETED, TOP_SELLERS)
+  async onOrderCompleted(@Payload() messages: IncomingMessage[]): Promise<void> {
+    await this.recordSales(messages);
   }
 
-  onApplicationBootstrap(): void {
-    this.subscription.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.subscription.stop();
+  @EventPattern(ORDER_CANCELLED, TOP_SELLERS)
+  async onOrderCancelled(@Payload() messages: IncomingMessage[]): Promise<void> {
+    await this.recordSales(messages);
   }
 
   /** Applies a batch; an event already applied (redelivery, replay) changes nothing. */
