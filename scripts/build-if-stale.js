@@ -20,7 +20,11 @@ function newest(path) {
 
 const output = join(ROOT, 'dist', 'main.js');
 const built = existsSync(output) ? statSync(output).mtimeMs : 0;
-const changed = Math.max(...INPUTS.map((input) => join(ROOT, input)).filter(existsSync).map(newest));
+const changed = Math.max(
+  ...INPUTS.map((input) => join(ROOT, input))
+    .filter(existsSync)
+    .map(newest),
+);
 if (built > changed) {
   console.log('dist/ is current; not rebuilding (npm run build forces it)');
 } else {

@@ -1,10 +1,10 @@
-import { ApplicationConfig, NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type ApplicationConfig, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { AppConfig } from './platform/config/app-config';
+import { type AppConfig } from './platform/config/app-config';
 import { ProblemFilter } from './platform/http/problem.filter';
 import { createValidationPipe } from './platform/http/validation';
 import { MessageBus } from './platform/messaging/message-bus';

@@ -22,7 +22,10 @@ const UNPRIVILEGED = { uid: 65534, gid: 65534 }; // nobody:nogroup, standing in 
 
 /** The last stage's instructions that matter at run time (line continuations joined). */
 function runtimeStage(dockerfile) {
-  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim());
+  const lines = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim());
   const stage = lines.slice(lines.map((line) => /^FROM\s/i.test(line)).lastIndexOf(true));
   const stageOf = { env: {}, workdir: '/', user: 'root', volumes: [], cmd: undefined, healthcheck: undefined, copies: [], runs: [] };
   for (const line of stage) {
@@ -104,8 +107,11 @@ function start(stage, cwd, port) {
 async function waitReady(port, exited) {
   let done = false;
   void exited.then(() => (done = true));
-  for (const deadline = Date.now() + 90_000; Date.now() < deadline && !done; ) {
-    const status = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, () => 0);
+  for (const deadline = Date.now() + 90_000; Date.now() < deadline && !done;) {
+    const status = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -125,21 +131,33 @@ async function main() {
   check(stage.user !== 'root' && stage.user !== '0', `the image runs as a non-root user (${stage.user})`);
   check(stage.volumes.includes('/app/data'), 'the data directory is a declared VOLUME');
   check(Array.isArray(stage.cmd) && Array.isArray(stage.healthcheck), 'CMD and HEALTHCHECK are exec form');
-  console.log(`image command: ${JSON.stringify(stage.cmd)} in ${stage.workdir} as uid ${UNPRIVILEGED.uid}, env ${JSON.stringify(stage.env)}`);
+  console.log(
+    `image command: ${JSON.stringify(stage.cmd)} in ${stage.workdir} as uid ${UNPRIVILEGED.uid}, env ${JSON.stringify(stage.env)}`,
+  );
 
   const good = layout(stage, true);
   try {
-    check(statSync(good.app).uid === 0 && (statSync(good.app).mode & 0o002) === 0, 'the app directory is root-owned and not writable by the app');
+    check(
+      statSync(good.app).uid === 0 && (statSync(good.app).mode & 0o002) === 0,
+      'the app directory is root-owned and not writable by the app',
+    );
     const port = await freePort();
     const app = start(stage, good.app, port);
     check(await waitReady(port, app.exited), `GET /health/ready answers 200 (embedded profile, port ${port})`, app.output());
-    const health = spawnSync(process.execPath, stage.healthcheck.slice(1), { env: { PATH: process.env.PATH, PORT: String(port) }, ...UNPRIVILEGED });
+    const health = spawnSync(process.execPath, stage.healthcheck.slice(1), {
+      env: { PATH: process.env.PATH, PORT: String(port) },
+      ...UNPRIVILEGED,
+    });
     check(health.status === 0, "the image's HEALTHCHECK command passes");
     const sqlite = join(good.app, 'data', 'dev.sqlite');
     check(existsSync(sqlite) && statSync(sqlite).uid === UNPRIVILEGED.uid, 'the SQLite file is in the data volume, owned by the app user');
     app.child.kill('SIGTERM');
     const { code, signal } = await app.exited;
-    check(signal === 'SIGTERM' && code === null, `SIGTERM ends the process by the signal, exit status 143 (got code ${code}, signal ${signal})`, app.output());
+    check(
+      signal === 'SIGTERM' && code === null,
+      `SIGTERM ends the process by the signal, exit status 143 (got code ${code}, signal ${signal})`,
+      app.output(),
+    );
   } finally {
     rmSync(good.base, { recursive: true, force: true });
   }
@@ -148,7 +166,11 @@ async function main() {
   try {
     const app = start(stage, bad.app, await freePort());
     const { code } = await app.exited;
-    check(code === 1 && app.output().includes('EACCES'), 'without the writable data directory it fails (exit 1, EACCES): the check has teeth', app.output());
+    check(
+      code === 1 && app.output().includes('EACCES'),
+      'without the writable data directory it fails (exit 1, EACCES): the check has teeth',
+      app.output(),
+    );
   } finally {
     rmSync(bad.base, { recursive: true, force: true });
   }

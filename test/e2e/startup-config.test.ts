@@ -25,8 +25,6 @@ describe('start-up with a bad configuration', () => {
   it('stops with one line when the full profile has no JWT_SECRET', () => {
     const result = start({ APP_PROFILE: 'full' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe(
-      'Invalid configuration: "JWT_SECRET" is required in the full profile (32 or more characters)',
-    );
+    expect(result.stderr).toBe('Invalid configuration: "JWT_SECRET" is required in the full profile (32 or more characters)');
   });
 });

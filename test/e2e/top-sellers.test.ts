@@ -1,8 +1,8 @@
 import { MessageBus } from '../../src/platform/messaging/message-bus';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
-import { currentEngines, isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { currentEngines, isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 import { TopicReader } from '../support/topic-reader';
 
 describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)', (profile) => {
@@ -28,13 +28,22 @@ describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)
     const tea = await shop.product({ name: 'Tea', price: 9_000 });
     const buyer = await shop.user(2_000_000);
     const buy = async (lines: Array<[number, number]>) => {
-      const order = await shop.order(buyer.token, lines.map(([productId, quantity]) => ({ productId, quantity })));
+      const order = await shop.order(
+        buyer.token,
+        lines.map(([productId, quantity]) => ({ productId, quantity })),
+      );
       expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
       return order.id;
     };
-    await buy([[mug.id, 3], [kettle.id, 2]]);
+    await buy([
+      [mug.id, 3],
+      [kettle.id, 2],
+    ]);
     await buy([[beans.id, 5]]);
-    const cancelled = await buy([[kettle.id, 4], [tea.id, 3]]);
+    const cancelled = await buy([
+      [kettle.id, 4],
+      [tea.id, 3],
+    ]);
     await buy([[tea.id, 3]]);
     // Unpaid orders never count.
     await shop.order(buyer.token, [{ productId: mug.id, quantity: 10 }]);

@@ -1,4 +1,4 @@
-import { createServer, Server, Socket, connect } from 'node:net';
+import { createServer, type Server, type Socket, connect } from 'node:net';
 
 /**
  * A TCP proxy on 127.0.0.1 that a test can cut and restore, to make one app instance lose a

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/platform/config/app-config';
-import { EnvOverrides } from './real-engines';
+import { type EnvOverrides } from './real-engines';
 
 export interface HttpResponse<T = any> {
   status: number;

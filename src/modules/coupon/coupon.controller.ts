@@ -1,11 +1,28 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser, Public } from '../../platform/auth/authenticated-user';
 import { ParseIdPipe } from '../../platform/http/params';
 import { Idempotent } from '../../platform/idempotency/idempotent.decorator';
 import { CouponService } from './coupon.service';
-import { CouponResponse, CreateCouponRequest, IssueAcceptedResponse, IssueRequestResponse, MyCouponsQuery, UserCouponPage, UserCouponResponse } from './dto/coupon.dto';
+import {
+  CouponResponse,
+  CreateCouponRequest,
+  IssueAcceptedResponse,
+  IssueRequestResponse,
+  MyCouponsQuery,
+  UserCouponPage,
+  UserCouponResponse,
+} from './dto/coupon.dto';
 
 @ApiTags('coupons')
 @Controller()
@@ -35,7 +52,11 @@ export class CouponController {
   @ApiNotFoundResponse({ description: 'COUPON_NOT_FOUND' })
   @ApiConflictResponse({ description: 'COUPON_SOLD_OUT, COUPON_ALREADY_ISSUED, COUPON_NOT_IN_ISSUE_PERIOD' })
   @ApiServiceUnavailableResponse({ description: 'COUPON_BUSY (Retry-After), LOCK_UNAVAILABLE, QUEUE_UNAVAILABLE' })
-  async issue(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @Res({ passthrough: true }) reply: FastifyReply) {
+  async issue(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseIdPipe) id: number,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const outcome = await this.coupons.issue(id, user.id);
     if (outcome.kind === 'queued') {
       reply.status(202).header('Location', `/coupons/issue-requests/${outcome.requestId}`);

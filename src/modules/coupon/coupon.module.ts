@@ -33,7 +33,8 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
       // COUPON_ISSUE_STRATEGY picks the strategy here and nowhere else.
       provide: CouponIssuer,
       inject: [APP_CONFIG, LockCouponIssuer, QueueCouponIssuer],
-      useFactory: (config: AppConfig, lock: LockCouponIssuer, queue: QueueCouponIssuer) => (config.coupon.issueStrategy === 'queue' ? queue : lock),
+      useFactory: (config: AppConfig, lock: LockCouponIssuer, queue: QueueCouponIssuer) =>
+        config.coupon.issueStrategy === 'queue' ? queue : lock,
     },
     {
       provide: IssueHints,

@@ -1,8 +1,16 @@
 import { discountFor } from './discount';
 
 describe('discountFor', () => {
-  const percent = (value: number, max: number | null = null) => ({ discountType: 'PERCENT' as const, discountValue: value, maxDiscountAmount: max });
-  const fixed = (value: number, max: number | null = null) => ({ discountType: 'FIXED' as const, discountValue: value, maxDiscountAmount: max });
+  const percent = (value: number, max: number | null = null) => ({
+    discountType: 'PERCENT' as const,
+    discountValue: value,
+    maxDiscountAmount: max,
+  });
+  const fixed = (value: number, max: number | null = null) => ({
+    discountType: 'FIXED' as const,
+    discountValue: value,
+    maxDiscountAmount: max,
+  });
 
   it('floors percentages', () => {
     expect(discountFor(percent(10), 12_345)).toBe(1_234);

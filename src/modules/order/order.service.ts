@@ -69,7 +69,13 @@ export class OrderService {
       if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${line.productId} does not exist`);
       if (product.status !== 'ON_SALE') throw new DomainError('PRODUCT_NOT_ON_SALE', `Product ${product.id} is not on sale`);
       if (product.stock < line.quantity) throw new DomainError('INSUFFICIENT_STOCK', `Not enough stock for product ${product.id}`);
-      return { productId: product.id, name: product.name, quantity: line.quantity, unitPrice: product.price, lineTotal: product.price * line.quantity };
+      return {
+        productId: product.id,
+        name: product.name,
+        quantity: line.quantity,
+        unitPrice: product.price,
+        lineTotal: product.price * line.quantity,
+      };
     });
     const totalAmount = items.reduce((sum, item) => sum + item.lineTotal, 0);
     const discountAmount = userCouponId ? await this.coupons.quote(userId, userCouponId, totalAmount) : 0;
@@ -111,7 +117,12 @@ export class OrderService {
     const before = decodeCursor(query.cursor);
     const where: FindOptionsWhere<Order> = { userId };
     if (before !== undefined) where.id = LessThan(before);
-    const rows = await this.orders.find({ where, relations: { items: true }, order: { id: 'DESC', items: { id: 'ASC' } }, take: query.limit + 1 });
+    const rows = await this.orders.find({
+      where,
+      relations: { items: true },
+      order: { id: 'DESC', items: { id: 'ASC' } },
+      take: query.limit + 1,
+    });
     return pageOf(rows, query.limit, toView);
   }
 
@@ -141,7 +152,8 @@ export class OrderService {
     return this.transactions.run(async () => {
       const order = await this.load(userId, orderId);
       const now = new Date();
-      if (!canTransition(order.status, 'CANCELLED')) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
+      if (!canTransition(order.status, 'CANCELLED'))
+        throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
       const wasPaid = cancellationRefunds(order.status);
       const moved = await this.transition(userId, orderId, order.status, 'CANCELLED', now);
       if (!moved) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} changed meanwhile; reload it`);
@@ -212,7 +224,14 @@ export class OrderService {
   }
 
   /** Moves the order from `from` to `to`, stamping when; false when it was not in `from` (or had expired). */
-  private async transition(userId: number, orderId: number, from: OrderStatus, to: 'PAID' | 'CANCELLED', at: Date, notExpiredAt?: Date): Promise<boolean> {
+  private async transition(
+    userId: number,
+    orderId: number,
+    from: OrderStatus,
+    to: 'PAID' | 'CANCELLED',
+    at: Date,
+    notExpiredAt?: Date,
+  ): Promise<boolean> {
     const stamp = to === 'PAID' ? 'paid_at' : 'cancelled_at';
     const { affected } = await this.sql.run(
       `UPDATE orders SET status = ?, ${stamp} = ? WHERE id = ? AND user_id = ? AND status = ?${notExpiredAt ? ' AND expires_at > ?' : ''}`,

@@ -34,12 +34,43 @@ export class ConfigError extends Error {
 // Only for the embedded profile, where a newcomer runs with no .env at all.
 const EMBEDDED_DEV_JWT_SECRET = 'embedded-profile-development-secret-do-not-use-in-production';
 
-const duration = Joi.string().pattern(/^\d+[smhd]?$/).messages({
-  'string.pattern.base': '"{#label}" must be a number of seconds or a duration like 15m, 1h, 7d',
-});
+const duration = Joi.string()
+  .pattern(/^\d+[smhd]?$/)
+  .messages({
+    'string.pattern.base': '"{#label}" must be a number of seconds or a duration like 15m, 1h, 7d',
+  });
+
+/** The environment once validated: defaults applied, numbers and booleans converted. */
+interface ValidatedEnv {
+  PORT: number;
+  APP_PROFILE: AppProfile;
+  LOG_LEVEL: string;
+  DB_HOST: string;
+  DB_PORT: number;
+  DB_USER: string;
+  DB_PASSWORD: string;
+  DB_NAME: string;
+  DB_POOL_SIZE: number;
+  SQLITE_PATH: string;
+  REDIS_URL: string;
+  REDIS_KEY_PREFIX: string;
+  KAFKA_BROKERS: string;
+  KAFKA_TOPIC_PREFIX: string;
+  KAFKA_CLIENT_ID: string;
+  COUPON_ISSUE_STRATEGY: CouponIssueStrategy;
+  COUPON_LOCK_TTL_MS: number;
+  COUPON_LOCK_WAIT_MS: number;
+  COUPON_ISSUE_CONSUMER_ENABLED: boolean;
+  JWT_SECRET: string;
+  JWT_EXPIRES_IN: string;
+  ADMIN_EMAIL?: string;
+  ADMIN_PASSWORD?: string;
+  ORDER_PENDING_TTL_SECONDS: number;
+  SEED_DEMO_DATA?: boolean;
+}
 
 /** Every variable of the contract's Configuration table, plus a few operational ones (see .env.example). */
-export const envSchema = Joi.object({
+export const envSchema = Joi.object<ValidatedEnv>({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   APP_PROFILE: Joi.string().valid('embedded', 'full').default('embedded'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
@@ -47,16 +78,23 @@ export const envSchema = Joi.object({
   DB_PORT: Joi.number().integer().min(1).max(65535).default(3306),
   DB_USER: Joi.string().default('commerce'),
   DB_PASSWORD: Joi.string().allow('').default('commerce'),
-  DB_NAME: Joi.string().pattern(/^[A-Za-z0-9_]+$/).default('commerce'),
+  DB_NAME: Joi.string()
+    .pattern(/^[A-Za-z0-9_]+$/)
+    .default('commerce'),
   DB_POOL_SIZE: Joi.number().integer().min(1).max(500).default(20),
   SQLITE_PATH: Joi.string().default('./data/dev.sqlite'),
-  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: Joi.string().allow('').default(''),
   KAFKA_BROKERS: Joi.string()
     .pattern(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/)
     .default('127.0.0.1:9092')
     .messages({ 'string.pattern.base': '"KAFKA_BROKERS" must be a comma-separated host:port list' }),
-  KAFKA_TOPIC_PREFIX: Joi.string().allow('').pattern(/^[A-Za-z0-9._-]*$/).default(''),
+  KAFKA_TOPIC_PREFIX: Joi.string()
+    .allow('')
+    .pattern(/^[A-Za-z0-9._-]*$/)
+    .default(''),
   KAFKA_CLIENT_ID: Joi.string().default('commerce'),
   COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
   COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
@@ -91,11 +129,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const input = Object.fromEntries(
     Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || MAY_BE_EMPTY.has(name))),
   );
-  const { value, error } = envSchema.validate(input, { abortEarly: true, convert: true });
-  if (error) {
-    throw new ConfigError(`Invalid configuration: ${error.details[0].message}`);
+  const result = envSchema.validate(input, { abortEarly: true, convert: true });
+  if (result.error) {
+    throw new ConfigError(`Invalid configuration: ${result.error.details[0].message}`);
   }
-  const profile = value.APP_PROFILE as AppProfile;
+  const value = result.value;
+  const profile = value.APP_PROFILE;
   return {
     port: value.PORT,
     profile,
@@ -111,7 +150,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sqlitePath: value.SQLITE_PATH,
     redis: { url: value.REDIS_URL, keyPrefix: value.REDIS_KEY_PREFIX },
     kafka: {
-      brokers: String(value.KAFKA_BROKERS).split(','),
+      brokers: value.KAFKA_BROKERS.split(','),
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       clientId: value.KAFKA_CLIENT_ID,
     },

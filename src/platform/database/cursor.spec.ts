@@ -16,7 +16,13 @@ describe('list cursors', () => {
   });
 
   it('rejects a cursor it did not make as VALIDATION_FAILED on the cursor field', () => {
-    for (const cursor of ['', 'abc', Buffer.from('id:').toString('base64url'), Buffer.from('id:-1').toString('base64url'), Buffer.from('id:1234567890123456').toString('base64url')]) {
+    for (const cursor of [
+      '',
+      'abc',
+      Buffer.from('id:').toString('base64url'),
+      Buffer.from('id:-1').toString('base64url'),
+      Buffer.from('id:1234567890123456').toString('base64url'),
+    ]) {
       let error: unknown;
       try {
         decodeCursor(cursor);

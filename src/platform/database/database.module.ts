@@ -97,7 +97,7 @@ async function runMigrations(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   try {
     if (isMysql) {
-      const [row] = await runner.query('SELECT GET_LOCK(?, 60) AS locked', [MIGRATION_LOCK]);
+      const [row] = (await runner.query('SELECT GET_LOCK(?, 60) AS locked', [MIGRATION_LOCK])) as Array<{ locked: number | string | null }>;
       if (Number(row.locked) !== 1) throw new Error('could not take the migration lock within 60 s');
     }
     const applied = await dataSource.runMigrations({ transaction: 'each' });

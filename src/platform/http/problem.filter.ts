@@ -51,8 +51,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     // HttpExceptions come from Nest itself (unknown route, ...); the others with a 4xx statusCode
     // from Fastify before a handler runs (unreadable JSON, wrong content type, body too large).
-    const status =
-      exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown })?.statusCode;
+    const status = exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 600) {
       const code = codeForStatus(status);
       const detail = exception instanceof HttpException ? httpExceptionDetail(exception) : String((exception as Error).message);
@@ -77,7 +76,7 @@ export function problemOf(code: ProblemCode, detail: string, errors?: FieldError
 }
 
 function codeForStatus(status: number): ProblemCode {
-  switch (status) {
+  switch (status as HttpStatus) {
     case HttpStatus.BAD_REQUEST:
       return 'VALIDATION_FAILED';
     case HttpStatus.UNAUTHORIZED:
@@ -105,5 +104,6 @@ function httpExceptionDetail(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
   const message = (response as { message?: unknown }).message;
-  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
 }

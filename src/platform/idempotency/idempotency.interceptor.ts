@@ -40,7 +40,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const claim = await this.idempotency.claim(userId, key, hash);
     if (claim.kind === 'replay') throw new ReplayedResponse(claim.status, claim.body);
     try {
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await this.idempotency.complete(userId, key, this.successStatus(context), body);
       return body;
     } catch (error) {
@@ -55,7 +55,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private successStatus(context: ExecutionContext): number {
     // A handler that chose its status on the reply (201 vs 202) has set it by now.
-    const chosen = context.switchToHttp().getResponse<{ statusCode: number }>().statusCode;
+    const chosen = context.switchToHttp().getResponse<{ statusCode: HttpStatus }>().statusCode;
     if (chosen && chosen !== HttpStatus.OK) return chosen;
     const declared = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
     if (declared) return declared;

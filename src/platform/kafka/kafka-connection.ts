@@ -22,14 +22,16 @@ export class KafkaConnection implements OnApplicationShutdown {
       requestTimeout: 10_000,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
-      logCreator: () => ({ namespace, level, label, log }) => {
-        const { message, ...extra } = log;
-        // Bounded producer retries are deliberate: callers must learn of an outage (503, outbox retry).
-        if (message.startsWith('Limiting retries for the idempotent producer')) return;
-        const text = `${namespace}: ${message}`;
-        if (level <= logLevel.ERROR) this.logger.error({ ...extra, kafkaLevel: label }, text);
-        else this.logger.warn({ ...extra, kafkaLevel: label }, text);
-      },
+      logCreator:
+        () =>
+        ({ namespace, level, label, log }) => {
+          const { message, ...extra } = log;
+          // Bounded producer retries are deliberate: callers must learn of an outage (503, outbox retry).
+          if (message.startsWith('Limiting retries for the idempotent producer')) return;
+          const text = `${namespace}: ${message}`;
+          if (level <= logLevel.ERROR) this.logger.error({ ...extra, kafkaLevel: label }, text);
+          else this.logger.warn({ ...extra, kafkaLevel: label }, text);
+        },
     });
   }
 
@@ -82,7 +84,7 @@ export class KafkaConnection implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     const clients = await Promise.allSettled([this.producer, this.admin].filter(Boolean) as Promise<Producer | Admin>[]);
-    await Promise.allSettled(clients.map((c) => (c.status === 'fulfilled' ? c.value.disconnect() : undefined)));
+    await Promise.allSettled(clients.flatMap((c) => (c.status === 'fulfilled' ? [c.value.disconnect()] : [])));
   }
 
   // A failed connect is forgotten so the next caller tries again instead of inheriting the failure.

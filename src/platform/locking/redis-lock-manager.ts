@@ -46,7 +46,5 @@ export class RedisLockManager extends LockManager {
 async function isOnlyContention(error: unknown): Promise<boolean> {
   if (!(error instanceof ExecutionError)) return false;
   const stats = await Promise.allSettled(error.attempts);
-  return stats.every(
-    (s) => s.status === 'fulfilled' && [...s.value.votesAgainst.values()].every((e) => e instanceof ResourceLockedError),
-  );
+  return stats.every((s) => s.status === 'fulfilled' && [...s.value.votesAgainst.values()].every((e) => e instanceof ResourceLockedError));
 }

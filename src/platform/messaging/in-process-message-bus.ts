@@ -63,7 +63,10 @@ export class InProcessMessageBus extends MessageBus {
         if (attempt >= RETRIES || error instanceof MalformedMessageError) {
           // No dead-letter topic in process: the log line is the record.
           this.metrics.deadLettered.inc({ group: subscription.groupId });
-          this.logger.error({ err: error, topic: message.topic, key: message.key }, `${subscription.groupId}: message dropped after ${attempt} attempt(s)`);
+          this.logger.error(
+            { err: error, topic: message.topic, key: message.key },
+            `${subscription.groupId}: message dropped after ${attempt} attempt(s)`,
+          );
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));

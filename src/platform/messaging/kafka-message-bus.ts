@@ -2,7 +2,15 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import { KafkaConnection } from '../kafka/kafka-connection';
 import { ConsumerMetrics } from './consumer-metrics';
-import { deadLetterTopic, IncomingMessage, MalformedMessageError, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
+import {
+  deadLetterTopic,
+  IncomingMessage,
+  MalformedMessageError,
+  MessageBus,
+  OutgoingMessage,
+  Subscription,
+  SubscriptionHandle,
+} from './message-bus';
 
 const BATCH_ATTEMPTS = 3;
 const MESSAGE_ATTEMPTS = 2;
@@ -21,7 +29,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
   private readonly logger = new Logger('KafkaMessageBus');
   private readonly consumers = new Set<Consumer>();
   private readonly ensuredTopics = new Set<string>();
-  private readonly unsent: Array<{ messages: OutgoingMessage[]; resolve(): void; reject(error: unknown): void }> = [];
+  private readonly unsent: Array<{ messages: OutgoingMessage[]; resolve: () => void; reject: (error: unknown) => void }> = [];
   private sending = false;
   private closing = false;
 
@@ -111,14 +119,15 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
       // Only offsets resolved below (after the handler succeeded or dead-lettered) are committed.
       autoCommit: true,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
         const topic = logicalTopic.get(batch.topic) ?? batch.topic;
         const messages = batch.messages.map((m) => toIncoming(topic, batch.partition, m));
-        await this.handle(subscription, messages, heartbeat);
-        resolveOffset(batch.messages[batch.messages.length - 1].offset);
-        await commitOffsetsIfNecessary();
-        await heartbeat();
+        await this.handle(subscription, messages, () => payload.heartbeat());
+        payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
       },
     });
     if (this.closing) {

@@ -107,12 +107,16 @@ export class MessageBusTransport extends Server implements CustomTransportStrate
   }
 
   /** The handlers by group, each group with its topics. */
-  private subscriptions(): Map<string, { groupId: string; topics: string[]; partitions?: number; handleBatch(messages: IncomingMessage[]): Promise<void> }> {
+  private subscriptions(): Map<
+    string,
+    { groupId: string; topics: string[]; partitions?: number; handleBatch(messages: IncomingMessage[]): Promise<void> }
+  > {
     const byGroup = new Map<string, { partitions?: number; handlers: Map<string, MessageHandler> }>();
     for (const [topic, first] of this.getHandlers()) {
       // Event handlers of one pattern are chained through `next` (one per group here).
       for (let handler: MessageHandler | undefined = first; handler; handler = handler.next) {
-        if (!handler.isEventHandler) throw new Error(`${topic}: consumers are @EventPattern handlers; @MessagePattern has no reply channel here`);
+        if (!handler.isEventHandler)
+          throw new Error(`${topic}: consumers are @EventPattern handlers; @MessagePattern has no reply channel here`);
         const extras = handler.extras as Partial<ConsumerExtras> | undefined;
         if (!extras?.group) throw new Error(`@EventPattern('${topic}') needs { group } in its extras`);
         const entry = byGroup.get(extras.group) ?? { partitions: extras.partitions, handlers: new Map<string, MessageHandler>() };

@@ -157,7 +157,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.metrics.failed.inc();
     if (dead) {
       this.metrics.dead.inc();
-      this.logger.error(`outbox event ${row.eventId} (${row.eventType}, key ${row.messageKey}) is DEAD after ${attempts} attempts: ${error.message}`);
+      this.logger.error(
+        `outbox event ${row.eventId} (${row.eventType}, key ${row.messageKey}) is DEAD after ${attempts} attempts: ${error.message}`,
+      );
     }
   }
 
@@ -171,13 +173,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 }
 
 function toMessage(row: ClaimedEvent): OutgoingMessage {
-  return { topic: row.topic, key: row.messageKey, value: JSON.parse(row.payload), headers: JSON.parse(row.headers) };
+  return {
+    topic: row.topic,
+    key: row.messageKey,
+    value: JSON.parse(row.payload) as unknown,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+  };
 }
 
 /** True when the broker as a whole cannot be reached, as opposed to this message being refused. */
 export function isBrokerUnavailable(error: unknown): boolean {
-  const names = ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout'];
-  for (let current = error as { name?: string; cause?: unknown; originalError?: unknown } | undefined; current; ) {
+  const names = [
+    'KafkaJSConnectionError',
+    'KafkaJSBrokerNotFound',
+    'KafkaJSRequestTimeoutError',
+    'KafkaJSConnectionClosedError',
+    'KafkaJSLockTimeout',
+  ];
+  for (let current = error as { name?: string; cause?: unknown; originalError?: unknown } | undefined; current;) {
     if (current.name && names.includes(current.name)) return true;
     if (current.name === 'KafkaJSNumberOfRetriesExceeded' && !current.cause && !current.originalError) return true;
     current = (current.cause ?? current.originalError) as typeof current;

@@ -6,7 +6,11 @@ import type { DiscountType } from '../entities/coupon.entities';
 export class CreateCouponRequest {
   @ApiProperty({ example: 'Flash 10%' }) @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ enum: ['PERCENT', 'FIXED'] }) @IsIn(['PERCENT', 'FIXED']) discountType!: DiscountType;
-  @ApiProperty({ description: 'Percent (1..100) or won (1..10,000,000)', example: 10 }) @IsInt() @Min(1) @Max(10_000_000) discountValue!: number;
+  @ApiProperty({ description: 'Percent (1..100) or won (1..10,000,000)', example: 10 })
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  discountValue!: number;
   @ApiProperty({ minimum: 1, maximum: 10_000_000, example: 100 }) @IsInt() @Min(1) @Max(10_000_000) totalQuantity!: number;
   @ApiProperty({ minimum: 0, example: 10000 }) @IsInt() @Min(0) @Max(1_000_000_000) minOrderAmount!: number;
   @ApiPropertyOptional({ minimum: 1 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000) maxDiscountAmount?: number;

@@ -4,13 +4,23 @@ describe('decideBatch', () => {
   it('issues in arrival order up to the remaining stock, then refuses COUPON_SOLD_OUT', () => {
     const result = decideBatch([5, 3, 9, 1], new Set(), 2);
     expect(result.winners).toEqual([5, 3]);
-    expect(result.decisions).toEqual([{ userId: 5 }, { userId: 3 }, { userId: 9, refusal: 'COUPON_SOLD_OUT' }, { userId: 1, refusal: 'COUPON_SOLD_OUT' }]);
+    expect(result.decisions).toEqual([
+      { userId: 5 },
+      { userId: 3 },
+      { userId: 9, refusal: 'COUPON_SOLD_OUT' },
+      { userId: 1, refusal: 'COUPON_SOLD_OUT' },
+    ]);
     expect(result.soldOut).toBe(true);
   });
 
   it('refuses holders and a user twice in the batch as COUPON_ALREADY_ISSUED, without spending stock', () => {
     const result = decideBatch([7, 4, 4, 8], new Set([7]), 2);
-    expect(result.decisions).toEqual([{ userId: 7, refusal: 'COUPON_ALREADY_ISSUED' }, { userId: 4 }, { userId: 4, refusal: 'COUPON_ALREADY_ISSUED' }, { userId: 8 }]);
+    expect(result.decisions).toEqual([
+      { userId: 7, refusal: 'COUPON_ALREADY_ISSUED' },
+      { userId: 4 },
+      { userId: 4, refusal: 'COUPON_ALREADY_ISSUED' },
+      { userId: 8 },
+    ]);
     expect(result.winners).toEqual([4, 8]);
   });
 

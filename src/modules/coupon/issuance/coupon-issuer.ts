@@ -20,7 +20,7 @@ export interface IssueRequestedEvent {
   requestedAt: string;
 }
 
-const issueRequested = Joi.object({
+const issueRequested = Joi.object<IssueRequestedEvent>({
   requestId: Joi.string().min(1).required(),
   couponId: Joi.number().integer().positive().required(),
   userId: Joi.number().integer().positive().required(),
@@ -29,7 +29,7 @@ const issueRequested = Joi.object({
 
 /** Reads a queued issue request, or throws MalformedMessageError (dead-lettered at once). */
 export function parseIssueRequested(value: unknown): IssueRequestedEvent {
-  const { error, value: parsed } = issueRequested.validate(value, { convert: false });
-  if (error) throw new MalformedMessageError(`malformed ${COUPON_ISSUE_TOPIC}: ${error.message}`);
-  return parsed as IssueRequestedEvent;
+  const result = issueRequested.validate(value, { convert: false });
+  if (result.error) throw new MalformedMessageError(`malformed ${COUPON_ISSUE_TOPIC}: ${result.error.message}`);
+  return result.value;
 }

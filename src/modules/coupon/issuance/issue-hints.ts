@@ -44,7 +44,6 @@ export class RedisIssueHints extends IssueHints {
     const key = `coupon:${couponId}:holders`;
     await Promise.all([this.redis.sadd(key, ...userIds.map(String)), this.redis.expire(key, HINT_TTL_SECONDS)]).catch(() => undefined);
   }
-
 }
 
 /** Embedded profile: process memory. */
@@ -65,5 +64,4 @@ export class InMemoryIssueHints extends IssueHints {
   async addHolders(couponId: number, userIds: number[]): Promise<void> {
     for (const userId of userIds) this.holders.add(`${couponId}:${userId}`);
   }
-
 }

@@ -2,12 +2,21 @@ import { MalformedMessageError } from '../../../platform/messaging/message-bus';
 import { ORDER_CANCELLED, ORDER_COMPLETED, parseOrderEvent } from './order-events';
 
 describe('parseOrderEvent', () => {
-  const envelope = { eventId: 'e-1', occurredAt: '2026-01-01T10:00:00.000Z', orderId: 7, userId: 3, items: [{ productId: 1, quantity: 2, unitPrice: 500 }] };
+  const envelope = {
+    eventId: 'e-1',
+    occurredAt: '2026-01-01T10:00:00.000Z',
+    orderId: 7,
+    userId: 3,
+    items: [{ productId: 1, quantity: 2, unitPrice: 500 }],
+  };
   const completed = { ...envelope, totalAmount: 1_000, discountAmount: 100, finalAmount: 900, userCouponId: null };
 
   it('reads both events off their topics, tagged with their type', () => {
     expect(parseOrderEvent(ORDER_COMPLETED, completed)).toEqual({ type: ORDER_COMPLETED, ...completed });
-    expect(parseOrderEvent(ORDER_CANCELLED, { ...envelope, refundedAmount: 900 })).toMatchObject({ type: ORDER_CANCELLED, refundedAmount: 900 });
+    expect(parseOrderEvent(ORDER_CANCELLED, { ...envelope, refundedAmount: 900 })).toMatchObject({
+      type: ORDER_CANCELLED,
+      refundedAmount: 900,
+    });
   });
 
   it('tolerates fields added later', () => {

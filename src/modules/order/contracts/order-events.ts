@@ -42,7 +42,8 @@ export interface OrderEventEnvelope {
 
 export type OrderCompletedEvent = OrderEventEnvelope & OrderCompletedData;
 export type OrderCancelledEvent = OrderEventEnvelope & OrderCancelledData;
-export type OrderEvent = ({ type: typeof ORDER_COMPLETED } & OrderCompletedEvent) | ({ type: typeof ORDER_CANCELLED } & OrderCancelledEvent);
+export type OrderEvent =
+  ({ type: typeof ORDER_COMPLETED } & OrderCompletedEvent) | ({ type: typeof ORDER_CANCELLED } & OrderCancelledEvent);
 
 const id = Joi.number().integer().positive();
 const amount = Joi.number().integer().min(0);
@@ -52,20 +53,24 @@ const envelope = {
   orderId: id.required(),
   userId: id.required(),
   items: Joi.array()
-    .items(Joi.object({ productId: id.required(), quantity: Joi.number().integer().min(1).required(), unitPrice: amount.required() }).unknown(true))
+    .items(
+      Joi.object({ productId: id.required(), quantity: Joi.number().integer().min(1).required(), unitPrice: amount.required() }).unknown(
+        true,
+      ),
+    )
     .min(1)
     .required(),
 };
 // Fields added later are tolerated (unknown(true)); missing or mistyped ones are not.
 const schemas = {
-  [ORDER_COMPLETED]: Joi.object({
+  [ORDER_COMPLETED]: Joi.object<OrderCompletedEvent>({
     ...envelope,
     totalAmount: amount.required(),
     discountAmount: amount.required(),
     finalAmount: amount.required(),
     userCouponId: id.allow(null).required(),
   }).unknown(true),
-  [ORDER_CANCELLED]: Joi.object({ ...envelope, refundedAmount: amount.required() }).unknown(true),
+  [ORDER_CANCELLED]: Joi.object<OrderCancelledEvent>({ ...envelope, refundedAmount: amount.required() }).unknown(true),
 };
 
 /**
@@ -74,7 +79,7 @@ const schemas = {
  */
 export function parseOrderEvent(topic: string, value: unknown): OrderEvent {
   if (topic !== ORDER_COMPLETED && topic !== ORDER_CANCELLED) throw new MalformedMessageError(`${topic} is not an order event topic`);
-  const { error, value: parsed } = schemas[topic].validate(value, { abortEarly: true, convert: false });
-  if (error) throw new MalformedMessageError(`malformed ${topic}: ${error.message}`);
-  return { type: topic, ...(parsed as object) } as OrderEvent;
+  const result = schemas[topic].validate(value, { abortEarly: true, convert: false });
+  if (result.error) throw new MalformedMessageError(`malformed ${topic}: ${result.error.message}`);
+  return { type: topic, ...result.value } as OrderEvent;
 }
