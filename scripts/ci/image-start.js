@@ -6,12 +6,15 @@
  * exact CMD from there as that unprivileged user with its ENV. Checks /health/ready answers 200,
  * that the image's HEALTHCHECK command passes, that the SQLite file landed in the data directory,
  * and that SIGTERM ends it by the signal (exit status 143 in a shell). Then shows the check has
- * teeth: the same layout without the writable data directory fails with EACCES.
+ * teeth: the same layout without the writable data directory fails with EACCES. With engines in the
+ * environment (DB_HOST, REDIS_URL, KAFKA_BROKERS, as .ci/run exports them) the full profile starts
+ * the same way, on a database and prefixes of its own that are removed afterwards.
  *
  *   npm run build && sudo node scripts/ci/image-start.js      (must run as root, to switch user)
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
@@ -94,8 +97,8 @@ function layout(stage, withDataDir) {
   return { base, app };
 }
 
-function start(stage, cwd, port) {
-  const env = { PATH: process.env.PATH, ...stage.env, PORT: String(port), LOG_LEVEL: 'warn' };
+function start(stage, cwd, port, profileEnv = {}) {
+  const env = { PATH: process.env.PATH, ...stage.env, PORT: String(port), LOG_LEVEL: 'warn', ...profileEnv };
   const child = spawn(stage.cmd[0] === 'node' ? process.execPath : stage.cmd[0], stage.cmd.slice(1), { cwd, env, ...UNPRIVILEGED });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -122,6 +125,69 @@ function check(condition, message, output) {
   if (condition) return console.log(`ok - ${message}`);
   if (output) console.error(output);
   throw new Error(`image start-up check failed: ${message}`);
+}
+
+/** Starts and stops the app, checking readiness and the exit by SIGTERM. */
+async function startAndStop(stage, app, profile, profileEnv) {
+  const port = await freePort();
+  const started = start(stage, app, port, profileEnv);
+  check(await waitReady(port, started.exited), `GET /health/ready answers 200 (${profile} profile, port ${port})`, started.output());
+  started.child.kill('SIGTERM');
+  const { code, signal } = await started.exited;
+  check(
+    signal === 'SIGTERM' && code === null,
+    `SIGTERM ends the ${profile} profile by the signal, exit status 143 (got code ${code}, signal ${signal})`,
+    started.output(),
+  );
+  return port;
+}
+
+/**
+ * The full profile against the engines in the environment (.ci/run exports them), with its own
+ * database, Redis key prefix and topic prefix, removed afterwards. Skipped without engines.
+ */
+async function fullProfile(stage) {
+  const { DB_HOST, DB_PORT = '3306', DB_USER = 'commerce', DB_PASSWORD = 'commerce', REDIS_URL, KAFKA_BROKERS } = process.env;
+  if (!DB_HOST || !REDIS_URL || !KAFKA_BROKERS) {
+    console.log('skip - full profile: DB_HOST, REDIS_URL and KAFKA_BROKERS are not set');
+    return;
+  }
+  const { createConnection } = require('mysql2/promise');
+  const { default: Redis } = require('ioredis');
+  const { Kafka, logLevel } = require('kafkajs');
+  const id = randomBytes(3).toString('hex');
+  const env = {
+    APP_PROFILE: 'full',
+    DB_HOST,
+    DB_PORT,
+    DB_USER,
+    DB_PASSWORD,
+    DB_NAME: `commerce_img_${id}`,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: `img:${id}:`,
+    KAFKA_BROKERS,
+    KAFKA_TOPIC_PREFIX: `img.${id}.`,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+  };
+  const mysql = await createConnection({ host: DB_HOST, port: Number(DB_PORT), user: DB_USER, password: DB_PASSWORD });
+  await mysql.query(`CREATE DATABASE \`${env.DB_NAME}\``);
+  const full = layout(stage, true);
+  try {
+    await startAndStop(stage, full.app, 'full', env);
+  } finally {
+    rmSync(full.base, { recursive: true, force: true });
+    await mysql.query(`DROP DATABASE IF EXISTS \`${env.DB_NAME}\``).finally(() => mysql.end());
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    const keys = await redis.keys(`${env.REDIS_KEY_PREFIX}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    const admin = new Kafka({ brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(env.KAFKA_TOPIC_PREFIX));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    await admin.disconnect();
+  }
 }
 
 async function main() {
@@ -155,7 +221,7 @@ async function main() {
     const { code, signal } = await app.exited;
     check(
       signal === 'SIGTERM' && code === null,
-      `SIGTERM ends the process by the signal, exit status 143 (got code ${code}, signal ${signal})`,
+      `SIGTERM ends the embedded profile by the signal, exit status 143 (got code ${code}, signal ${signal})`,
       app.output(),
     );
   } finally {
@@ -174,6 +240,8 @@ async function main() {
   } finally {
     rmSync(bad.base, { recursive: true, force: true });
   }
+
+  await fullProfile(stage);
 }
 
 main().catch((error) => {
