@@ -1,20 +1,36 @@
 /**
- * One run, one choice of engines (test/support/global-setup.ts): engines from env, else
- * testcontainers where Docker answers, else the embedded profile with real-engine suites skipped
- * (or failed, with TEST_REQUIRE_ENGINES=1). Files run one at a time: some suites stop and start
- * engines, and the 2-core machines this runs on gain nothing from parallel workers.
+ * Three layers, selectable by name (`jest --selectProjects unit|e2e|integration`):
+ * - unit: specs beside the code (`src/**\/*.spec.ts`), pure rules, no engines, seconds;
+ * - e2e: HTTP through the real app, once per available profile (`test/e2e`);
+ * - integration: real MySQL/Redis/Kafka, broker restarts, load (`test/integration`).
+ * e2e and integration choose their engines once per run (test/support/global-setup.ts): engines
+ * from env, else testcontainers where Docker answers, else the embedded profile with real-engine
+ * suites skipped (or failed, with TEST_REQUIRE_ENGINES=1). Files run one at a time: some suites
+ * stop and start engines, and the 2-core machines this runs on gain nothing from parallel workers.
  */
-module.exports = {
+const shared = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
+};
+const withEngines = {
+  ...shared,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...withEngines, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    { ...withEngines, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+  ],
   maxWorkers: 1,
   // kafkajs leaves one socket open when a consumer that lived through a broker restart leaves its
   // group on disconnect (ConsumerGroup.leave opens a fresh coordinator connection); exit anyway.
   forceExit: true,
   testTimeout: 120_000,
   verbose: true,
+  collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/**/*.spec.ts', '!src/platform/database/migrations/**'],
+  coverageReporters: ['text-summary', 'lcov'],
 };

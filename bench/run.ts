@@ -3,29 +3,34 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { BaselineResult, helloWorld, hotRowLoop } from './baselines/baselines';
+import { type BaselineResult, helloWorld, hotRowLoop } from './baselines/baselines';
 import { AppUnderTest, RESULTS_DIR } from './lib/app-under-test';
 import { BenchEnvironment, engines } from './lib/bench-env';
 import { round } from './lib/load';
-import { BenchOptions, parseOptions } from './lib/options';
-import { printSummary, ScenarioReport } from './lib/report';
+import { type BenchOptions, parseOptions } from './lib/options';
+import { printSummary, type ScenarioReport } from './lib/report';
 import { couponLock } from './scenarios/coupon-lock';
 import { couponQueue } from './scenarios/coupon-queue';
 import { couponSoldOut } from './scenarios/coupon-sold-out';
 import { orderPay } from './scenarios/order-pay';
 import { products } from './scenarios/products';
-import { Check, Measurement, Scenario, ScenarioContext } from './scenarios/scenario';
+import { type Check, type Measurement, type Scenario, type ScenarioContext } from './scenarios/scenario';
 
 const SCENARIOS: Scenario[] = [couponLock, couponSoldOut, couponQueue, orderPay, products];
 /** The app's DB_POOL_SIZE default; the hot-row baseline uses the same pool. */
 const APP_POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 20);
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2), SCENARIOS.map((s) => s.name));
+  const options = parseOptions(
+    process.argv.slice(2),
+    SCENARIOS.map((s) => s.name),
+  );
   const env = new BenchEnvironment();
   const machine = await describeMachine();
   console.log(`bench ${env.runId}: ${options.scenarios.join(', ')}; ${options.durationS}s per phase${options.smoke ? ' (smoke)' : ''}`);
-  console.log(`machine: ${machine.cpu} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${process.version}, ${machine.mysql}, Redis ${machine.redis}`);
+  console.log(
+    `machine: ${machine.cpu} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${process.version}, ${machine.mysql}, Redis ${machine.redis}`,
+  );
   await env.create();
   const apps = new Map<string, Promise<AppUnderTest>>();
   const baselines = new Map<string, Promise<BaselineResult>>();
@@ -35,10 +40,21 @@ async function main(): Promise<number> {
       reports.push(await runScenario(scenario, options, env, apps, baselines));
     }
   } finally {
-    for (const app of apps.values()) await app.then((a) => a.stop(), () => undefined);
+    for (const app of apps.values())
+      await app.then(
+        (a) => a.stop(),
+        () => undefined,
+      );
     await env.cleanup().catch((error: Error) => console.error(`cleanup: ${error.message}`));
   }
-  const results = { runId: env.runId, at: new Date().toISOString(), machine, options, baselines: await Promise.all(baselines.values()), scenarios: reports };
+  const results = {
+    runId: env.runId,
+    at: new Date().toISOString(),
+    machine,
+    options,
+    baselines: await Promise.all(baselines.values()),
+    scenarios: reports,
+  };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${results.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
@@ -76,7 +92,12 @@ async function runScenario(
       const key = `${name}@${connections}`;
       if (!baselines.has(key)) {
         console.log(`  baseline ${name} at ${connections} connections…`);
-        baselines.set(key, name === 'hello' ? helloWorld(connections, options.durationS, options.warmupS) : hotRowLoop(env, connections, options.durationS, APP_POOL_SIZE));
+        baselines.set(
+          key,
+          name === 'hello'
+            ? helloWorld(connections, options.durationS, options.warmupS)
+            : hotRowLoop(env, connections, options.durationS, APP_POOL_SIZE),
+        );
       }
       return baselines.get(key)!;
     },
@@ -85,10 +106,14 @@ async function runScenario(
   const measurements: Measurement[] = [];
   const started = Date.now();
   try {
-    await scenario.run(ctx, (m) => measurements.push(m), (c: Check) => {
-      report.checks.push(c);
-      console.log(`  ${c.ok ? '✓' : '✗'} ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
-    });
+    await scenario.run(
+      ctx,
+      (m) => measurements.push(m),
+      (c: Check) => {
+        report.checks.push(c);
+        console.log(`  ${c.ok ? '✓' : '✗'} ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
+      },
+    );
   } catch (error) {
     report.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(`  ✗ ${scenario.name} failed: ${report.error}`);
@@ -123,9 +148,19 @@ async function describeMachine() {
     (error: Error) => `MySQL unreachable (${error.message})`,
   );
   const redis = new Redis(engines.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  const redisVersion = await redis.connect().then(async () => /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?', () => 'unreachable');
+  const redisVersion = await redis.connect().then(
+    async () => /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?',
+    () => 'unreachable',
+  );
   redis.disconnect();
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, mysql, redis: redisVersion };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    mysql,
+    redis: redisVersion,
+  };
 }
 
 main().then(

@@ -1,10 +1,11 @@
-import { ApplicationConfig, DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nestjs/core';
 import helmet from '@fastify/helmet';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type ApplicationConfig, DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { AppConfig } from './platform/config/app-config';
+import { type AppConfig } from './platform/config/app-config';
 import { completeContract } from './platform/http/api-contract';
 import { frameworkErrorOptions } from './platform/http/framework-errors';
 import { installJsonBodyParser } from './platform/http/json-body';
@@ -12,6 +13,8 @@ import { ProblemFilter } from './platform/http/problem.filter';
 import { RouteIndex } from './platform/http/route-index';
 import { listRoutes } from './platform/http/routes';
 import { createValidationPipe } from './platform/http/validation';
+import { MessageBus } from './platform/messaging/message-bus';
+import { ConsumerGroups, MessageBusTransport } from './platform/messaging/message-bus.transport';
 import { Metrics } from './platform/observability/metrics';
 import { requestIdOf } from './platform/observability/request-id';
 
@@ -55,6 +58,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   recordHttpMetrics(app);
   setUpApiDocs(app);
   app.enableShutdownHooks();
+  connectConsumers(app);
+  // Consumers start once the modules are initialised (topics declared, stores connected), as before listen().
+  await app.init();
+  await app.startAllMicroservices();
   return app;
 }
 
@@ -111,6 +118,15 @@ async function secureHeaders(app: NestFastifyApplication, config: AppConfig): Pr
   }
 }
 
+/**
+ * The `@EventPattern` handlers of every module, served by the profile's MessageBus: Kafka's consumer
+ * runner in the full profile, the in-process bus in the embedded one. Not inheriting the HTTP
+ * app's config keeps its pipes and problem+json filter off messages.
+ */
+function connectConsumers(app: NestFastifyApplication): void {
+  app.connectMicroservice<MicroserviceOptions>({ strategy: new MessageBusTransport(app.get(MessageBus), app.get(ConsumerGroups)) });
+}
+
 function recordHttpMetrics(app: NestFastifyApplication): void {
   const metrics = app.get(Metrics);
   app
@@ -138,7 +154,7 @@ export function buildApiDocument(app: NestFastifyApplication) {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
       .addTag('auth', 'Sign-up, login and the caller')
       .addTag('products', 'The catalogue and the top sellers')
-      .addTag('points', 'The caller\'s point balance and its history')
+      .addTag('points', "The caller's point balance and its history")
       .addTag('orders', 'Orders: create, pay, cancel')
       .addTag('coupons', 'First-come coupons: issue, status, wallet')
       .addTag('admin', 'Catalogue and campaign management (role admin)')

@@ -22,7 +22,10 @@ function startupFailure(error: unknown): string {
   const message =
     error instanceof ConfigError ? error.message : `start-up failed: ${error instanceof Error ? error.message : String(error)}`;
   if (process.stderr.isTTY) return message;
-  const err = error instanceof Error && !(error instanceof ConfigError) ? { type: error.name, message: error.message, stack: error.stack } : undefined;
+  const err =
+    error instanceof Error && !(error instanceof ConfigError)
+      ? { type: error.name, message: error.message, stack: error.stack }
+      : undefined;
   return JSON.stringify({ level: 60, time: Date.now(), pid: process.pid, msg: message, ...(err ? { err } : {}) });
 }
 

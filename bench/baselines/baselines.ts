@@ -2,8 +2,8 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { createPool } from 'mysql2/promise';
 import { freePort } from '../lib/app-under-test';
-import { BenchEnvironment, engines } from '../lib/bench-env';
-import { LoadResult, percentiles, round, runLoad } from '../lib/load';
+import { type BenchEnvironment, engines } from '../lib/bench-env';
+import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 
 export interface BaselineResult {
   name: 'hello' | 'hot-row';
@@ -18,9 +18,15 @@ export interface BaselineResult {
 /** Bare Fastify hello world in its own process, loaded like the app. */
 export async function helloWorld(connections: number, durationS: number, warmupS: number): Promise<BaselineResult> {
   const port = await freePort();
-  const child = fork(join(__dirname, 'hello-server.ts'), [], { env: { ...process.env, PORT: String(port) }, execArgv: process.execArgv, stdio: 'inherit' });
+  const child = fork(join(__dirname, 'hello-server.ts'), [], {
+    env: { ...process.env, PORT: String(port) },
+    execArgv: process.execArgv,
+    stdio: 'inherit',
+  });
   try {
-    await new Promise<void>((resolve, reject) => child.once('message', () => resolve()).once('exit', (code) => reject(new Error(`hello server exited ${code}`))));
+    await new Promise<void>((resolve, reject) =>
+      child.once('message', () => resolve()).once('exit', (code) => reject(new Error(`hello server exited ${code}`))),
+    );
     const url = `http://127.0.0.1:${port}`;
     if (warmupS > 0) await runLoad(url, { durationS: warmupS, connections });
     const load = await runLoad(url, { durationS, connections });
@@ -45,7 +51,9 @@ export async function helloWorld(connections: number, durationS: number, warmupS
 export async function hotRowLoop(env: BenchEnvironment, connections: number, durationS: number, poolSize: number): Promise<BaselineResult> {
   const pool = createPool({ ...engines.db, database: env.database, connectionLimit: poolSize });
   try {
-    await pool.query('CREATE TABLE IF NOT EXISTS bench_hot_row (id INT PRIMARY KEY, issued INT NOT NULL, total INT NOT NULL) ENGINE=InnoDB');
+    await pool.query(
+      'CREATE TABLE IF NOT EXISTS bench_hot_row (id INT PRIMARY KEY, issued INT NOT NULL, total INT NOT NULL) ENGINE=InnoDB',
+    );
     await pool.query(
       `CREATE TABLE IF NOT EXISTS bench_hot_row_holders (id INT AUTO_INCREMENT PRIMARY KEY, coupon_id INT NOT NULL, user_id INT NOT NULL,
         issued_at DATETIME(3) NOT NULL, UNIQUE KEY uq_coupon_user (coupon_id, user_id)) ENGINE=InnoDB`,
@@ -77,7 +85,9 @@ export async function hotRowLoop(env: BenchEnvironment, connections: number, dur
     const started = performance.now();
     await Promise.all(Array.from({ length: connections }, worker));
     const elapsedS = (performance.now() - started) / 1000;
-    const [[row]] = (await pool.query('SELECT issued, (SELECT COUNT(*) FROM bench_hot_row_holders) AS holders FROM bench_hot_row WHERE id = 1')) as any;
+    const [[row]] = (await pool.query(
+      'SELECT issued, (SELECT COUNT(*) FROM bench_hot_row_holders) AS holders FROM bench_hot_row WHERE id = 1',
+    )) as any;
     return {
       name: 'hot-row',
       description: `bare mysql2 hot-row coupon transaction (pool ${poolSize})`,

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -31,16 +31,20 @@ export class AppUnderTest {
     const port = await freePort();
     mkdirSync(join(RESULTS_DIR, 'profiles'), { recursive: true });
     const log = createWriteStream(join(RESULTS_DIR, `app-${name}.log`));
-    const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS_DIR, 'profiles'), `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const nodeArgs = options.profile
+      ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS_DIR, 'profiles'), `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
     const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
       cwd: ROOT,
       env: { ...process.env, ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     const url = `http://127.0.0.1:${port}`;
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`app ${name} exited with ${code}; see bench/results/app-${name}.log`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`app ${name} exited with ${code}; see bench/results/app-${name}.log`))),
+    );
     await Promise.race([waitUntilReady(url), exited]);
     return new AppUnderTest(url, await adminToken(url), child);
   }
@@ -82,7 +86,8 @@ export class AppUnderTest {
   /** Like request(), but throws unless the status is the expected one. */
   async expect(status: number, method: string, path: string, body?: unknown, token?: string): Promise<any> {
     const response = await this.request(method, path, body, token);
-    if (response.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== status)
+      throw new Error(`${method} ${path}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
     return response.body;
   }
 }
@@ -90,7 +95,10 @@ export class AppUnderTest {
 async function waitUntilReady(url: string): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const status = await fetch(`${url}/health/ready`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/health/ready`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return;
     if (Date.now() > deadline) throw new Error(`app at ${url} not ready after 90 s (last status ${status})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -103,7 +111,8 @@ async function adminToken(url: string): Promise<string> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: BENCH_ADMIN.email, password: BENCH_ADMIN.password }),
   });
-  if (response.status !== 200) throw new Error(`admin login at ${url} failed (${response.status}); set BENCH_ADMIN_EMAIL/BENCH_ADMIN_PASSWORD`);
+  if (response.status !== 200)
+    throw new Error(`admin login at ${url} failed (${response.status}); set BENCH_ADMIN_EMAIL/BENCH_ADMIN_PASSWORD`);
   return ((await response.json()) as { accessToken: string }).accessToken;
 }
 

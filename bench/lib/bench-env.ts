@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
-import { createConnection, createPool, Pool } from 'mysql2/promise';
+import { createConnection, createPool, type Pool } from 'mysql2/promise';
 
 /** The local engines `npm run engines:up` provides, overridable by the app's own variables. */
 export const engines = {

@@ -37,7 +37,9 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   let finish!: (result: autocannon.Result) => void;
   let fail!: (error: Error) => void;
   const done = new Promise<autocannon.Result>((resolve, reject) => ([finish, fail] = [resolve, reject]));
-  const instance = autocannon({ ...rest, url: baseUrl, duration: durationS, connections, timeout: 30 }, (error, result) => (error ? fail(error) : finish(result)));
+  const instance = autocannon({ ...rest, url: baseUrl, duration: durationS, connections, timeout: 30 }, (error, result) =>
+    error ? fail(error) : finish(result),
+  );
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     latencies.push(responseTime);
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
@@ -53,7 +55,10 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     latencyMs: percentiles(latencies),
     statuses,
     errors: result.errors + result.timeouts,
-    appCpuMsPerResponse: cpuBefore !== undefined && cpuAfter !== undefined && latencies.length > 0 ? round((cpuAfter - cpuBefore) / latencies.length, 3) : undefined,
+    appCpuMsPerResponse:
+      cpuBefore !== undefined && cpuAfter !== undefined && latencies.length > 0
+        ? round((cpuAfter - cpuBefore) / latencies.length, 3)
+        : undefined,
   };
 }
 

@@ -1,5 +1,5 @@
-import { BaselineResult } from '../baselines/baselines';
-import { Check, Measurement } from '../scenarios/scenario';
+import { type BaselineResult } from '../baselines/baselines';
+import { type Check, type Measurement } from '../scenarios/scenario';
 
 export interface ScenarioReport {
   name: string;
@@ -12,13 +12,19 @@ export interface ScenarioReport {
 }
 
 export function printSummary(reports: ScenarioReport[], baselines: BaselineResult[]): void {
-  const rows: string[][] = [['measurement', 'conns', 'value', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'app CPU ms/req', 'baseline', 'ratio', 'target', 'met']];
+  const rows: string[][] = [
+    ['measurement', 'conns', 'value', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'app CPU ms/req', 'baseline', 'ratio', 'target', 'met'],
+  ];
   for (const b of baselines) {
     rows.push([`baseline: ${b.name}`, String(b.connections), `${b.rate} ops/s`, ...latency(b.latencyMs), '', '', '', '', '', '']);
   }
   for (const r of reports) {
     for (const m of r.measurements) {
-      const non2xx = m.load ? Object.entries(m.load.statuses).filter(([s]) => !s.startsWith('2')).reduce((n, [, c]) => n + c, 0) : undefined;
+      const non2xx = m.load
+        ? Object.entries(m.load.statuses)
+            .filter(([s]) => !s.startsWith('2'))
+            .reduce((n, [, c]) => n + c, 0)
+        : undefined;
       rows.push([
         m.label,
         String(r.connections),

@@ -1,5 +1,14 @@
 import { runLoad } from '../lib/load';
-import { canReadDatabase, count, inFlightLimit, settled, couponCampaign, describeStatuses, freshUserHeaders, Scenario } from './scenario';
+import {
+  canReadDatabase,
+  count,
+  inFlightLimit,
+  settled,
+  couponCampaign,
+  describeStatuses,
+  freshUserHeaders,
+  type Scenario,
+} from './scenario';
 
 /** Lock strategy on one hot coupon: every request a different user, all contending for one lock. */
 export const couponLock: Scenario = {
@@ -10,7 +19,10 @@ export const couponLock: Scenario = {
     const app = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const couponId = await couponCampaign(app, 10_000_000, 'Bench hot coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    const warmup = ctx.options.warmupS > 0 ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] }) : undefined;
+    const warmup =
+      ctx.options.warmupS > 0
+        ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
+        : undefined;
     const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
     ctx.log(`  statuses: ${describeStatuses(load)}`);
     measure({
@@ -25,7 +37,12 @@ export const couponLock: Scenario = {
     const told = count(load, 201) + (warmup ? count(warmup, 201) : 0);
     const [coupon, stored] = await settled(async () => {
       const current = await app.expect(200, 'GET', `/coupons/${couponId}`);
-      return [current, canReadDatabase() ? await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [couponId]) : current.issuedQuantity] as const;
+      return [
+        current,
+        canReadDatabase()
+          ? await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [couponId])
+          : current.issuedQuantity,
+      ] as const;
     });
     check({
       name: 'issued counter = stored copies >= 201s seen',
@@ -39,12 +56,23 @@ export const couponLock: Scenario = {
     // A real drop: stock N, 3N requests from distinct users at the same concurrency, exactly N issued.
     const stock = ctx.options.smoke ? 50 : 1_000;
     const dropId = await couponCampaign(app, stock, 'Bench drop');
-    const drop = await runLoad(app, { durationS: 0, amount: stock * 3, connections: ctx.connections, requests: [{ ...request, path: `/coupons/${dropId}/issue` }] });
+    const drop = await runLoad(app, {
+      durationS: 0,
+      amount: stock * 3,
+      connections: ctx.connections,
+      requests: [{ ...request, path: `/coupons/${dropId}/issue` }],
+    });
     const dropCoupon = await app.expect(200, 'GET', `/coupons/${dropId}`);
-    const dropStored = canReadDatabase() ? await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [dropId]) : count(drop, 201);
+    const dropStored = canReadDatabase()
+      ? await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [dropId])
+      : count(drop, 201);
     check({
       name: `drop of ${stock}: exactly ${stock} issued`,
-      ok: count(drop, 201) <= stock && dropCoupon.issuedQuantity === count(drop, 201) && dropStored === count(drop, 201) && (count(drop, 201) === stock || count(drop, 503) > 0),
+      ok:
+        count(drop, 201) <= stock &&
+        dropCoupon.issuedQuantity === count(drop, 201) &&
+        dropStored === count(drop, 201) &&
+        (count(drop, 201) === stock || count(drop, 503) > 0),
       detail: `${describeStatuses(drop)}; issued ${dropCoupon.issuedQuantity}, stored ${dropStored}`,
     });
   },

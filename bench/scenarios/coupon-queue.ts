@@ -1,6 +1,6 @@
 import { AppUnderTest } from '../lib/app-under-test';
 import { round, runLoad } from '../lib/load';
-import { count, couponCampaign, inFlightLimit, describeStatuses, freshUserHeaders, Scenario } from './scenario';
+import { count, couponCampaign, inFlightLimit, describeStatuses, freshUserHeaders, type Scenario } from './scenario';
 
 /**
  * Queue strategy in two phases, so each rate is measured on its own:
@@ -18,10 +18,24 @@ export const couponQueue: Scenario = {
     const api = await ctx.app('queue-api', { COUPON_ISSUE_STRATEGY: 'queue', COUPON_ISSUE_CONSUMER_ENABLED: 'false' });
     const couponId = await couponCampaign(api, 10_000_000, 'Bench queued coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    const warmup = ctx.options.warmupS > 0 ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] }) : undefined;
+    const warmup =
+      ctx.options.warmupS > 0
+        ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
+        : undefined;
     const load = await runLoad(api, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
-    measure({ label: 'queue accept (202/s)', value: count(load, 202) / load.durationS, unit: 'req/s', load, baseline: 'hello', target: { minRatio: 0.35, maxP99Ms: 50 } });
-    check({ name: 'accept: every answer 202', ok: count(load, 202) === load.responses && load.errors === 0, detail: describeStatuses(load) });
+    measure({
+      label: 'queue accept (202/s)',
+      value: count(load, 202) / load.durationS,
+      unit: 'req/s',
+      load,
+      baseline: 'hello',
+      target: { minRatio: 0.35, maxP99Ms: 50 },
+    });
+    check({
+      name: 'accept: every answer 202',
+      ok: count(load, 202) === load.responses && load.errors === 0,
+      detail: describeStatuses(load),
+    });
     if (AppUnderTest.external) {
       ctx.log('  BENCH_URL: the drain phase needs its own worker instance and database access; skipped');
       return;
@@ -30,7 +44,8 @@ export const couponQueue: Scenario = {
     await ctx.stopApp('queue-api');
 
     const worker = await ctx.app('queue-worker', { COUPON_ISSUE_STRATEGY: 'queue' });
-    const pending = () => ctx.env.count("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ? AND status = 'PENDING'", [couponId]);
+    const pending = () =>
+      ctx.env.count("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ? AND status = 'PENDING'", [couponId]);
     let last = -1;
     let stalledSince = Date.now();
     for (;;) {
@@ -61,8 +76,13 @@ export const couponQueue: Scenario = {
     check({
       name: 'drain: every request ISSUED once, each with its copy',
       // Requests in flight when the timed run stopped were accepted too, unseen by the bench.
-      ok: (await pending()) === 0 && Number(span.issued) === requests && coupon.issuedQuantity === requests && stored === requests &&
-        requests >= accepted && requests <= accepted + inFlightLimit(ctx.connections, warmup),
+      ok:
+        (await pending()) === 0 &&
+        Number(span.issued) === requests &&
+        coupon.issuedQuantity === requests &&
+        stored === requests &&
+        requests >= accepted &&
+        requests <= accepted + inFlightLimit(ctx.connections, warmup),
       detail: `202s seen ${accepted}, requests ${requests}, issued ${span.issued}, counter ${coupon.issuedQuantity}, stored ${stored}`,
     });
   },

@@ -1,5 +1,5 @@
 import { runLoad } from '../lib/load';
-import { count, couponCampaign, describeStatuses, freshUserHeaders, Scenario } from './scenario';
+import { count, couponCampaign, describeStatuses, freshUserHeaders, type Scenario } from './scenario';
 
 /** A sold-out coupon under load: answered from the hint, without the lock or the database. */
 export const couponSoldOut: Scenario = {
@@ -17,6 +17,10 @@ export const couponSoldOut: Scenario = {
     const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
     measure({ label: 'sold-out rejections', value: load.rps, unit: 'req/s', load, baseline: 'hello', target: { minRatio: 0.4 } });
     const coupon = await app.expect(200, 'GET', `/coupons/${couponId}`);
-    check({ name: 'every answer 409, still 1 issued', ok: count(load, 409) === load.responses && load.errors === 0 && coupon.issuedQuantity === 1, detail: `${describeStatuses(load)}; issued ${coupon.issuedQuantity}` });
+    check({
+      name: 'every answer 409, still 1 issued',
+      ok: count(load, 409) === load.responses && load.errors === 0 && coupon.issuedQuantity === 1,
+      detail: `${describeStatuses(load)}; issued ${coupon.issuedQuantity}`,
+    });
   },
 };

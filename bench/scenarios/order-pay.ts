@@ -1,5 +1,5 @@
-import { Consumer } from 'kafkajs';
-import { canReadDatabase, count, describeStatuses, inFlightLimit, Scenario, ScenarioContext, settled } from './scenario';
+import type { Consumer, Kafka } from 'kafkajs';
+import { canReadDatabase, count, describeStatuses, inFlightLimit, type Scenario, type ScenarioContext, settled } from './scenario';
 import { percentiles, runLoad } from '../lib/load';
 
 const PRODUCTS = 100;
@@ -18,15 +18,29 @@ export const orderPay: Scenario = {
     const app = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const productIds: number[] = [];
     for (let i = 0; i < PRODUCTS; i++) {
-      productIds.push((await app.expect(201, 'POST', '/admin/products', { name: `Checkout item ${i}`, price: PRICE, stock: 100_000_000, category: 'bench-checkout' })).id);
+      productIds.push(
+        (
+          await app.expect(201, 'POST', '/admin/products', {
+            name: `Checkout item ${i}`,
+            price: PRICE,
+            stock: 100_000_000,
+            category: 'bench-checkout',
+          })
+        ).id,
+      );
     }
     const buyers = ctx.env.users(BUYERS);
     for (const buyer of buyers) await app.expect(200, 'POST', '/points/charge', { amount: 1_000_000 }, buyer.token);
 
     const consumed = new Map<number, number>(); // orderId -> ms from occurredAt to consumption
-    const consumer = await startEventConsumer(ctx.env.kafka, `${ctx.env.topicPrefix}order.completed`, `${ctx.env.topicPrefix}bench-outbox-latency`, (value) => {
-      if (!consumed.has(value.orderId)) consumed.set(value.orderId, Date.now() - Date.parse(value.occurredAt));
-    });
+    const consumer = await startEventConsumer(
+      ctx.env.kafka,
+      `${ctx.env.topicPrefix}order.completed`,
+      `${ctx.env.topicPrefix}bench-outbox-latency`,
+      (value) => {
+        if (!consumed.has(value.orderId)) consumed.set(value.orderId, Date.now() - Date.parse(value.occurredAt));
+      },
+    );
     try {
       const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
       const requests = [
@@ -48,15 +62,33 @@ export const orderPay: Scenario = {
         {
           method: 'POST' as const,
           path: '/orders/0/pay',
-          setupRequest: (request: any, context: any) => ({ ...request, path: `/orders/${context.orderId}/pay`, headers: { ...request.headers, authorization: context.auth } }),
+          setupRequest: (request: any, context: any) => ({
+            ...request,
+            path: `/orders/${context.orderId}/pay`,
+            headers: { ...request.headers, authorization: context.auth },
+          }),
         },
       ];
-      const warmup = ctx.options.warmupS > 0 ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests }) : undefined;
+      const warmup =
+        ctx.options.warmupS > 0
+          ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests })
+          : undefined;
       const consumedBefore = new Set(consumed.keys());
       const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests });
       const paid = count(load, 200);
-      measure({ label: 'order create + pay (paid/s)', value: paid / load.durationS, unit: 'paid/s', load, baseline: 'hello', target: { minValue: 800 } });
-      check({ name: 'every create 201 and every pay 200', ok: count(load, 201) >= paid && paid + count(load, 201) === load.responses && load.errors === 0, detail: describeStatuses(load) });
+      measure({
+        label: 'order create + pay (paid/s)',
+        value: paid / load.durationS,
+        unit: 'paid/s',
+        load,
+        baseline: 'hello',
+        target: { minValue: 800 },
+      });
+      check({
+        name: 'every create 201 and every pay 200',
+        ok: count(load, 201) >= paid && paid + count(load, 201) === load.responses && load.errors === 0,
+        detail: describeStatuses(load),
+      });
 
       const paidSeen = paid + (warmup ? count(warmup, 200) : 0);
       // Pays in flight when the timed run stopped still commit; the database says how many.
@@ -65,8 +97,19 @@ export const orderPay: Scenario = {
       while (consumed.size < paidTotal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
       const latencies = [...consumed].filter(([orderId]) => !consumedBefore.has(orderId)).map(([, ms]) => ms);
       const outbox = percentiles(latencies);
-      measure({ label: 'outbox commit → Kafka consumer', value: outbox.p99, unit: 'ms p99', latencyMs: outbox, target: { maxP99Ms: 100 }, extra: { events: latencies.length } });
-      check({ name: 'one order.completed consumed per paid order', ok: consumed.size === paidTotal, detail: `paid ${paidTotal}, events ${consumed.size}` });
+      measure({
+        label: 'outbox commit → Kafka consumer',
+        value: outbox.p99,
+        unit: 'ms p99',
+        latencyMs: outbox,
+        target: { maxP99Ms: 100 },
+        extra: { events: latencies.length },
+      });
+      check({
+        name: 'one order.completed consumed per paid order',
+        ok: consumed.size === paidTotal,
+        detail: `paid ${paidTotal}, events ${consumed.size}`,
+      });
       if (canReadDatabase()) {
         const sold = await ctx.env.count('SELECT SUM(100000000 - stock) AS n FROM products WHERE category = ?', ['bench-checkout']);
         check({
@@ -86,7 +129,7 @@ async function paidRows(ctx: ScenarioContext): Promise<number> {
 }
 
 async function startEventConsumer(
-  kafka: import('kafkajs').Kafka,
+  kafka: Kafka,
   topic: string,
   groupId: string,
   onEvent: (value: { orderId: number; occurredAt: string }) => void,

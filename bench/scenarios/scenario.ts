@@ -1,8 +1,8 @@
-import { BaselineResult } from '../baselines/baselines';
+import { type BaselineResult } from '../baselines/baselines';
 import { AppUnderTest } from '../lib/app-under-test';
-import { BenchEnvironment } from '../lib/bench-env';
-import { LoadResult } from '../lib/load';
-import { BenchOptions } from '../lib/options';
+import { type BenchEnvironment } from '../lib/bench-env';
+import { type LoadResult } from '../lib/load';
+import { type BenchOptions } from '../lib/options';
 
 export interface Check {
   name: string;

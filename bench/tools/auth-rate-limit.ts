@@ -20,10 +20,14 @@ async function main(): Promise<void> {
   try {
     for (const round of [1, 2]) {
       for (const variant of ['limiter', 'no limiter'] as const) {
-        const app = await AppUnderTest.start(`auth-${round}-${variant.replace(' ', '-')}`, {
-          ...env.appEnv({ AUTH_RATE_LIMIT_PER_IP: '1000000000', AUTH_RATE_LIMIT_PER_EMAIL: '1000000000' }),
-          ...(variant === 'no limiter' ? { NODE_OPTIONS: `--require ${PRELOAD}` } : {}),
-        }, { profile: false });
+        const app = await AppUnderTest.start(
+          `auth-${round}-${variant.replace(' ', '-')}`,
+          {
+            ...env.appEnv({ AUTH_RATE_LIMIT_PER_IP: '1000000000', AUTH_RATE_LIMIT_PER_EMAIL: '1000000000' }),
+            ...(variant === 'no limiter' ? { NODE_OPTIONS: `--require ${PRELOAD}` } : {}),
+          },
+          { profile: false },
+        );
         try {
           const result = await runLoad(app, {
             durationS: DURATION_S,
@@ -34,11 +38,13 @@ async function main(): Promise<void> {
                 path: '/auth/login',
                 headers: { 'content-type': 'application/json' },
                 // Any password: the account does not exist, so argon2 verifies against the decoy and answers 401.
-            body: JSON.stringify({ email: 'nobody@example.com', password: randomBytes(12).toString('hex') }),
+                body: JSON.stringify({ email: 'nobody@example.com', password: randomBytes(12).toString('hex') }),
               },
             ],
           });
-          rows.push(`| ${round} | ${variant} | ${result.rps} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.appCpuMsPerResponse} | ${JSON.stringify(result.statuses)} |`);
+          rows.push(
+            `| ${round} | ${variant} | ${result.rps} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.appCpuMsPerResponse} | ${JSON.stringify(result.statuses)} |`,
+          );
         } finally {
           await app.stop();
         }
@@ -47,7 +53,10 @@ async function main(): Promise<void> {
   } finally {
     await env.cleanup();
   }
-  process.stdout.write(['| round | variant | req/s | p50 ms | p99 ms | app CPU ms/req | statuses |', '|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(
+    ['| round | variant | req/s | p50 ms | p99 ms | app CPU ms/req | statuses |', '|---|---|---|---|---|---|---|', ...rows].join('\n') +
+      '\n',
+  );
 }
 
 void main();

@@ -22,13 +22,19 @@ const byPackage = new Map<string, number>();
 for (const node of profile.nodes.filter((n) => n.callFrame.functionName !== '(idle)')) {
   const { functionName, url, lineNumber } = node.callFrame;
   const where = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|src)\//, 'app/');
-  byFunction.set(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`, (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + node.hitCount);
-  const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? 'app' : url.startsWith('node:') ? 'node core' : functionName.startsWith('(') ? functionName : 'other');
+  byFunction.set(
+    `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`,
+    (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + node.hitCount,
+  );
+  const pkg =
+    /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+    (url.includes('/dist/') ? 'app' : url.startsWith('node:') ? 'node core' : functionName.startsWith('(') ? functionName : 'other');
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.hitCount);
 }
 const print = (title: string, map: Map<string, number>) => {
   console.log(`\n${title}`);
-  for (const [name, hits] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * hits) / total).toFixed(1).padStart(5)}%  ${name}`);
+  for (const [name, hits] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((100 * hits) / total).toFixed(1).padStart(5)}%  ${name}`);
 };
 print('self time by package', byPackage);
 print('self time by function', byFunction);

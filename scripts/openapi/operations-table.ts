@@ -1,6 +1,15 @@
 /** The operations table of docs/api.md, rendered from the OpenAPI document so the two cannot drift. */
-type Response = { description?: string; content?: Record<string, { schema?: { allOf?: Array<{ properties?: { code?: { enum?: string[] } } }> } }> };
-type Operation = { operationId: string; summary: string; security?: unknown[]; responses: Record<string, Response>; parameters?: Array<{ name: string }> };
+type Response = {
+  description?: string;
+  content?: Record<string, { schema?: { allOf?: Array<{ properties?: { code?: { enum?: string[] } } }> } }>;
+};
+type Operation = {
+  operationId: string;
+  summary: string;
+  security?: unknown[];
+  responses: Record<string, Response>;
+  parameters?: Array<{ name: string }>;
+};
 
 export const TABLE_START = '<!-- operations:start (npm run openapi writes this table from docs/openapi.json) -->';
 export const TABLE_END = '<!-- operations:end -->';

@@ -1,5 +1,5 @@
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 describe.each(profilesUnderTest())('auth and HTTP conventions (%s profile)', (profile) => {
   let env: IsolatedEnvironment;
@@ -51,9 +51,13 @@ describe.each(profilesUnderTest())('auth and HTTP conventions (%s profile)', (pr
   });
 
   it('answers 401 for a missing, malformed or forged token', async () => {
-    const forged =
-      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIn0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-    const headerSets: Array<Record<string, string>> = [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }, { authorization: `Bearer ${forged}` }];
+    const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIn0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const headerSets: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer' },
+      { authorization: 'Basic abc' },
+      { authorization: `Bearer ${forged}` },
+    ];
     for (const headers of headerSets) {
       const response = await app.api.get('/users/me', { headers });
       expect(response.status).toBe(401);

@@ -47,7 +47,9 @@ describe.each(profilesUnderTest())('authorization by declaration (%s profile)', 
     const document = (await app.api.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
     const adminOperations = Object.entries(document.paths)
       .filter(([path]) => path.startsWith('/admin/'))
-      .flatMap(([path, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{\w+\}/g, '1') })));
+      .flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{\w+\}/g, '1') })),
+      );
     expect(adminOperations.length).toBeGreaterThanOrEqual(3);
     for (const { method, path } of adminOperations) {
       const asUser = await app.api.request(method, path, { token: userToken, body: PRODUCT });
@@ -75,7 +77,8 @@ describe.each(profilesUnderTest())('authorization by declaration (%s profile)', 
     ];
     const answers: Record<string, number> = {};
     for (const path of tricks) answers[path] = await rawRequest(app.url, 'POST', path, userToken, PRODUCT);
-    for (const [path, status] of Object.entries(answers)) expect({ path, status, reached: status < 400 }).toEqual({ path, status, reached: false });
+    for (const [path, status] of Object.entries(answers))
+      expect({ path, status, reached: status < 400 }).toEqual({ path, status, reached: false });
     expect((await app.api.get('/products?limit=100')).body.items.length).toBe(before);
     // The same request with the admin token does reach the handler: the refusals above were the guard's.
     expect(await rawRequest(app.url, 'POST', '/admin/products', adminToken, PRODUCT)).toBe(201);

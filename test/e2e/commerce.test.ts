@@ -1,8 +1,8 @@
 import { OutboxEvent } from '../../src/platform/outbox/outbox-event.entity';
 import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
   let env: IsolatedEnvironment;
@@ -23,11 +23,17 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
   describe('products', () => {
     it('lets only admins create and update, and anyone read', async () => {
       const user = await shop.user();
-      expect((await shop.api.post('/admin/products', { name: 'X', price: 1, stock: 1, category: 'a' }, { token: user.token })).status).toBe(403);
+      expect((await shop.api.post('/admin/products', { name: 'X', price: 1, stock: 1, category: 'a' }, { token: user.token })).status).toBe(
+        403,
+      );
       expect((await shop.api.post('/admin/products', { name: 'X', price: 1, stock: 1, category: 'a' })).status).toBe(401);
 
       const created = await shop.product({ name: 'Kettle', price: 30_000, stock: 7, category: 'kitchen' });
-      const updated = await shop.api.patch(`/admin/products/${created.id}`, { price: 28_000, status: 'STOPPED' }, { token: shop.adminToken });
+      const updated = await shop.api.patch(
+        `/admin/products/${created.id}`,
+        { price: 28_000, status: 'STOPPED' },
+        { token: shop.adminToken },
+      );
       expect(updated.status).toBe(200);
       expect(updated.body).toEqual({ id: created.id, name: 'Kettle', price: 28_000, stock: 7, category: 'kitchen', status: 'STOPPED' });
       expect((await shop.api.get(`/products/${created.id}`)).body).toEqual(updated.body);
@@ -36,7 +42,9 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(missing.status).toBe(404);
       expect(missing.body.code).toBe('PRODUCT_NOT_FOUND');
       expect((await shop.api.get('/products/abc')).status).toBe(400);
-      expect((await shop.api.patch('/admin/products/999999', { price: 1 }, { token: shop.adminToken })).body.code).toBe('PRODUCT_NOT_FOUND');
+      expect((await shop.api.patch('/admin/products/999999', { price: 1 }, { token: shop.adminToken })).body.code).toBe(
+        'PRODUCT_NOT_FOUND',
+      );
     });
 
     it('lists by category in cursor pages', async () => {
@@ -104,7 +112,14 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       const user = await shop.user(100_000);
       const userCouponId = await shop.grantCoupon(user.id, { discountType: 'PERCENT', discountValue: 10, maxDiscountAmount: 2_000 });
       const order = await shop.order(user.token, [{ productId: product.id, quantity: 2 }], userCouponId);
-      expect(order).toMatchObject({ status: 'PENDING', totalAmount: 24_690, discountAmount: 2_000, finalAmount: 22_690, userCouponId, paidAt: null });
+      expect(order).toMatchObject({
+        status: 'PENDING',
+        totalAmount: 24_690,
+        discountAmount: 2_000,
+        finalAmount: 22_690,
+        userCouponId,
+        paidAt: null,
+      });
 
       // A later price change does not touch the order.
       await shop.api.patch(`/admin/products/${product.id}`, { price: 99_999 }, { token: shop.adminToken });
@@ -120,7 +135,11 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(await shop.balance(user.token)).toBe(100_000 - 22_690);
 
       // The coupon is spent: a second order with it is refused at creation.
-      const again = await shop.api.post('/orders', { items: [{ productId: product.id, quantity: 1 }], userCouponId }, { token: user.token });
+      const again = await shop.api.post(
+        '/orders',
+        { items: [{ productId: product.id, quantity: 1 }], userCouponId },
+        { token: user.token },
+      );
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('COUPON_NOT_USABLE');
     });
@@ -132,8 +151,12 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       const needsMore = await shop.grantCoupon(owner.id, { minOrderAmount: 50_000 });
       const expired = await shop.grantCoupon(owner.id, {}, new Date(Date.now() - 1000));
       const items = [{ productId: product.id, quantity: 1 }];
-      expect((await shop.api.post('/orders', { items, userCouponId: needsMore }, { token: owner.token })).body.code).toBe('COUPON_NOT_USABLE');
-      expect((await shop.api.post('/orders', { items, userCouponId: expired }, { token: owner.token })).body.code).toBe('COUPON_NOT_USABLE');
+      expect((await shop.api.post('/orders', { items, userCouponId: needsMore }, { token: owner.token })).body.code).toBe(
+        'COUPON_NOT_USABLE',
+      );
+      expect((await shop.api.post('/orders', { items, userCouponId: expired }, { token: owner.token })).body.code).toBe(
+        'COUPON_NOT_USABLE',
+      );
       const foreign = await shop.api.post('/orders', { items, userCouponId: needsMore }, { token: other.token });
       expect(foreign.status).toBe(404);
       expect(foreign.body.code).toBe('COUPON_NOT_FOUND');
@@ -167,7 +190,7 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect((await shop.api.get('/orders', { token })).body.items).toEqual([]);
     });
 
-    it('answers 404 for another user\'s order on every endpoint and lists only one\'s own', async () => {
+    it("answers 404 for another user's order on every endpoint and lists only one's own", async () => {
       const product = await shop.product();
       const owner = await shop.user(50_000);
       const other = await shop.user(50_000);
@@ -209,10 +232,16 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('ORDER_NOT_CANCELLABLE');
       // The coupon stays used.
-      const reuse = await shop.api.post('/orders', { items: [{ productId: product.id, quantity: 3 }], userCouponId }, { token: user.token });
+      const reuse = await shop.api.post(
+        '/orders',
+        { items: [{ productId: product.id, quantity: 3 }], userCouponId },
+        { token: user.token },
+      );
       expect(reuse.body.code).toBe('COUPON_NOT_USABLE');
 
-      const events = await shop.dataSource.getRepository(OutboxEvent).find({ where: { messageKey: String(order.id) }, order: { id: 'ASC' } });
+      const events = await shop.dataSource
+        .getRepository(OutboxEvent)
+        .find({ where: { messageKey: String(order.id) }, order: { id: 'ASC' } });
       expect(events.map((e) => e.eventType)).toEqual(['order.completed', 'order.cancelled']);
       expect(JSON.parse(events[0].payload)).toMatchObject({
         orderId: order.id,
@@ -225,7 +254,11 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
         eventId: events[0].eventId,
       });
       expect(JSON.parse(events[1].payload)).toMatchObject({ orderId: order.id, refundedAmount: 57_000 });
-      expect(JSON.parse(events[1].headers)).toEqual({ 'event-id': events[1].eventId, 'event-type': 'order.cancelled', 'occurred-at': expect.any(String) });
+      expect(JSON.parse(events[1].headers)).toEqual({
+        'event-id': events[1].eventId,
+        'event-type': 'order.cancelled',
+        'occurred-at': expect.any(String),
+      });
     });
 
     it('cancels a pending order without touching stock or points', async () => {
@@ -276,13 +309,20 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       const other = await shop.user();
       expect((await shop.api.post('/points/charge', { amount: 1_000 }, { token: other.token, headers })).body.balance).toBe(1_000);
       // A bad key is a validation error.
-      expect((await shop.api.post('/points/charge', { amount: 1_000 }, { token, headers: { 'idempotency-key': 'x'.repeat(256) } })).status).toBe(400);
+      expect(
+        (await shop.api.post('/points/charge', { amount: 1_000 }, { token, headers: { 'idempotency-key': 'x'.repeat(256) } })).status,
+      ).toBe(400);
     });
 
     it('replays order creation, payment and its failure without doing the work twice', async () => {
       const product = await shop.product({ price: 10_000, stock: 10 });
       const user = await shop.user(10_000);
-      const create = (key: string) => shop.api.post('/orders', { items: [{ productId: product.id, quantity: 1 }] }, { token: user.token, headers: { 'idempotency-key': key } });
+      const create = (key: string) =>
+        shop.api.post(
+          '/orders',
+          { items: [{ productId: product.id, quantity: 1 }] },
+          { token: user.token, headers: { 'idempotency-key': key } },
+        );
       const first = await create('order-1');
       const second = await create('order-1');
       expect(first.status).toBe(201);
@@ -290,7 +330,8 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(second.body).toEqual(first.body);
       expect((await shop.api.get('/orders', { token: user.token })).body.items).toHaveLength(1);
 
-      const pay = () => shop.api.post(`/orders/${first.body.id}/pay`, undefined, { token: user.token, headers: { 'idempotency-key': 'pay-1' } });
+      const pay = () =>
+        shop.api.post(`/orders/${first.body.id}/pay`, undefined, { token: user.token, headers: { 'idempotency-key': 'pay-1' } });
       const paid = await pay();
       expect(paid.status).toBe(200);
       expect(await pay()).toMatchObject({ status: 200, body: paid.body });
@@ -300,7 +341,9 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
     it('runs concurrent requests with one key once', async () => {
       const { token } = await shop.user();
       const responses = await Promise.all(
-        Array.from({ length: 10 }, () => shop.api.post('/points/charge', { amount: 7_000 }, { token, headers: { 'idempotency-key': 'burst' } })),
+        Array.from({ length: 10 }, () =>
+          shop.api.post('/points/charge', { amount: 7_000 }, { token, headers: { 'idempotency-key': 'burst' } }),
+        ),
       );
       for (const response of responses) {
         expect([200, 409]).toContain(response.status);
@@ -316,12 +359,18 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
     it('500 concurrent payments of distinct orders for a product with stock 100: exactly 100 paid', async () => {
       const product = await shop.product({ price: 10_000, stock: 100 });
       const buyers = await inBatches(Array.from({ length: 50 }), 10, () => shop.user(100_000));
-      const orders = await inBatches(Array.from({ length: 500 }, (_, i) => buyers[i % 50]), 25, async (buyer) => ({
-        buyer,
-        order: await shop.order(buyer.token, [{ productId: product.id, quantity: 1 }]),
-      }));
+      const orders = await inBatches(
+        Array.from({ length: 500 }, (_, i) => buyers[i % 50]),
+        25,
+        async (buyer) => ({
+          buyer,
+          order: await shop.order(buyer.token, [{ productId: product.id, quantity: 1 }]),
+        }),
+      );
 
-      const responses = await Promise.all(orders.map(({ buyer, order }) => shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })));
+      const responses = await Promise.all(
+        orders.map(({ buyer, order }) => shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })),
+      );
 
       const statuses = responses.map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(100);
@@ -346,7 +395,9 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
     it('200 concurrent charges and payments for one user keep balance = sum of history, never below 0', async () => {
       const product = await shop.product({ price: 7_000, stock: 1_000 });
       const user = await shop.user(5_000);
-      const orders = await inBatches(Array.from({ length: 100 }), 20, () => shop.order(user.token, [{ productId: product.id, quantity: 1 }]));
+      const orders = await inBatches(Array.from({ length: 100 }), 20, () =>
+        shop.order(user.token, [{ productId: product.id, quantity: 1 }]),
+      );
 
       const requests = [
         ...orders.map((order) => () => shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })),

@@ -1,8 +1,8 @@
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
 import { eventually } from '../support/eventually';
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 const cases = profilesUnderTest().flatMap((profile) => (['lock', 'queue'] as const).map((strategy) => [profile, strategy] as const));
 
@@ -24,14 +24,34 @@ describe.each(cases)('coupons (%s profile, %s strategy)', (profile, strategy) =>
 
   it('creates campaigns (admin only) and shows their stock to anyone', async () => {
     const user = await shop.user();
-    const body = { name: 'Ten', discountType: 'PERCENT', discountValue: 10, totalQuantity: 5, minOrderAmount: 10_000, maxDiscountAmount: 3_000, validDays: 3 };
+    const body = {
+      name: 'Ten',
+      discountType: 'PERCENT',
+      discountValue: 10,
+      totalQuantity: 5,
+      minOrderAmount: 10_000,
+      maxDiscountAmount: 3_000,
+      validDays: 3,
+    };
     expect((await shop.api.post('/admin/coupons', body, { token: user.token })).status).toBe(403);
     const created = await shop.api.post('/admin/coupons', body, { token: shop.adminToken });
     expect(created.status).toBe(201);
     const read = await shop.api.get(`/coupons/${created.body.id}`);
-    expect(read.body).toEqual({ id: created.body.id, ...body, issuedQuantity: 0, remainingQuantity: 5, issueStartsAt: null, issueEndsAt: null });
+    expect(read.body).toEqual({
+      id: created.body.id,
+      ...body,
+      issuedQuantity: 0,
+      remainingQuantity: 5,
+      issueStartsAt: null,
+      issueEndsAt: null,
+    });
     expect((await shop.api.get('/coupons/999999')).body.code).toBe('COUPON_NOT_FOUND');
-    for (const bad of [{ ...body, discountValue: 101 }, { ...body, totalQuantity: 0 }, { ...body, discountType: 'FREE' }, { ...body, validDays: '3' }]) {
+    for (const bad of [
+      { ...body, discountValue: 101 },
+      { ...body, totalQuantity: 0 },
+      { ...body, discountType: 'FREE' },
+      { ...body, validDays: '3' },
+    ]) {
       expect((await shop.api.post('/admin/coupons', bad, { token: shop.adminToken })).status).toBe(400);
     }
   });
@@ -46,7 +66,13 @@ describe.each(cases)('coupons (%s profile, %s strategy)', (profile, strategy) =>
       expect(first.body).toEqual({ requestId: expect.any(String), status: 'PENDING' });
       await eventually(async () => {
         const status = await shop.api.get(`/coupons/issue-requests/${first.body.requestId}`, { token: user.token });
-        expect(status.body).toMatchObject({ requestId: first.body.requestId, couponId, status: 'ISSUED', reason: null, userCouponId: expect.any(Number) });
+        expect(status.body).toMatchObject({
+          requestId: first.body.requestId,
+          couponId,
+          status: 'ISSUED',
+          reason: null,
+          userCouponId: expect.any(Number),
+        });
       }, 20_000);
       const other = await shop.user();
       expect((await shop.api.get(`/coupons/issue-requests/${first.body.requestId}`, { token: other.token })).status).toBe(404);

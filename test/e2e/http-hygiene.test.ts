@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 /** Bodies, paths and headers a hostile client sends: every one is a 4xx problem+json, never a 500. */
 describe.each(profilesUnderTest())('HTTP hygiene (%s profile)', (profile) => {
@@ -60,7 +60,17 @@ describe.each(profilesUnderTest())('HTTP hygiene (%s profile)', (profile) => {
   it('accepts only canonical decimal ids in paths', async () => {
     const product = await shop.product({ price: 5000 });
     expect((await app.api.get(`/products/${product.id}`)).status).toBe(200);
-    for (const alias of [`0x${product.id.toString(16)}`, `+${product.id}`, `%20${product.id}`, `0${product.id}`, `${product.id}e0`, `${product.id}.0`, '1e3', '-1', '0']) {
+    for (const alias of [
+      `0x${product.id.toString(16)}`,
+      `+${product.id}`,
+      `%20${product.id}`,
+      `0${product.id}`,
+      `${product.id}e0`,
+      `${product.id}.0`,
+      '1e3',
+      '-1',
+      '0',
+    ]) {
       const read = await app.api.get(`/products/${alias}`);
       expect({ alias, status: read.status }).toEqual({ alias, status: 400 });
       isProblem(read);

@@ -1,5 +1,5 @@
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 describe.each(profilesUnderTest())('security headers and CORS (%s profile)', (profile) => {
   let env: IsolatedEnvironment;
@@ -44,7 +44,11 @@ describe('CORS_ORIGINS (embedded profile)', () => {
     const app = await startApp(env.env);
     try {
       const allowed = await app.api.request('OPTIONS', '/orders', {
-        headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: {
+          origin: 'https://shop.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       });
       expect(allowed.status).toBe(204);
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ async function startMain(env: Record<string, string>): Promise<Running> {
   let buffered = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line in:\n${lines.join('\n')}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const complete = buffered.split('\n');
       buffered = complete.pop()!;
@@ -70,12 +70,17 @@ describe('logs an operator can live with (embedded profile, real entry point)', 
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const entries = app.lines.filter(Boolean).map((line) => JSON.parse(line) as { req?: { id: string; url: string }; res?: { statusCode: number } });
+    const entries = app.lines
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { req?: { id: string; url: string }; res?: { statusCode: number } });
     const accessLines = entries.filter((entry) => entry.req && entry.res);
     const urls = accessLines.map((entry) => entry.req!.url);
     expect(urls.filter((url) => /^\/(health|metrics)/.test(url))).toEqual([]);
     expect(accessLines.find((entry) => entry.req!.url === '/products?limit=1')?.req!.id).toBe('trace-abc.123');
-    expect(accessLines.find((entry) => entry.req!.url === '/products/999')).toMatchObject({ req: { id: generatedId }, res: { statusCode: 404 } });
+    expect(accessLines.find((entry) => entry.req!.url === '/products/999')).toMatchObject({
+      req: { id: generatedId },
+      res: { statusCode: 404 },
+    });
     // No headers (tokens, cookies) in the access line.
     expect(JSON.stringify(accessLines)).not.toMatch(/authorization|user-agent/i);
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withOperationsTable } from '../../scripts/openapi/operations-table';
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 const COMMITTED = JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'openapi.json'), 'utf8'));
 
@@ -61,7 +61,8 @@ describe('docs/openapi.json', () => {
         }
       }
       for (const parameter of operation.parameters ?? []) {
-        if (parameter.in === 'path' && parameter.name === 'id') expect({ key, type: parameter.schema.type }).toEqual({ key, type: 'integer' });
+        if (parameter.in === 'path' && parameter.name === 'id')
+          expect({ key, type: parameter.schema.type }).toEqual({ key, type: 'integer' });
       }
     }
   });
@@ -74,12 +75,20 @@ describe('docs/openapi.json', () => {
     for (const key of ['GET /products', 'GET /products/{id}', 'POST /auth/login', 'POST /auth/signup', 'GET /health/live']) {
       expect(byKey[key].security).toEqual([]);
     }
-    for (const key of ['POST /orders', 'POST /orders/{id}/pay', 'POST /orders/{id}/cancel', 'POST /points/charge', 'POST /coupons/{id}/issue']) {
+    for (const key of [
+      'POST /orders',
+      'POST /orders/{id}/pay',
+      'POST /orders/{id}/cancel',
+      'POST /points/charge',
+      'POST /coupons/{id}/issue',
+    ]) {
       expect(byKey[key].security).toEqual([{ bearer: [] }]);
       expect(byKey[key].parameters?.map((p) => p.name)).toContain('Idempotency-Key');
       expect(Object.keys(byKey[key].responses)).toEqual(expect.arrayContaining(['400', '401', '409', '422', '503']));
     }
     expect(Object.keys(byKey['POST /auth/login'].responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
-    expect(COMMITTED.components.schemas.Problem.properties.code.enum).toEqual(expect.arrayContaining(['VALIDATION_FAILED', 'COUPON_SOLD_OUT', 'RATE_LIMITED']));
+    expect(COMMITTED.components.schemas.Problem.properties.code.enum).toEqual(
+      expect.arrayContaining(['VALIDATION_FAILED', 'COUPON_SOLD_OUT', 'RATE_LIMITED']),
+    );
   });
 });

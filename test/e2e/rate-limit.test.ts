@@ -1,5 +1,5 @@
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 const LIMITS = { AUTH_RATE_LIMIT_PER_IP: '6', AUTH_RATE_LIMIT_PER_EMAIL: '3', AUTH_RATE_LIMIT_WINDOW_SECONDS: '60' };
 
@@ -25,7 +25,10 @@ describe.each(profilesUnderTest())('login and signup rate limits (%s profile)', 
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 4; attempt++) {
       const app = attempt % 2 === 0 ? first : second;
-      const response = await app.api.post('/auth/login', { email: attempt === 3 ? 'Victim@Example.com' : 'victim@example.com', password: `guess-${attempt}` });
+      const response = await app.api.post('/auth/login', {
+        email: attempt === 3 ? 'Victim@Example.com' : 'victim@example.com',
+        password: `guess-${attempt}`,
+      });
       statuses.push(response.status);
       if (response.status === 429) {
         expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -1,7 +1,9 @@
+import { MessageBus } from '../../src/platform/messaging/message-bus';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
-import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { currentEngines, isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
+import { TopicReader } from '../support/topic-reader';
 
 describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)', (profile) => {
   let env: IsolatedEnvironment;
@@ -26,13 +28,22 @@ describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)
     const tea = await shop.product({ name: 'Tea', price: 9_000 });
     const buyer = await shop.user(2_000_000);
     const buy = async (lines: Array<[number, number]>) => {
-      const order = await shop.order(buyer.token, lines.map(([productId, quantity]) => ({ productId, quantity })));
+      const order = await shop.order(
+        buyer.token,
+        lines.map(([productId, quantity]) => ({ productId, quantity })),
+      );
       expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
       return order.id;
     };
-    await buy([[mug.id, 3], [kettle.id, 2]]);
+    await buy([
+      [mug.id, 3],
+      [kettle.id, 2],
+    ]);
     await buy([[beans.id, 5]]);
-    const cancelled = await buy([[kettle.id, 4], [tea.id, 3]]);
+    const cancelled = await buy([
+      [kettle.id, 4],
+      [tea.id, 3],
+    ]);
     await buy([[tea.id, 3]]);
     // Unpaid orders never count.
     await shop.order(buyer.token, [{ productId: mug.id, quantity: 10 }]);
@@ -61,6 +72,33 @@ describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)
     for (const query of ['days=0', 'days=31', 'limit=0', 'limit=51', 'days=abc']) {
       const response = await shop.api.get(`/products/top-sellers?${query}`);
       expect({ query, status: response.status, code: response.body.code }).toEqual({ query, status: 400, code: 'VALIDATION_FAILED' });
+    }
+  });
+
+  it('dead-letters a malformed order event at once and still counts the events behind it', async () => {
+    const bus = app.app.get(MessageBus);
+    const malformed = { eventId: 'malformed-1', occurredAt: new Date().toISOString(), orderId: 'not-a-number', items: [] };
+    await bus.publish([{ topic: 'order.completed', key: '424242', value: malformed, headers: { 'event-id': 'malformed-1' } }]);
+    const cup = await shop.product({ name: 'Cup', price: 4_000 });
+    const buyer = await shop.user(100_000);
+    const order = await shop.order(buyer.token, [{ productId: cup.id, quantity: 2 }]);
+    expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
+
+    await eventually(async () => {
+      const top = await shop.api.get('/products/top-sellers?days=1&limit=50');
+      expect(top.body.items.find((item: { productId: number }) => item.productId === cup.id)).toMatchObject({ soldQuantity: 2 });
+    }, 20_000);
+    const metrics = await shop.api.get('/metrics');
+    expect(metrics.body).toMatch(/consumer_dead_lettered_total\{group="top-sellers"\} 1\b/);
+
+    if (profile === 'full') {
+      // Kafka: the message sits on the dead-letter topic with the reason, after no retries of its own.
+      const reader = await new TopicReader(currentEngines()!.kafkaBrokers, [`${env.env.KAFKA_TOPIC_PREFIX}order.completed.dlt`]).start();
+      try {
+        await eventually(() => expect(reader.messages.map((m) => m.value)).toEqual([malformed]), 20_000);
+      } finally {
+        await reader.stop();
+      }
     }
   });
 });

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
 import { CouponLedger } from '../../src/modules/coupon/issuance/coupon-ledger';
-import { IssueRequestConsumer } from '../../src/modules/coupon/issuance/issue-request.consumer';
+import { COUPON_ISSUER_GROUP } from '../../src/modules/coupon/issuance/issue-request.consumer';
+import { ConsumerGroups } from '../../src/platform/messaging/message-bus.transport';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
-import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
 import { eventually } from '../support/eventually';
-import { startApp, TestApp } from '../support/test-app';
+import { startApp, type TestApp } from '../support/test-app';
 
 /** 2,000 requests from 1,500 distinct users (500 of them twice), shuffled. */
 async function crowd(app: TestApp, firstId: number) {
@@ -40,7 +41,7 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
       redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
       redisUrl.hostname = '127.0.0.1';
       redisUrl.port = String(redisProxy.port);
-      env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: strategy, REDIS_URL: redisUrl.toString(), });
+      env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: strategy, REDIS_URL: redisUrl.toString() });
       apps = [await startApp(env.env), await startApp(env.env)];
       shop = await Shop.open(apps[0]);
     });
@@ -114,13 +115,19 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         // The first holder stalls past its lease (a GC pause, a slow network) before it reaches the database.
         const ledger = apps[0].app.get(CouponLedger);
         const issueBatch = ledger.issueBatch.bind(ledger);
-        const stall = jest.spyOn(ledger, 'issueBatch').mockImplementationOnce(async (...args) => (await sleep(LOCK_TTL_MS + 1_000), issueBatch(...args)));
+        const stall = jest
+          .spyOn(ledger, 'issueBatch')
+          .mockImplementationOnce(async (...args) => (await sleep(LOCK_TTL_MS + 1_000), issueBatch(...args)));
         const finished: string[] = [];
         try {
-          const slow = apps[0].api.post(`/coupons/${couponId}/issue`, undefined, { token: first.token }).then((r) => (finished.push('slow'), r));
+          const slow = apps[0].api
+            .post(`/coupons/${couponId}/issue`, undefined, { token: first.token })
+            .then((r) => (finished.push('slow'), r));
           await eventually(() => expect(stall).toHaveBeenCalled(), 5_000, 10);
           await sleep(LOCK_TTL_MS - 500);
-          const fast = apps[1].api.post(`/coupons/${couponId}/issue`, undefined, { token: second.token }).then((r) => (finished.push('fast'), r));
+          const fast = apps[1].api
+            .post(`/coupons/${couponId}/issue`, undefined, { token: second.token })
+            .then((r) => (finished.push('fast'), r));
           const [slowResponse, fastResponse] = await Promise.all([slow, fast]);
           // The lease expired, so the second caller got the lock while the first still worked.
           expect(finished).toEqual(['fast', 'slow']);
@@ -139,10 +146,10 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
     if (strategy === 'queue') {
       it('a consumer stopped and restarted in the middle loses nothing and issues nothing twice', async () => {
         const couponId = await createCoupon(shop, 100);
-        const consumer = apps[1].app.get(IssueRequestConsumer);
+        const consumers = apps[1].app.get(ConsumerGroups);
         const people = await crowd(apps[0], 21_000_000);
         const drop = runDrop(apps, shop, couponId, people);
-        setTimeout(() => void consumer.beforeApplicationShutdown().then(() => consumer.onApplicationBootstrap()), 200);
+        setTimeout(() => void consumers.stop(COUPON_ISSUER_GROUP).then(() => consumers.start(COUPON_ISSUER_GROUP)), 200);
         const result = await drop;
         expectExact(result, 100);
         expect(result.unavailable).toBe(0);
@@ -165,10 +172,14 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         }
         // The producer reconnects on its own; the caller's retry is queued and decided.
         let accepted!: Awaited<ReturnType<typeof issue>>;
-        await eventually(async () => {
-          accepted = await issue();
-          expect(accepted.status).toBe(202);
-        }, 90_000, 1_000);
+        await eventually(
+          async () => {
+            accepted = await issue();
+            expect(accepted.status).toBe(202);
+          },
+          90_000,
+          1_000,
+        );
         await eventually(async () => {
           const status = await apps[0].api.get(`/coupons/issue-requests/${accepted.body.requestId}`, { token: caller.token });
           expect(status.body.status).toBe('ISSUED');
@@ -196,7 +207,9 @@ describeWithEngines('switching COUPON_ISSUE_STRATEGY between runs', () => {
     running.push(queueApp);
     const couponId = await createCoupon(await Shop.open(queueApp), 5);
     const people = await callers(queueApp, 8, 30_000_000);
-    const accepted = await Promise.all(people.slice(0, 4).map((p) => queueApp.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token })));
+    const accepted = await Promise.all(
+      people.slice(0, 4).map((p) => queueApp.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token })),
+    );
     expect(accepted.map((r) => r.status)).toEqual([202, 202, 202, 202]);
 
     await sleep(500);
@@ -210,10 +223,14 @@ describeWithEngines('switching COUPON_ISSUE_STRATEGY between runs', () => {
     const lockApp = await startApp({ ...env.env, COUPON_ISSUE_STRATEGY: 'lock', COUPON_ISSUE_CONSUMER_ENABLED: 'true' });
     running.push(lockApp);
     for (const [i, request] of accepted.entries()) {
-      await eventually(async () => {
-        const status = await lockApp.api.get(`/coupons/issue-requests/${request.body.requestId}`, { token: people[i].token });
-        expect(status.body.status).toBe('ISSUED');
-      }, 30_000, 100);
+      await eventually(
+        async () => {
+          const status = await lockApp.api.get(`/coupons/issue-requests/${request.body.requestId}`, { token: people[i].token });
+          expect(status.body.status).toBe('ISSUED');
+        },
+        30_000,
+        100,
+      );
     }
     // Under lock, answers are immediate (201/409, never 202); the fence and the holders are the same.
     const again = await lockApp.api.post(`/coupons/${couponId}/issue`, undefined, { token: people[0].token });
@@ -223,6 +240,11 @@ describeWithEngines('switching COUPON_ISSUE_STRATEGY between runs', () => {
     expect(rest.map((r) => r.status)).toEqual([201, 409, 409, 409]);
     expect(rest.slice(1).every((r) => r.body.code === 'COUPON_SOLD_OUT')).toBe(true);
     const stored = await (await Shop.open(lockApp)).dataSource.getRepository(UserCoupon).findBy({ couponId });
-    expect(stored.map((c) => c.userId).sort()).toEqual(people.slice(0, 5).map((p) => p.id).sort());
+    expect(stored.map((c) => c.userId).sort()).toEqual(
+      people
+        .slice(0, 5)
+        .map((p) => p.id)
+        .sort(),
+    );
   });
 });

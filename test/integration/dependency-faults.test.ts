@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { callers, createCoupon } from '../support/coupon-drop';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
-import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
-import { HttpResponse, startApp, TestApp } from '../support/test-app';
+import { type HttpResponse, startApp, type TestApp } from '../support/test-app';
 
 // Budgets these apps run with (the defaults are larger; see .env.example).
 const BUDGETS = {
@@ -94,7 +94,9 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     await redisProxy.silent();
     const faultAt = Date.now();
     const responses = await Promise.all(
-      people.slice(0, 20).map((p) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token, timeoutMs: MUST_ANSWER_WITHIN_MS })),
+      people
+        .slice(0, 20)
+        .map((p) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token: p.token, timeoutMs: MUST_ANSWER_WITHIN_MS })),
     );
     report('redis silent -> last of 20 coupon issues answered 503', Date.now() - faultAt);
     for (const response of responses) expectUnavailable(response, 'LOCK_UNAVAILABLE');
@@ -113,10 +115,18 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
   it('Redis down: top sellers answer 503 with Retry-After, then 200 again', async () => {
     await redisProxy.cut();
     const faultAt = Date.now();
-    await eventually(async () => expectUnavailable(await app.api.get('/products/top-sellers', { timeoutMs: MUST_ANSWER_WITHIN_MS })), 10_000, 50);
+    await eventually(
+      async () => expectUnavailable(await app.api.get('/products/top-sellers', { timeoutMs: MUST_ANSWER_WITHIN_MS })),
+      10_000,
+      50,
+    );
     report('redis cut -> top sellers 503', Date.now() - faultAt);
     await redisProxy.restore();
-    const recoveredIn = await firstSuccess(Date.now(), () => app.api.get('/products/top-sellers'), (r) => r.status === 200);
+    const recoveredIn = await firstSuccess(
+      Date.now(),
+      () => app.api.get('/products/top-sellers'),
+      (r) => r.status === 200,
+    );
     report('redis back (cut) -> first top sellers 200', recoveredIn);
   });
 
@@ -125,15 +135,23 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     const balance = await shop.balance(user.token);
     await mysqlProxy.silent();
     const faultAt = Date.now();
-    const responses = await Promise.all(orders.slice(0, 3).map((order) => pay(user.token, order.id, { 'Idempotency-Key': `silent-${order.id}` })));
+    const responses = await Promise.all(
+      orders.slice(0, 3).map((order) => pay(user.token, order.id, { 'Idempotency-Key': `silent-${order.id}` })),
+    );
     report('mysql silent -> last of 3 payments answered 503', Date.now() - faultAt);
     for (const response of responses) expectUnavailable(response);
 
     await mysqlProxy.restore();
-    const recoveredIn = await firstSuccess(Date.now(), () => pay(user.token, orders[3].id), (r) => r.status === 200);
+    const recoveredIn = await firstSuccess(
+      Date.now(),
+      () => pay(user.token, orders[3].id),
+      (r) => r.status === 200,
+    );
     report('mysql back (silent) -> first payment 200', recoveredIn);
     // More concurrent requests than the pool has connections: none is stuck behind a dead one.
-    const reads = await Promise.all(Array.from({ length: 40 }, () => app.api.get(`/products/${product.id}`, { timeoutMs: MUST_ANSWER_WITHIN_MS })));
+    const reads = await Promise.all(
+      Array.from({ length: 40 }, () => app.api.get(`/products/${product.id}`, { timeoutMs: MUST_ANSWER_WITHIN_MS })),
+    );
     expect(reads.map((r) => r.status)).toEqual(reads.map(() => 200));
     // The three that answered 503 were not applied: they pay now, once, with the same keys.
     for (const order of orders.slice(0, 3)) {
@@ -152,7 +170,11 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     for (const response of responses) expectUnavailable(response);
 
     await mysqlProxy.restore();
-    const recoveredIn = await firstSuccess(Date.now(), () => pay(user.token, orders[5].id), (r) => r.status === 200);
+    const recoveredIn = await firstSuccess(
+      Date.now(),
+      () => pay(user.token, orders[5].id),
+      (r) => r.status === 200,
+    );
     report('mysql back (cut) -> first payment 200', recoveredIn);
     for (const order of orders.slice(0, 5)) expect((await pay(user.token, order.id)).status).toBe(200);
   });
@@ -168,10 +190,14 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     await mysqlProxy.restore();
 
     let retry!: HttpResponse;
-    await eventually(async () => {
-      retry = await pay(user.token, order.id, headers);
-      expect(retry.status).not.toBe(503);
-    }, 30_000, 100);
+    await eventually(
+      async () => {
+        retry = await pay(user.token, order.id, headers);
+        expect(retry.status).not.toBe(503);
+      },
+      30_000,
+      100,
+    );
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body).toMatchObject({ id: order.id, status: 'PAID' });
@@ -210,23 +236,30 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
   });
 
   // A stopped (SIGSTOP) broker keeps its connections open and answers nothing, as a partition does.
-  (brokerPid ? it : it.skip)('a silent broker: the issue request answers 503 QUEUE_UNAVAILABLE within the produce budget; queuing resumes when it answers', async () => {
-    const couponId = await createCoupon(shop, 10);
-    const people = await callers(app, 3, 41_000_000);
-    const issue = (token: string) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
-    expect((await issue(people[0].token)).status).toBe(202); // producer connected, topic created
+  (brokerPid ? it : it.skip)(
+    'a silent broker: the issue request answers 503 QUEUE_UNAVAILABLE within the produce budget; queuing resumes when it answers',
+    async () => {
+      const couponId = await createCoupon(shop, 10);
+      const people = await callers(app, 3, 41_000_000);
+      const issue = (token: string) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
+      expect((await issue(people[0].token)).status).toBe(202); // producer connected, topic created
 
-    process.kill(brokerPid!, 'SIGSTOP');
-    let silent: HttpResponse;
-    const faultAt = Date.now();
-    try {
-      silent = await issue(people[1].token);
-      report('kafka silent -> coupon issue (queue) answered 503', Date.now() - faultAt);
-    } finally {
-      process.kill(brokerPid!, 'SIGCONT');
-    }
-    expectUnavailable(silent, 'QUEUE_UNAVAILABLE');
-    const recoveredIn = await firstSuccess(Date.now(), () => issue(people[2].token), (r) => r.status === 202);
-    report('kafka back (silent) -> first issue queued', recoveredIn);
-  });
+      process.kill(brokerPid!, 'SIGSTOP');
+      let silent: HttpResponse;
+      const faultAt = Date.now();
+      try {
+        silent = await issue(people[1].token);
+        report('kafka silent -> coupon issue (queue) answered 503', Date.now() - faultAt);
+      } finally {
+        process.kill(brokerPid!, 'SIGCONT');
+      }
+      expectUnavailable(silent, 'QUEUE_UNAVAILABLE');
+      const recoveredIn = await firstSuccess(
+        Date.now(),
+        () => issue(people[2].token),
+        (r) => r.status === 202,
+      );
+      report('kafka back (silent) -> first issue queued', recoveredIn);
+    },
+  );
 });

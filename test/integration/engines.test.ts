@@ -1,11 +1,11 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { DataSource } from 'typeorm';
-import { IncomingMessage, MessageBus } from '../../src/platform/messaging/message-bus';
+import { type DataSource } from 'typeorm';
+import { type IncomingMessage, MessageBus } from '../../src/platform/messaging/message-bus';
 import { REDIS } from '../../src/platform/redis/redis.module';
-import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment, withMysql } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 import { eventually } from '../support/eventually';
 
 describeWithEngines('full profile on real MySQL/MariaDB, Redis and Kafka', (engines) => {
@@ -23,7 +23,11 @@ describeWithEngines('full profile on real MySQL/MariaDB, Redis and Kafka', (engi
   });
 
   it('builds the schema with migrations, not schema sync', async () => {
-    const tables = await withMysql(engines, async (c) => (await c.query('SHOW TABLES'))[0] as Array<Record<string, string>>, env.env.DB_NAME);
+    const tables = await withMysql(
+      engines,
+      async (c) => (await c.query('SHOW TABLES'))[0] as Array<Record<string, string>>,
+      env.env.DB_NAME,
+    );
     const names = tables.map((row) => Object.values(row)[0]);
     expect(names).toEqual(expect.arrayContaining(['migrations', 'users']));
     const dataSource = app.app.get<DataSource>(getDataSourceToken());
@@ -34,7 +38,11 @@ describeWithEngines('full profile on real MySQL/MariaDB, Redis and Kafka', (engi
   it('lets a second instance start on the same database while the first runs (migrations once)', async () => {
     const second = await startApp(env.env);
     try {
-      const applied = await withMysql(engines, async (c) => (await c.query('SELECT name FROM migrations'))[0] as unknown[], env.env.DB_NAME);
+      const applied = await withMysql(
+        engines,
+        async (c) => (await c.query('SELECT name FROM migrations'))[0] as unknown[],
+        env.env.DB_NAME,
+      );
       const dataSource = app.app.get<DataSource>(getDataSourceToken());
       expect(applied).toHaveLength(dataSource.migrations.length);
       expect((await second.api.get('/health/ready')).status).toBe(200);

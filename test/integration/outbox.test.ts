@@ -7,8 +7,8 @@ import { OUTBOX_MAX_ATTEMPTS, OutboxRelay } from '../../src/platform/outbox/outb
 import { OutboxWriter } from '../../src/platform/outbox/outbox-writer';
 import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
-import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 import { TopicReader } from '../support/topic-reader';
 
 const ROOT = join(__dirname, '..', '..');
@@ -43,7 +43,7 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
     return { product, user, order };
   };
 
-  it('publishes a committed payment\'s event with the contract\'s topic, key, headers and value', async () => {
+  it("publishes a committed payment's event with the contract's topic, key, headers and value", async () => {
     const { order, user, product } = await paidOrder(2);
     await eventually(() => expect(reader.messages.filter((m) => m.key === String(order.id))).toHaveLength(1), 20_000);
     const message = reader.messages.find((m) => m.key === String(order.id))!;

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../support/eventually';
-import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment } from '../support/real-engines';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
-import { startApp, TestApp } from '../support/test-app';
+import { startApp, type TestApp } from '../support/test-app';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -49,7 +49,8 @@ describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines
     await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 20_000);
   });
 
-  const brokerIsOurs = engines?.mode === 'env' && existsSync(join(ROOT, 'scripts/kafka/stop.sh')) && /127\.0\.0\.1|localhost/.test(engines.kafkaBrokers);
+  const brokerIsOurs =
+    engines?.mode === 'env' && existsSync(join(ROOT, 'scripts/kafka/stop.sh')) && /127\.0\.0\.1|localhost/.test(engines.kafkaBrokers);
   (brokerIsOurs ? it : it.skip)('turns 503 naming kafka when the broker stops, and recovers when it starts again', async () => {
     execFileSync('bash', [join(ROOT, 'scripts/kafka/stop.sh')], { stdio: 'inherit' });
     try {

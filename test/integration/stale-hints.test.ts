@@ -1,5 +1,5 @@
-import { describeWithEngines, isolatedEnvironment, IsolatedEnvironment, withMysql } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
+import { startApp, type TestApp } from '../support/test-app';
 
 const ADMIN = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'admin-password' };
 const COUPON = { name: 'One copy', discountType: 'FIXED', discountValue: 1_000, minOrderAmount: 0, validDays: 7 };
@@ -7,7 +7,8 @@ const COUPON = { name: 'One copy', discountType: 'FIXED', discountValue: 1_000, 
 /** Boots the app, creates one coupon and two users, and returns what the tests need. */
 async function shop(env: IsolatedEnvironment, totalQuantity: number) {
   const app = await startApp(env.env);
-  const admin = (await app.api.post('/auth/login', { email: ADMIN.ADMIN_EMAIL, password: ADMIN.ADMIN_PASSWORD })).body.accessToken as string;
+  const admin = (await app.api.post('/auth/login', { email: ADMIN.ADMIN_EMAIL, password: ADMIN.ADMIN_PASSWORD })).body
+    .accessToken as string;
   const coupon = await app.api.post('/admin/coupons', { ...COUPON, totalQuantity }, { token: admin });
   const first = await app.api.login('first@example.com');
   const second = await app.api.login('second@example.com');

@@ -1,7 +1,7 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { Coupon, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
-import { Api, TestApp } from './test-app';
+import { type Api, type TestApp } from './test-app';
 
 export const ADMIN = { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password' };
 
@@ -39,7 +39,9 @@ export class Shop {
     return this.app.api;
   }
 
-  async product(fields: Partial<{ name: string; price: number; stock: number; category: string }> = {}): Promise<{ id: number; price: number }> {
+  async product(
+    fields: Partial<{ name: string; price: number; stock: number; category: string }> = {},
+  ): Promise<{ id: number; price: number }> {
     const response = await this.api.post(
       '/admin/products',
       { name: 'Widget', price: 10_000, stock: 100, category: 'misc', ...fields },

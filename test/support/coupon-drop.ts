@@ -1,8 +1,8 @@
 import { TokenService } from '../../src/platform/auth/token.service';
 import { UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
-import { Shop, inBatches } from './commerce-fixtures';
+import { type Shop, inBatches } from './commerce-fixtures';
 import { eventually } from './eventually';
-import { HttpResponse, TestApp } from './test-app';
+import { type HttpResponse, type TestApp } from './test-app';
 
 export interface DropResult {
   issued: Map<number, number>; // userId -> userCouponId the API reported
@@ -15,7 +15,12 @@ export interface DropResult {
 /** Tokens for synthetic user ids: a coupon drop needs many callers, not many password hashes. */
 export async function callers(app: TestApp, count: number, firstId = 1_000_000): Promise<Array<{ id: number; token: string }>> {
   const tokens = app.app.get(TokenService);
-  return Promise.all(Array.from({ length: count }, async (_, i) => ({ id: firstId + i, token: (await tokens.issue({ id: firstId + i, role: 'user' })).accessToken })));
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => ({
+      id: firstId + i,
+      token: (await tokens.issue({ id: firstId + i, role: 'user' })).accessToken,
+    })),
+  );
 }
 
 export async function createCoupon(shop: Shop, totalQuantity: number, extra: Record<string, unknown> = {}): Promise<number> {
@@ -32,7 +37,12 @@ export async function createCoupon(shop: Shop, totalQuantity: number, extra: Rec
  * Fires every request at once (spread round-robin over the apps), then follows queued ones to
  * their outcome, and reads what was stored. The caller asserts.
  */
-export async function runDrop(apps: TestApp[], shop: Shop, couponId: number, requests: Array<{ id: number; token: string }>): Promise<DropResult> {
+export async function runDrop(
+  apps: TestApp[],
+  shop: Shop,
+  couponId: number,
+  requests: Array<{ id: number; token: string }>,
+): Promise<DropResult> {
   const responses: Array<{ caller: { id: number; token: string }; response: HttpResponse; app: TestApp }> = await Promise.all(
     requests.map(async (caller, i) => {
       const app = apps[i % apps.length];
@@ -49,17 +59,20 @@ export async function runDrop(apps: TestApp[], shop: Shop, couponId: number, req
     if (response.status === 201) recordIssued(caller.id, response.body.userCouponId);
     else if (response.status === 202) {
       let final: HttpResponse = response;
-      await eventually(async () => {
-        final = await app.api.get(`/coupons/issue-requests/${response.body.requestId}`, { token: caller.token });
-        if (final.body.status === 'PENDING') throw new Error('still pending');
-      }, 60_000, 200);
+      await eventually(
+        async () => {
+          final = await app.api.get(`/coupons/issue-requests/${response.body.requestId}`, { token: caller.token });
+          if (final.body.status === 'PENDING') throw new Error('still pending');
+        },
+        60_000,
+        200,
+      );
       if (final.body.status === 'ISSUED') recordIssued(caller.id, final.body.userCouponId);
       else reject(final.body.reason);
     } else if (response.status === 503) {
       result.unavailable++;
       result.unavailableCodes.add(response.body.code);
-    }
-    else reject(response.body.code ?? `HTTP_${response.status}`);
+    } else reject(response.body.code ?? `HTTP_${response.status}`);
   });
   result.stored = await shop.dataSource.getRepository(UserCoupon).findBy({ couponId });
   return result;

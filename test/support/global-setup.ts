@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { decideEngines, enginesRequired, writeDecision } from './engines';
 
+const decided = Symbol.for('commerce-tests.engines-decided');
+
+/** Shared by the e2e and integration projects: the engines are decided once per run, not per project. */
 export default async function globalSetup(): Promise<void> {
+  const state = globalThis as { [decided]?: boolean };
+  if (state[decided]) return;
+  state[decided] = true;
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const decision = await decideEngines(runId);
   writeDecision(decision);

@@ -1,7 +1,13 @@
 import { undeclaredStatuses } from './contract-coverage';
 import { readDecision, readSkips } from './engines';
 
+const tornDown = Symbol.for('commerce-tests.engines-torn-down');
+
+/** Jest calls this once per project with engines, after all tests: report and remove containers once. */
 export default async function globalTeardown(): Promise<void> {
+  const state = globalThis as { [tornDown]?: boolean };
+  if (state[tornDown]) return;
+  state[tornDown] = true;
   const decision = readDecision();
   const skipped = readSkips(decision.runId);
   if (skipped.length > 0) {

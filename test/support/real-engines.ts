@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConnection } from 'mysql2/promise';
-import { Engines, readDecision, recordSkip } from './engines';
+import { type Engines, readDecision, recordSkip } from './engines';
 
 export type Profile = 'embedded' | 'full';
 export type EnvOverrides = Record<string, string>;

@@ -3,7 +3,7 @@ import { createApp } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/platform/config/app-config';
 import { recordObservation } from './contract-coverage';
 import { readDecision } from './engines';
-import { EnvOverrides } from './real-engines';
+import { type EnvOverrides } from './real-engines';
 
 export interface HttpResponse<T = any> {
   status: number;

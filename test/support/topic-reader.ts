@@ -1,4 +1,4 @@
-import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
 
 export interface ReadMessage {
   topic: string;

@@ -6,7 +6,15 @@ import { AuthenticatedUser, CurrentUser, Public, Roles } from '../../platform/au
 import { ParseIdPipe } from '../../platform/http/params';
 import { Idempotent } from '../../platform/idempotency/idempotent.decorator';
 import { CouponService } from './coupon.service';
-import { CouponResponse, CreateCouponRequest, IssueAcceptedResponse, IssueRequestResponse, MyCouponsQuery, UserCouponPage, UserCouponResponse } from './dto/coupon.dto';
+import {
+  CouponResponse,
+  CreateCouponRequest,
+  IssueAcceptedResponse,
+  IssueRequestResponse,
+  MyCouponsQuery,
+  UserCouponPage,
+  UserCouponResponse,
+} from './dto/coupon.dto';
 
 @ApiTags('coupons')
 @Controller()
@@ -30,7 +38,15 @@ export class CouponController {
     description:
       'Lock strategy: decided now, 201 with the copy. Queue strategy: 202 with a request id; poll `Location` ' +
       '(GET /coupons/issue-requests/{requestId}) until it is ISSUED or REJECTED. Never more than the stock, never two per user.',
-    problems: ['COUPON_NOT_FOUND', 'COUPON_SOLD_OUT', 'COUPON_ALREADY_ISSUED', 'COUPON_NOT_IN_ISSUE_PERIOD', 'COUPON_BUSY', 'LOCK_UNAVAILABLE', 'QUEUE_UNAVAILABLE'],
+    problems: [
+      'COUPON_NOT_FOUND',
+      'COUPON_SOLD_OUT',
+      'COUPON_ALREADY_ISSUED',
+      'COUPON_NOT_IN_ISSUE_PERIOD',
+      'COUPON_BUSY',
+      'LOCK_UNAVAILABLE',
+      'QUEUE_UNAVAILABLE',
+    ],
   })
   @ApiCreatedResponse({ type: UserCouponResponse, description: 'Lock strategy: the copy issued' })
   @ApiAcceptedResponse({
@@ -38,7 +54,11 @@ export class CouponController {
     description: 'Queue strategy: durably accepted, will be decided exactly once',
     headers: { Location: { description: 'The status of this request', schema: { type: 'string' } } },
   })
-  async issue(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @Res({ passthrough: true }) reply: FastifyReply) {
+  async issue(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseIdPipe) id: number,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const outcome = await this.coupons.issue(id, user.id);
     if (outcome.kind === 'queued') {
       reply.status(202).header('Location', `/coupons/issue-requests/${outcome.requestId}`);
@@ -56,7 +76,7 @@ export class CouponController {
   }
 
   @Get('users/me/coupons')
-  @ApiEndpoint({ operationId: 'listMyCoupons', summary: 'The caller\'s coupons, newest first, by cursor' })
+  @ApiEndpoint({ operationId: 'listMyCoupons', summary: "The caller's coupons, newest first, by cursor" })
   @ApiOkResponse({ type: UserCouponPage, description: 'One page; `nextCursor` is null on the last' })
   mine(@CurrentUser() user: AuthenticatedUser, @Query() query: MyCouponsQuery) {
     return this.coupons.myCoupons(user.id, query);

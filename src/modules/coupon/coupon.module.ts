@@ -20,13 +20,13 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Coupon, UserCoupon, CouponIssueRequest])],
-  controllers: [CouponController, AdminCouponController],
+  // IssueRequestConsumer: @EventPattern handlers, served by the MessageBusTransport (bootstrap.ts).
+  controllers: [CouponController, AdminCouponController, IssueRequestConsumer],
   providers: [
     CouponWalletService,
     CouponService,
     CouponLedger,
     CouponIssueMetrics,
-    IssueRequestConsumer,
     DemoCoupons,
     LockCouponIssuer,
     QueueCouponIssuer,
@@ -34,7 +34,8 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
       // COUPON_ISSUE_STRATEGY picks the strategy here and nowhere else.
       provide: CouponIssuer,
       inject: [APP_CONFIG, LockCouponIssuer, QueueCouponIssuer],
-      useFactory: (config: AppConfig, lock: LockCouponIssuer, queue: QueueCouponIssuer) => (config.coupon.issueStrategy === 'queue' ? queue : lock),
+      useFactory: (config: AppConfig, lock: LockCouponIssuer, queue: QueueCouponIssuer) =>
+        config.coupon.issueStrategy === 'queue' ? queue : lock,
     },
     {
       provide: IssueHints,

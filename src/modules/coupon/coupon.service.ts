@@ -45,10 +45,14 @@ export class CouponService {
 
   async create(input: CreateCouponRequest): Promise<CouponView> {
     if (input.discountType === 'PERCENT' && input.discountValue > 100) {
-      throw new DomainError('VALIDATION_FAILED', 'A percentage is at most 100', { errors: [{ field: 'discountValue', message: 'must be at most 100 for PERCENT' }] });
+      throw new DomainError('VALIDATION_FAILED', 'A percentage is at most 100', {
+        errors: [{ field: 'discountValue', message: 'must be at most 100 for PERCENT' }],
+      });
     }
     if (input.issueStartsAt && input.issueEndsAt && new Date(input.issueEndsAt) <= new Date(input.issueStartsAt)) {
-      throw new DomainError('VALIDATION_FAILED', 'The issue period ends before it starts', { errors: [{ field: 'issueEndsAt', message: 'must be after issueStartsAt' }] });
+      throw new DomainError('VALIDATION_FAILED', 'The issue period ends before it starts', {
+        errors: [{ field: 'issueEndsAt', message: 'must be after issueStartsAt' }],
+      });
     }
     const coupon = await this.transactions.run(() =>
       this.txHost.tx.getRepository(Coupon).save({
@@ -109,7 +113,10 @@ export class CouponService {
     return toUserCouponView(copy, await this.issueTerms(copy.couponId));
   }
 
-  async myCoupons(userId: number, query: { status?: UserCouponStatusView; limit: number; cursor?: string }): Promise<Page<ReturnType<typeof toUserCouponView>>> {
+  async myCoupons(
+    userId: number,
+    query: { status?: UserCouponStatusView; limit: number; cursor?: string },
+  ): Promise<Page<ReturnType<typeof toUserCouponView>>> {
     const before = decodeCursor(query.cursor);
     const now = new Date();
     const where: FindOptionsWhere<UserCoupon> = { userId };

@@ -24,8 +24,26 @@ export class DemoCoupons implements OnApplicationBootstrap {
     const base = { issuedQuantity: 0, issueStartsAt: null, issueEndsAt: null, createdAt: new Date() };
     await this.transactions.run(() =>
       coupons.save([
-        { ...base, name: 'Welcome 10%', discountType: 'PERCENT', discountValue: 10, totalQuantity: 1000, minOrderAmount: 10_000, maxDiscountAmount: 5_000, validDays: 30 },
-        { ...base, name: 'Flash 3,000 won', discountType: 'FIXED', discountValue: 3_000, totalQuantity: 100, minOrderAmount: 20_000, maxDiscountAmount: null, validDays: 7 },
+        {
+          ...base,
+          name: 'Welcome 10%',
+          discountType: 'PERCENT',
+          discountValue: 10,
+          totalQuantity: 1000,
+          minOrderAmount: 10_000,
+          maxDiscountAmount: 5_000,
+          validDays: 30,
+        },
+        {
+          ...base,
+          name: 'Flash 3,000 won',
+          discountType: 'FIXED',
+          discountValue: 3_000,
+          totalQuantity: 100,
+          minOrderAmount: 20_000,
+          maxDiscountAmount: null,
+          validDays: 7,
+        },
       ]),
     );
     this.logger.log('seeded 2 demo coupons');

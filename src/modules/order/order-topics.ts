@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { MessageBus } from '../../platform/messaging/message-bus';
-import { ORDER_CANCELLED, ORDER_COMPLETED } from './order.events';
+import { ORDER_CANCELLED, ORDER_COMPLETED } from './contracts/order-events';
 
 /** Declares the topics the order module's events go to, before anything publishes or consumes. */
 @Injectable()

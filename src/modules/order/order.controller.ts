@@ -17,7 +17,7 @@ export class OrderController {
   @Idempotent()
   @ApiEndpoint({
     operationId: 'createOrder',
-    summary: 'Create a PENDING order at today\'s prices',
+    summary: "Create a PENDING order at today's prices",
     description: 'Prices and the coupon discount are captured now; nothing is taken until the order is paid.',
     problems: ['PRODUCT_NOT_FOUND', 'COUPON_NOT_FOUND', 'PRODUCT_NOT_ON_SALE', 'INSUFFICIENT_STOCK', 'COUPON_NOT_USABLE'],
   })
@@ -27,14 +27,14 @@ export class OrderController {
   }
 
   @Get()
-  @ApiEndpoint({ operationId: 'listOrders', summary: 'The caller\'s orders, newest first, by cursor' })
+  @ApiEndpoint({ operationId: 'listOrders', summary: "The caller's orders, newest first, by cursor" })
   @ApiOkResponse({ type: OrderPage, description: 'One page; `nextCursor` is null on the last' })
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: PageQuery): Promise<Page<OrderView>> {
     return this.orders.list(user.id, query);
   }
 
   @Get(':id')
-  @ApiEndpoint({ operationId: 'getOrder', summary: 'One of the caller\'s orders', problems: ['ORDER_NOT_FOUND'] })
+  @ApiEndpoint({ operationId: 'getOrder', summary: "One of the caller's orders", problems: ['ORDER_NOT_FOUND'] })
   @ApiOkResponse({ type: OrderResponse, description: 'The order' })
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<OrderView> {
     return this.orders.get(user.id, id);

@@ -13,7 +13,8 @@ import { CouponWalletService } from '../coupon/coupon-wallet.service';
 import { PointService } from '../point/point.service';
 import { ProductService } from '../product/product.service';
 import { Order, OrderItem, OrderStatus } from './entities/order.entities';
-import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './order.events';
+import { canTransition, cancellationRefunds, payRefusal } from './order-transitions';
+import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './contracts/order-events';
 
 export interface OrderView {
   id: number;
@@ -68,7 +69,13 @@ export class OrderService {
       if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${line.productId} does not exist`);
       if (product.status !== 'ON_SALE') throw new DomainError('PRODUCT_NOT_ON_SALE', `Product ${product.id} is not on sale`);
       if (product.stock < line.quantity) throw new DomainError('INSUFFICIENT_STOCK', `Not enough stock for product ${product.id}`);
-      return { productId: product.id, name: product.name, quantity: line.quantity, unitPrice: product.price, lineTotal: product.price * line.quantity };
+      return {
+        productId: product.id,
+        name: product.name,
+        quantity: line.quantity,
+        unitPrice: product.price,
+        lineTotal: product.price * line.quantity,
+      };
     });
     const totalAmount = items.reduce((sum, item) => sum + item.lineTotal, 0);
     const discountAmount = userCouponId ? await this.coupons.quote(userId, userCouponId, totalAmount) : 0;
@@ -110,7 +117,12 @@ export class OrderService {
     const before = decodeCursor(query.cursor);
     const where: FindOptionsWhere<Order> = { userId };
     if (before !== undefined) where.id = LessThan(before);
-    const rows = await this.orders.find({ where, relations: { items: true }, order: { id: 'DESC', items: { id: 'ASC' } }, take: query.limit + 1 });
+    const rows = await this.orders.find({
+      where,
+      relations: { items: true },
+      order: { id: 'DESC', items: { id: 'ASC' } },
+      take: query.limit + 1,
+    });
     return pageOf(rows, query.limit, toView);
   }
 
@@ -123,8 +135,7 @@ export class OrderService {
       const moved = await this.transition(userId, orderId, 'PENDING', 'PAID', now, now);
       const order = await this.load(userId, orderId);
       if (!moved) {
-        const expired = order.status === 'PENDING' && order.expiresAt <= now;
-        throw expired
+        throw payRefusal(order, now) === 'ORDER_EXPIRED'
           ? new DomainError('ORDER_EXPIRED', `Order ${orderId} expired at ${order.expiresAt.toISOString()}`)
           : new DomainError('ORDER_NOT_PENDING', `Order ${orderId} is not pending`);
       }
@@ -141,8 +152,9 @@ export class OrderService {
     return this.transactions.run(async () => {
       const order = await this.load(userId, orderId);
       const now = new Date();
-      if (order.status === 'CANCELLED') throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
-      const wasPaid = order.status === 'PAID';
+      if (!canTransition(order.status, 'CANCELLED'))
+        throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
+      const wasPaid = cancellationRefunds(order.status);
       const moved = await this.transition(userId, orderId, order.status, 'CANCELLED', now);
       if (!moved) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} changed meanwhile; reload it`);
       if (wasPaid) {
@@ -154,7 +166,7 @@ export class OrderService {
           items: order.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
           refundedAmount: order.finalAmount,
         };
-        await this.outbox.record({ type: ORDER_CANCELLED, key: String(order.id), data: { ...data } });
+        await this.outbox.record({ type: ORDER_CANCELLED, key: String(order.id), data });
       }
       return toView(Object.assign(order, { status: 'CANCELLED' as const, cancelledAt: now }));
     });
@@ -212,7 +224,14 @@ export class OrderService {
   }
 
   /** Moves the order from `from` to `to`, stamping when; false when it was not in `from` (or had expired). */
-  private async transition(userId: number, orderId: number, from: OrderStatus, to: 'PAID' | 'CANCELLED', at: Date, notExpiredAt?: Date): Promise<boolean> {
+  private async transition(
+    userId: number,
+    orderId: number,
+    from: OrderStatus,
+    to: 'PAID' | 'CANCELLED',
+    at: Date,
+    notExpiredAt?: Date,
+  ): Promise<boolean> {
     const stamp = to === 'PAID' ? 'paid_at' : 'cancelled_at';
     const { affected } = await this.sql.run(
       `UPDATE orders SET status = ?, ${stamp} = ? WHERE id = ? AND user_id = ? AND status = ?${notExpiredAt ? ' AND expires_at > ?' : ''}`,

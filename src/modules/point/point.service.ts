@@ -46,10 +46,7 @@ export class PointService {
 
   async charge(userId: number, amount: number): Promise<BalanceView> {
     if (!Number.isSafeInteger(amount) || amount < CHARGE_MIN || amount > CHARGE_MAX || amount % CHARGE_UNIT !== 0) {
-      throw new DomainError(
-        'INVALID_CHARGE_AMOUNT',
-        `amount must be a multiple of ${CHARGE_UNIT} between ${CHARGE_MIN} and ${CHARGE_MAX}`,
-      );
+      throw new DomainError('INVALID_CHARGE_AMOUNT', `amount must be a multiple of ${CHARGE_UNIT} between ${CHARGE_MIN} and ${CHARGE_MAX}`);
     }
     return this.transactions.run(async () => {
       // Conditional increment: the cap holds whatever runs concurrently.
@@ -85,9 +82,7 @@ export class PointService {
     const before = decodeCursor(query.cursor);
     const where: FindOptionsWhere<PointHistory> = { userId };
     if (before !== undefined) where.id = LessThan(before);
-    const rows = await this.txHost.tx
-      .getRepository(PointHistory)
-      .find({ where, order: { id: 'DESC' }, take: query.limit + 1 });
+    const rows = await this.txHost.tx.getRepository(PointHistory).find({ where, order: { id: 'DESC' }, take: query.limit + 1 });
     return pageOf(rows, query.limit, (row) => ({
       id: row.id,
       type: row.type,
@@ -118,12 +113,10 @@ export class PointService {
 
   /** Balance changes run on every payment: plain SQL. `condition` is appended with its own parameters. */
   private async changeBalance(userId: number, delta: number, condition = '', conditionParams: unknown[] = []): Promise<boolean> {
-    const { affected } = await this.sql.run(`UPDATE point_balances SET balance = balance + ?, updated_at = ? WHERE user_id = ?${condition}`, [
-      delta,
-      new Date(),
-      userId,
-      ...conditionParams,
-    ]);
+    const { affected } = await this.sql.run(
+      `UPDATE point_balances SET balance = balance + ?, updated_at = ? WHERE user_id = ?${condition}`,
+      [delta, new Date(), userId, ...conditionParams],
+    );
     return affected > 0;
   }
 
@@ -135,6 +128,4 @@ export class PointService {
       [userId, type, amount, userId, orderId, new Date()],
     );
   }
-
-
 }

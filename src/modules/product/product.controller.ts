@@ -26,7 +26,11 @@ export class ProductController {
 
   @Public()
   @Get('products')
-  @ApiEndpoint({ operationId: 'listProducts', summary: 'List products on sale, newest first, by cursor', description: 'Optionally of one category.' })
+  @ApiEndpoint({
+    operationId: 'listProducts',
+    summary: 'List products on sale, newest first, by cursor',
+    description: 'Optionally of one category.',
+  })
   @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
   list(@Query() query: ListProductsQuery): Promise<Page<ProductView>> {
     return this.products.list(query);

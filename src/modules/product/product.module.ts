@@ -16,12 +16,12 @@ import { TopSellersStore } from './top-sellers/top-sellers.store';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Product])],
-  controllers: [ProductController, AdminProductController],
+  // TopSellersConsumer: @EventPattern handlers, served by the MessageBusTransport (bootstrap.ts).
+  controllers: [ProductController, AdminProductController, TopSellersConsumer],
   providers: [
     ProductService,
     DemoProducts,
     TopSellersService,
-    TopSellersConsumer,
     {
       provide: TopSellersStore,
       inject: [APP_CONFIG, { token: REDIS, optional: true }],

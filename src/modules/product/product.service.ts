@@ -38,9 +38,7 @@ export class ProductService {
   async create(input: CreateProductRequest): Promise<ProductView> {
     const now = new Date();
     return this.transactions.run(async () => {
-      const product = await this.products.save(
-        this.products.create({ ...input, status: 'ON_SALE', createdAt: now, updatedAt: now }),
-      );
+      const product = await this.products.save(this.products.create({ ...input, status: 'ON_SALE', createdAt: now, updatedAt: now }));
       return toView(product);
     });
   }

@@ -32,7 +32,7 @@ export class AuthController {
   }
 
   @Get('users/me')
-  @ApiEndpoint({ operationId: 'getMe', summary: 'The caller\'s account' })
+  @ApiEndpoint({ operationId: 'getMe', summary: "The caller's account" })
   @ApiOkResponse({ type: UserResponse, description: 'The caller' })
   me(@CurrentUser() caller: AuthenticatedUser): Promise<UserView> {
     return this.users.me(caller);

@@ -11,7 +11,13 @@ import { DomainError } from '../http/problem-catalog';
  * process memory in the embedded one. InfrastructureModule picks it with the other adapters.
  */
 export abstract class RateLimitStorage implements ThrottlerStorage {
-  abstract increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord>;
+  abstract increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord>;
 }
 
 export class InMemoryRateLimitStorage extends RateLimitStorage {
@@ -69,5 +75,4 @@ export class AuthRateLimitGuard extends ThrottlerGuard {
 }
 
 /** Per-IP and per-email attempt limits (AUTH_RATE_LIMIT_*), for the login and signup handlers. */
-export const AuthRateLimited = (): MethodDecorator =>
-  applyDecorators(UseGuards(AuthRateLimitGuard), SetMetadata(API_RATE_LIMITED, true));
+export const AuthRateLimited = (): MethodDecorator => applyDecorators(UseGuards(AuthRateLimitGuard), SetMetadata(API_RATE_LIMITED, true));

@@ -45,12 +45,56 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const duration = Joi.string().pattern(/^\d+[smhd]?$/).messages({
-  'string.pattern.base': '"{#label}" must be a number of seconds or a duration like 15m, 1h, 7d',
-});
+const duration = Joi.string()
+  .pattern(/^\d+[smhd]?$/)
+  .messages({
+    'string.pattern.base': '"{#label}" must be a number of seconds or a duration like 15m, 1h, 7d',
+  });
+
+/** The environment once validated: defaults applied, numbers and booleans converted. */
+interface ValidatedEnv {
+  PORT: number;
+  APP_PROFILE: AppProfile;
+  HOST: string;
+  TRUST_PROXY: boolean;
+  CORS_ORIGINS?: string;
+  LOG_LEVEL: string;
+  DB_HOST: string;
+  DB_PORT: number;
+  DB_USER: string;
+  DB_PASSWORD: string;
+  DB_NAME: string;
+  DB_POOL_SIZE: number;
+  DB_CONNECT_TIMEOUT_MS: number;
+  DB_ACQUIRE_TIMEOUT_MS: number;
+  DB_STATEMENT_TIMEOUT_MS: number;
+  DB_TRANSACTION_TIMEOUT_MS: number;
+  SQLITE_PATH: string;
+  REDIS_URL: string;
+  REDIS_KEY_PREFIX: string;
+  REDIS_COMMAND_TIMEOUT_MS: number;
+  KAFKA_BROKERS: string;
+  KAFKA_TOPIC_PREFIX: string;
+  KAFKA_CLIENT_ID: string;
+  KAFKA_PRODUCE_TIMEOUT_MS: number;
+  COUPON_ISSUE_STRATEGY: CouponIssueStrategy;
+  COUPON_LOCK_TTL_MS: number;
+  COUPON_LOCK_WAIT_MS: number;
+  COUPON_ISSUE_CONSUMER_ENABLED: boolean;
+  JWT_SECRET?: string;
+  JWT_SECRET_FILE?: string;
+  JWT_EXPIRES_IN: string;
+  ADMIN_EMAIL?: string;
+  ADMIN_PASSWORD?: string;
+  ORDER_PENDING_TTL_SECONDS: number;
+  AUTH_RATE_LIMIT_PER_IP: number;
+  AUTH_RATE_LIMIT_PER_EMAIL: number;
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
+  SEED_DEMO_DATA?: boolean;
+}
 
 /** Every variable of the contract's Configuration table, plus a few operational ones (see .env.example). */
-export const envSchema = Joi.object({
+export const envSchema = Joi.object<ValidatedEnv>({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   APP_PROFILE: Joi.string().valid('embedded', 'full').default('embedded'),
   // The embedded profile is a demo on a laptop: loopback only unless asked. The full profile is
@@ -69,21 +113,28 @@ export const envSchema = Joi.object({
   DB_PORT: Joi.number().integer().min(1).max(65535).default(3306),
   DB_USER: Joi.string().default('commerce'),
   DB_PASSWORD: Joi.string().allow('').default(''),
-  DB_NAME: Joi.string().pattern(/^[A-Za-z0-9_]+$/).default('commerce'),
+  DB_NAME: Joi.string()
+    .pattern(/^[A-Za-z0-9_]+$/)
+    .default('commerce'),
   DB_POOL_SIZE: Joi.number().integer().min(1).max(500).default(20),
   DB_CONNECT_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   DB_ACQUIRE_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   DB_STATEMENT_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
   DB_TRANSACTION_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(10_000),
   SQLITE_PATH: Joi.string().default('./data/dev.sqlite'),
-  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: Joi.string().allow('').default(''),
   REDIS_COMMAND_TIMEOUT_MS: Joi.number().integer().min(50).max(60_000).default(1000),
   KAFKA_BROKERS: Joi.string()
     .pattern(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/)
     .default('127.0.0.1:9092')
     .messages({ 'string.pattern.base': '"KAFKA_BROKERS" must be a comma-separated host:port list' }),
-  KAFKA_TOPIC_PREFIX: Joi.string().allow('').pattern(/^[A-Za-z0-9._-]*$/).default(''),
+  KAFKA_TOPIC_PREFIX: Joi.string()
+    .allow('')
+    .pattern(/^[A-Za-z0-9._-]*$/)
+    .default(''),
   KAFKA_CLIENT_ID: Joi.string().default('commerce'),
   KAFKA_PRODUCE_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
   COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
@@ -124,11 +175,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const input = Object.fromEntries(
     Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || MAY_BE_EMPTY.has(name))),
   );
-  const { value, error } = envSchema.validate(input, { abortEarly: true, convert: true });
-  if (error) {
-    throw new ConfigError(`Invalid configuration: ${error.details[0].message}`);
+  const result = envSchema.validate(input, { abortEarly: true, convert: true });
+  if (result.error) {
+    throw new ConfigError(`Invalid configuration: ${result.error.details[0].message}`);
   }
-  const profile = value.APP_PROFILE as AppProfile;
+  const value = result.value;
+  const profile = value.APP_PROFILE;
   return {
     port: value.PORT,
     host: value.HOST,
@@ -151,7 +203,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sqlitePath: value.SQLITE_PATH,
     redis: { url: value.REDIS_URL, keyPrefix: value.REDIS_KEY_PREFIX, commandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS },
     kafka: {
-      brokers: String(value.KAFKA_BROKERS).split(','),
+      brokers: value.KAFKA_BROKERS.split(','),
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       clientId: value.KAFKA_CLIENT_ID,
       produceTimeoutMs: value.KAFKA_PRODUCE_TIMEOUT_MS,
@@ -180,7 +232,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
  * `jwt-secret` beside the SQLite file). A missing file is created with a random secret, so tokens
  * survive restarts on the same data and nothing in the source can sign one.
  */
-function jwtSecret(value: Record<string, string>): string {
+function jwtSecret(value: ValidatedEnv): string {
   if (value.JWT_SECRET) return value.JWT_SECRET;
   if (!value.JWT_SECRET_FILE && value.SQLITE_PATH === ':memory:') return randomBytes(32).toString('base64url');
   const file = value.JWT_SECRET_FILE ?? join(dirname(value.SQLITE_PATH), 'jwt-secret');
@@ -189,7 +241,8 @@ function jwtSecret(value: Record<string, string>): string {
     // 'wx': of two instances starting at once on the same file, one creates it and both read it.
     writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigError(`Invalid configuration: cannot create the JWT secret file ${file}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new ConfigError(`Invalid configuration: cannot create the JWT secret file ${file}: ${(error as Error).message}`);
   }
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < 32) throw new ConfigError(`Invalid configuration: the JWT secret in ${file} must be at least 32 characters long`);

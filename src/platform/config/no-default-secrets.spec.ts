@@ -20,7 +20,10 @@ const ASSIGNED_SECRET = { test: (line: string, file = 'x.ts') => patternsFor(fil
 
 // Each allowed line with the reason it is not a secret.
 const ALLOWED: Array<[RegExp, string]> = [
-  [/DEMO_USER = \{ email: 'demo@example\.com', password: 'demo-password'/, 'documented demo account (role user), seeded only with demo data'],
+  [
+    /DEMO_USER = \{ email: 'demo@example\.com', password: 'demo-password'/,
+    'documented demo account (role user), seeded only with demo data',
+  ],
   [/^(MYSQL_PASSWORD|DB_PASSWORD): commerce$/, 'compose-internal engine account; the engines publish no host port'],
   [/MYSQL_RANDOM_ROOT_PASSWORD: "yes"/, 'not a password: asks MySQL to generate one'],
   [/^\w+_FILE: /, 'a path to a secret, not a secret'],

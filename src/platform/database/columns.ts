@@ -1,4 +1,4 @@
-import { ValueTransformer } from 'typeorm';
+import { type ValueTransformer } from 'typeorm';
 
 /** Money and other BIGINT columns as JS numbers (won amounts stay far below 2^53). */
 export const bigintAsNumber: ValueTransformer = {

@@ -5,7 +5,7 @@ export class DatabaseIdentity {
   constructor(readonly id: string) {}
 
   static async load(dataSource: DataSource): Promise<DatabaseIdentity> {
-    const rows = (await dataSource.query('SELECT id FROM database_identity')) as Array<{ id: string }>;
+    const rows = await dataSource.query<Array<{ id: string }>>('SELECT id FROM database_identity');
     if (rows.length !== 1) throw new Error(`database_identity must hold one row, it holds ${rows.length}`);
     return new DatabaseIdentity(rows[0].id);
   }

@@ -48,7 +48,11 @@ export class DatabaseModule {
       providers: [
         TransactionRunner,
         Sql,
-        { provide: DatabaseIdentity, inject: [getDataSourceToken()], useFactory: (dataSource: DataSource) => DatabaseIdentity.load(dataSource) },
+        {
+          provide: DatabaseIdentity,
+          inject: [getDataSourceToken()],
+          useFactory: (dataSource: DataSource) => DatabaseIdentity.load(dataSource),
+        },
       ],
       exports: [TransactionRunner, Sql, DatabaseIdentity],
     };
@@ -104,7 +108,7 @@ async function runMigrations(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   try {
     if (isMysql) {
-      const [row] = await runner.query('SELECT GET_LOCK(?, 60) AS locked', [MIGRATION_LOCK]);
+      const [row] = (await runner.query('SELECT GET_LOCK(?, 60) AS locked', [MIGRATION_LOCK])) as Array<{ locked: number | string | null }>;
       if (Number(row.locked) !== 1) throw new Error('could not take the migration lock within 60 s');
     }
     const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -48,6 +48,7 @@ export function applyMysqlBudgets(dataSource: DataSource, budgets: { acquireTime
 function budgetStatements(connection: PooledConnection & { [BUDGETED]?: true }, timeoutMs: number): void {
   if (connection[BUDGETED]) return;
   connection[BUDGETED] = true;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied below with the caller's own `this`
   const query = connection.query;
   connection.query = function budgetedQuery(this: unknown, ...args: unknown[]) {
     const callback = args[args.length - 1];

@@ -25,7 +25,9 @@ export class Sql {
   async run<Row = Record<string, unknown>>(statement: string, params: unknown[] = []): Promise<SqlResult<Row>> {
     const manager = this.txHost.tx;
     const sqlite = manager.connection.options.type !== 'mysql';
-    const values = sqlite ? params.map((value) => (value instanceof Date ? DateUtils.mixedDateToUtcDatetimeString(value) : value)) : params;
+    const values = sqlite
+      ? params.map((value) => (value instanceof Date ? (DateUtils.mixedDateToUtcDatetimeString(value) as string) : value))
+      : params;
     const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
     try {
       const result = await runner.query(statement, values, true);

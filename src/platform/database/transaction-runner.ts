@@ -93,10 +93,16 @@ export class TransactionRunner {
   /** MySQL: ends the transaction's connection once it has been open for longer than the budget. */
   private startBudget(): NodeJS.Timeout | undefined {
     if (this.serialize) return undefined;
-    const connection = this.txHost.tx.queryRunner?.connection.driver.options.type === 'mysql' ? (this.txHost.tx.queryRunner as { databaseConnection?: unknown }).databaseConnection : undefined;
+    const connection =
+      this.txHost.tx.queryRunner?.connection.driver.options.type === 'mysql'
+        ? (this.txHost.tx.queryRunner as { databaseConnection?: unknown }).databaseConnection
+        : undefined;
     if (!connection) return undefined;
     const timeoutMs = this.timeoutMs;
-    return setTimeout(() => abortConnection(connection, new DependencyUnavailableError('mysql', `transaction did not complete within ${timeoutMs} ms`)), timeoutMs);
+    return setTimeout(
+      () => abortConnection(connection, new DependencyUnavailableError('mysql', `transaction did not complete within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -13,7 +13,12 @@ const DEPENDENCY_STATUS = {
 const HEALTH_RESULT = {
   type: 'object',
   required: ['status', 'details'],
-  properties: { status: { type: 'string', enum: ['ok', 'error'] }, info: DEPENDENCY_STATUS, error: DEPENDENCY_STATUS, details: DEPENDENCY_STATUS },
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error'] },
+    info: DEPENDENCY_STATUS,
+    error: DEPENDENCY_STATUS,
+    details: DEPENDENCY_STATUS,
+  },
 };
 
 @ApiTags('operations')
@@ -27,7 +32,10 @@ export class HealthController {
 
   @Get('live')
   @ApiEndpoint({ operationId: 'getLiveness', summary: 'Liveness: the process answers', noDependencies: true })
-  @ApiOkResponse({ description: 'The process runs', schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
+  @ApiOkResponse({
+    description: 'The process runs',
+    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

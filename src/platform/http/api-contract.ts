@@ -1,9 +1,9 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { ApiOperation, OpenAPIObject } from '@nestjs/swagger';
+import { type Reflector } from '@nestjs/core';
+import { ApiOperation, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC, ROLES } from '../auth/authenticated-user';
-import { PROBLEM_CATALOG, ProblemCode } from './problem-catalog';
-import { RouteHandler } from './routes';
+import { PROBLEM_CATALOG, type ProblemCode } from './problem-catalog';
+import { type RouteHandler } from './routes';
 
 const API_PROBLEMS = 'api:problems';
 const API_NO_DEPENDENCIES = 'api:noDependencies';
@@ -85,11 +85,13 @@ export function completeContract(document: OpenAPIObject, routes: RouteHandler[]
     {
       url: '{origin}',
       description: 'Wherever this instance runs',
-      variables: { origin: { default: 'http://127.0.0.1:3000', description: 'Scheme, host and port: `npm start` listens on 127.0.0.1:3000' } },
+      variables: {
+        origin: { default: 'http://127.0.0.1:3000', description: 'Scheme, host and port: `npm start` listens on 127.0.0.1:3000' },
+      },
     },
   ];
   document.components ??= {};
-  document.components.schemas = { ...document.components.schemas, Problem: PROBLEM_SCHEMA, FieldError: FIELD_ERROR_SCHEMA } as never;
+  document.components.schemas = { ...document.components.schemas, Problem: PROBLEM_SCHEMA, FieldError: FIELD_ERROR_SCHEMA };
 
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
@@ -103,7 +105,8 @@ export function completeContract(document: OpenAPIObject, routes: RouteHandler[]
     operation.security = authenticated ? [{ bearer: [] }] : [];
     for (const parameter of operation.parameters ?? []) {
       // Path ids are read by ParseIdPipe: canonical positive integers.
-      if (parameter.in === 'path' && parameter.schema?.type === 'number') parameter.schema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
+      if (parameter.in === 'path' && parameter.schema?.type === 'number')
+        parameter.schema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
     }
 
     const codes: ProblemCode[] = [...(reflector.get<ProblemCode[]>(API_PROBLEMS, route.handler as () => void) ?? [])];
@@ -136,7 +139,12 @@ function addProblemResponses(operation: Operation, codes: ProblemCode[]): void {
     const schema =
       statusCodes.length === Object.keys(PROBLEM_CATALOG).length
         ? { $ref: '#/components/schemas/Problem' }
-        : { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { type: 'string', enum: statusCodes } } }] };
+        : {
+            allOf: [
+              { $ref: '#/components/schemas/Problem' },
+              { type: 'object', properties: { code: { type: 'string', enum: statusCodes } } },
+            ],
+          };
     operation.responses[status] = {
       description: statusCodes.map((code) => `${code}: ${PROBLEM_CATALOG[code].title}`).join('. '),
       content: { 'application/problem+json': { schema } },

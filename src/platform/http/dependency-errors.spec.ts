@@ -5,7 +5,9 @@ describe('unavailableDependency', () => {
   const driverError = (fields: Record<string, unknown>) => Object.assign(new Error('driver'), fields);
 
   it('names MySQL for connection failures, whether wrapped by TypeORM or raised by the pool', () => {
-    expect(unavailableDependency(new QueryFailedError('SELECT 1', [], driverError({ code: 'PROTOCOL_CONNECTION_LOST', fatal: true })))).toBe('mysql');
+    expect(
+      unavailableDependency(new QueryFailedError('SELECT 1', [], driverError({ code: 'PROTOCOL_CONNECTION_LOST', fatal: true }))),
+    ).toBe('mysql');
     expect(unavailableDependency(new QueryFailedError('SELECT 1', [], driverError({ code: 'ECONNRESET' })))).toBe('mysql');
     expect(unavailableDependency(driverError({ code: 'ECONNREFUSED', fatal: true }))).toBe('mysql');
     expect(unavailableDependency(new DependencyUnavailableError('mysql', 'no connection'))).toBe('mysql');

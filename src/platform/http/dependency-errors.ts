@@ -37,7 +37,12 @@ const NETWORK_CODES = new Set([
 ]);
 
 // ioredis reports an unreachable or silent server with these messages (it has no error classes for them).
-const REDIS_MESSAGES = [/^Command timed out$/, /^Stream isn't writeable/, /^Connection is closed\.?$/, /^Reached the max retries per request/];
+const REDIS_MESSAGES = [
+  /^Command timed out$/,
+  /^Stream isn't writeable/,
+  /^Connection is closed\.?$/,
+  /^Reached the max retries per request/,
+];
 
 /**
  * The one mapping from "a dependency is unavailable" to its name, or undefined for any other

@@ -17,7 +17,12 @@ export const frameworkErrorOptions: Pick<FastifyServerOptions, 'frameworkErrors'
   clientErrorHandler(error: Error & { code?: string }, socket: Socket) {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const detail = status === 431 ? 'The request headers exceed the allowed size' : status === 408 ? 'The request took too long to arrive' : 'The request could not be parsed';
+    const detail =
+      status === 431
+        ? 'The request headers exceed the allowed size'
+        : status === 408
+          ? 'The request took too long to arrive'
+          : 'The request could not be parsed';
     const body = JSON.stringify(problemOf(codeForStatus(status), detail));
     if (socket.writable) {
       socket.write(

@@ -24,7 +24,7 @@ export function installJsonBodyParser(instance: FastifyInstance): void {
       );
       return;
     }
-    parse(request, text, done);
+    void parse(request, text, done); // callback style: the result arrives through done
   });
 }
 
@@ -35,7 +35,8 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

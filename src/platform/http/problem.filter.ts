@@ -46,11 +46,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (problem.status === 503) headers['Retry-After'] ??= RETRY_AFTER_SECONDS;
     problem.instance = request.url;
-    void reply
-      .headers(headers)
-      .status(problem.status)
-      .type('application/problem+json')
-      .send(problem);
+    void reply.headers(headers).status(problem.status).type('application/problem+json').send(problem);
   }
 
   private toProblem(exception: unknown, request: FastifyRequest): { problem: Problem; headers?: Record<string, string> } {
@@ -65,7 +61,8 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.warn({ dependency, error: (exception as Error).message, url: request.url }, `${dependency} unavailable`);
       return { problem: problemOf('SERVICE_UNAVAILABLE', 'A service this request needs is unavailable; retry shortly') };
     }
-    const allowed = exception instanceof NotFoundException && !request.routeOptions?.url ? this.routes?.allowedMethods(request.url) : undefined;
+    const allowed =
+      exception instanceof NotFoundException && !request.routeOptions?.url ? this.routes?.allowedMethods(request.url) : undefined;
     if (allowed?.length) {
       return {
         problem: problemOf('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`),
@@ -74,8 +71,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     // HttpExceptions come from Nest itself (unknown route, ...); the others with a 4xx statusCode
     // from Fastify before a handler runs (unreadable JSON, wrong content type, body too large).
-    const status =
-      exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown })?.statusCode;
+    const status = exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 600) {
       const code = codeForStatus(status);
       const detail = exception instanceof HttpException ? httpExceptionDetail(exception) : String((exception as Error).message);
@@ -100,7 +96,9 @@ export function problemOf(code: ProblemCode, detail: string, errors?: FieldError
 }
 
 export function codeForStatus(status: number): ProblemCode {
-  switch (status) {
+  // HttpStatus has no 431 (Request Header Fields Too Large).
+  if (status === 431) return 'HEADERS_TOO_LARGE';
+  switch (status as HttpStatus) {
     case HttpStatus.BAD_REQUEST:
       return 'VALIDATION_FAILED';
     case HttpStatus.UNAUTHORIZED:
@@ -117,8 +115,6 @@ export function codeForStatus(status: number): ProblemCode {
       return 'URI_TOO_LONG';
     case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
       return 'UNSUPPORTED_MEDIA_TYPE';
-    case 431:
-      return 'HEADERS_TOO_LARGE';
     case HttpStatus.TOO_MANY_REQUESTS:
       return 'RATE_LIMITED';
     case HttpStatus.SERVICE_UNAVAILABLE:
@@ -132,5 +128,6 @@ function httpExceptionDetail(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
   const message = (response as { message?: unknown }).message;
-  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
 }

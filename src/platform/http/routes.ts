@@ -1,6 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { type DiscoveryService, type MetadataScanner } from '@nestjs/core';
 
 export interface RouteHandler {
   method: string;
@@ -14,8 +14,8 @@ export interface RouteHandler {
 export function listRoutes(discovery: DiscoveryService, scanner: MetadataScanner): RouteHandler[] {
   return discovery.getControllers().flatMap(({ metatype, instance }) => {
     if (!metatype || !instance) return [];
-    const bases = pathsOf(Reflect.getMetadata(PATH_METADATA, metatype));
-    return scanner.getAllMethodNames(Object.getPrototypeOf(instance)).flatMap((name) => {
+    const bases = pathsOf(Reflect.getMetadata(PATH_METADATA, metatype) as string | string[] | undefined);
+    return scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object).flatMap((name) => {
       const handler = (instance as Record<string, unknown>)[name] as object;
       const own = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
       if (own === undefined) return [];

@@ -1,5 +1,5 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError, FieldError } from './problem-catalog';
+import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, type FieldError } from './problem-catalog';
 
 /**
  * Global validation: unknown fields are rejected, nothing is coerced implicitly (a string is not a

@@ -11,7 +11,7 @@ import { problemOf } from '../http/problem.filter';
 import { ReplayedResponse } from '../http/replayed-response';
 import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
-import { IDEMPOTENT_OPTIONS, IdempotentOptions } from './idempotent.decorator';
+import { IDEMPOTENT_OPTIONS, IdempotentOptions } from './idempotent-options';
 
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 
@@ -48,7 +48,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_OPTIONS, context.getHandler()) ?? {};
     const handleAndComplete = async () => {
       // On a retried transaction (deadlock) next.handle() runs the handler again.
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await this.idempotency.complete(userId, key, this.successStatus(context), body);
       return body;
     };
@@ -69,7 +69,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private successStatus(context: ExecutionContext): number {
     // A handler that chose its status on the reply (201 vs 202) has set it by now.
-    const chosen = context.switchToHttp().getResponse<{ statusCode: number }>().statusCode;
+    const chosen = context.switchToHttp().getResponse<{ statusCode: HttpStatus }>().statusCode;
     if (chosen && chosen !== HttpStatus.OK) return chosen;
     const declared = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
     if (declared) return declared;

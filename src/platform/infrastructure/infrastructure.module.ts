@@ -11,6 +11,7 @@ import { InProcessMessageBus } from '../messaging/in-process-message-bus';
 import { KafkaMessageBus } from '../messaging/kafka-message-bus';
 import { ConsumerMetrics } from '../messaging/consumer-metrics';
 import { MessageBus } from '../messaging/message-bus';
+import { ConsumerGroups } from '../messaging/message-bus.transport';
 
 /**
  * The one place the profile picks adapters for the ports business modules use (MessageBus,
@@ -26,22 +27,24 @@ export class InfrastructureModule {
         imports: [RedisModule, KafkaModule],
         providers: [
           ConsumerMetrics,
+          ConsumerGroups,
           { provide: MessageBus, useClass: KafkaMessageBus },
           { provide: LockManager, useClass: RedisLockManager },
           { provide: RateLimitStorage, inject: [REDIS], useFactory: (redis: Redis) => new RedisRateLimitStorage(redis) },
         ],
-        exports: [MessageBus, LockManager, RateLimitStorage, RedisModule, KafkaModule],
+        exports: [MessageBus, ConsumerGroups, LockManager, RateLimitStorage, RedisModule, KafkaModule],
       };
     }
     return {
       module: InfrastructureModule,
       providers: [
         ConsumerMetrics,
+        ConsumerGroups,
         { provide: MessageBus, useClass: InProcessMessageBus },
         { provide: LockManager, useClass: InProcessLockManager },
         { provide: RateLimitStorage, useClass: InMemoryRateLimitStorage },
       ],
-      exports: [MessageBus, LockManager, RateLimitStorage],
+      exports: [MessageBus, ConsumerGroups, LockManager, RateLimitStorage],
     };
   }
 }

@@ -4,7 +4,13 @@ import { kafkaLogSeverity } from './kafka-connection';
 describe('kafkaLogSeverity', () => {
   it('logs a consumer-group rebalance at debug, not at ERROR', () => {
     // What kafkajs logs at ERROR on every heartbeat while another instance joins the group.
-    expect(kafkaLogSeverity(logLevel.ERROR, 'Connection: Response Heartbeat(key: 12, version: 3)', 'The group is rebalancing, so a rejoin is needed')).toBe('debug');
+    expect(
+      kafkaLogSeverity(
+        logLevel.ERROR,
+        'Connection: Response Heartbeat(key: 12, version: 3)',
+        'The group is rebalancing, so a rejoin is needed',
+      ),
+    ).toBe('debug');
     expect(kafkaLogSeverity(logLevel.WARN, '[Runner] The group is rebalancing, re-joining')).toBe('debug');
   });
 

@@ -8,7 +8,8 @@ export function kafkaLogSeverity(level: logLevel, message: string, error?: unkno
   // Bounded producer retries are deliberate: callers must learn of an outage (503, outbox retry).
   if (message.startsWith('Limiting retries for the idempotent producer')) return 'skip';
   // A consumer-group rebalance (an instance joined or left) is routine, not an error.
-  if (/rebalanc/i.test(`${message} ${String(error ?? '')}`)) return 'debug';
+  const reason = typeof error === 'string' ? error : error instanceof Error ? error.message : '';
+  if (/rebalanc/i.test(`${message} ${reason}`)) return 'debug';
   return level <= logLevel.ERROR ? 'error' : 'warn';
 }
 
@@ -31,12 +32,14 @@ export class KafkaConnection implements OnApplicationShutdown {
       requestTimeout: 10_000,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
-      logCreator: () => ({ namespace, level, label, log }) => {
-        const { message, ...extra } = log;
-        const text = `${namespace}: ${message}`;
-        const severity = kafkaLogSeverity(level, message, extra.error);
-        if (severity !== 'skip') this.logger[severity]({ ...extra, kafkaLevel: label }, text);
-      },
+      logCreator:
+        () =>
+        ({ namespace, level, label, log }) => {
+          const { message, ...extra } = log;
+          const text = `${namespace}: ${message}`;
+          const severity = kafkaLogSeverity(level, message, extra.error);
+          if (severity !== 'skip') this.logger[severity]({ ...extra, kafkaLevel: label }, text);
+        },
     });
   }
 
@@ -94,7 +97,7 @@ export class KafkaConnection implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     const clients = await Promise.allSettled([this.producer, this.admin].filter(Boolean) as Promise<Producer | Admin>[]);
-    await Promise.allSettled(clients.map((c) => (c.status === 'fulfilled' ? c.value.disconnect() : undefined)));
+    await Promise.allSettled(clients.flatMap((c) => (c.status === 'fulfilled' ? [c.value.disconnect()] : [])));
   }
 
   // A failed connect is forgotten so the next caller tries again instead of inheriting the failure.

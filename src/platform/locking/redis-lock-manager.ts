@@ -46,7 +46,10 @@ export class RedisLockManager extends LockManager {
       let timer: NodeJS.Timeout | undefined;
       try {
         outcome = await Promise.race([
-          attempt.then((lock) => ({ lock }), (error: unknown) => ({ error })),
+          attempt.then(
+            (lock) => ({ lock }),
+            (error: unknown) => ({ error }),
+          ),
           new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(deadline - Date.now(), 1)))),
         ]);
       } finally {
@@ -75,7 +78,5 @@ export class RedisLockManager extends LockManager {
 async function isOnlyContention(error: unknown): Promise<boolean> {
   if (!(error instanceof ExecutionError)) return false;
   const stats = await Promise.allSettled(error.attempts);
-  return stats.every(
-    (s) => s.status === 'fulfilled' && [...s.value.votesAgainst.values()].every((e) => e instanceof ResourceLockedError),
-  );
+  return stats.every((s) => s.status === 'fulfilled' && [...s.value.votesAgainst.values()].every((e) => e instanceof ResourceLockedError));
 }

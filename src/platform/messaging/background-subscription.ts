@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { MessageBus, Subscription, SubscriptionHandle } from './message-bus';
+import { type MessageBus, type Subscription, type SubscriptionHandle } from './message-bus';
 
 const RESUBSCRIBE_DELAY_MS = 5_000;
 
@@ -40,7 +40,9 @@ export class BackgroundSubscription {
     } catch (error) {
       if (this.stopped) return;
       this.logger.warn(`subscription failed, retrying in ${RESUBSCRIBE_DELAY_MS} ms: ${(error as Error).message}`);
-      this.retry = setTimeout(() => (this.joining = this.join()), RESUBSCRIBE_DELAY_MS);
+      this.retry = setTimeout(() => {
+        this.joining = this.join();
+      }, RESUBSCRIBE_DELAY_MS);
     }
   }
 }

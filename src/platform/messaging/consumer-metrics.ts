@@ -13,6 +13,11 @@ export class ConsumerMetrics {
     const registers = [metrics.registry];
     this.processed = new Counter({ name: 'consumer_messages_processed_total', help: 'Messages handled', labelNames: ['group'], registers });
     this.failed = new Counter({ name: 'consumer_failures_total', help: 'Failed handling attempts', labelNames: ['group'], registers });
-    this.deadLettered = new Counter({ name: 'consumer_dead_lettered_total', help: 'Messages sent to the dead-letter topic', labelNames: ['group'], registers });
+    this.deadLettered = new Counter({
+      name: 'consumer_dead_lettered_total',
+      help: 'Messages sent to the dead-letter topic',
+      labelNames: ['group'],
+      registers,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsumerMetrics } from './consumer-metrics';
-import { IncomingMessage, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
+import { IncomingMessage, MalformedMessageError, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
 
 const RETRIES = 5;
 
@@ -60,10 +60,13 @@ export class InProcessMessageBus extends MessageBus {
         return;
       } catch (error) {
         this.metrics.failed.inc({ group: subscription.groupId });
-        if (attempt >= RETRIES) {
+        if (attempt >= RETRIES || error instanceof MalformedMessageError) {
           // No dead-letter topic in process: the log line is the record.
           this.metrics.deadLettered.inc({ group: subscription.groupId });
-          this.logger.error({ err: error, topic: message.topic, key: message.key }, `${subscription.groupId}: message dropped after ${RETRIES} attempts`);
+          this.logger.error(
+            { err: error, topic: message.topic, key: message.key },
+            `${subscription.groupId}: message dropped after ${attempt} attempt(s)`,
+          );
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));

@@ -3,7 +3,15 @@ import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import { DependencyUnavailableError } from '../http/dependency-errors';
 import { KafkaConnection } from '../kafka/kafka-connection';
 import { ConsumerMetrics } from './consumer-metrics';
-import { deadLetterTopic, IncomingMessage, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
+import {
+  deadLetterTopic,
+  IncomingMessage,
+  MalformedMessageError,
+  MessageBus,
+  OutgoingMessage,
+  Subscription,
+  SubscriptionHandle,
+} from './message-bus';
 
 const BATCH_ATTEMPTS = 3;
 const MESSAGE_ATTEMPTS = 2;
@@ -22,7 +30,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
   private readonly logger = new Logger('KafkaMessageBus');
   private readonly consumers = new Set<Consumer>();
   private readonly ensuredTopics = new Set<string>();
-  private readonly unsent: Array<{ messages: OutgoingMessage[]; resolve(): void; reject(error: unknown): void }> = [];
+  private readonly unsent: Array<{ messages: OutgoingMessage[]; resolve: () => void; reject: (error: unknown) => void }> = [];
   private sending = false;
   private closing = false;
 
@@ -54,7 +62,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
         },
         reject: (error: unknown) => {
           clearTimeout(timer);
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         },
       };
       const timer = setTimeout(() => {
@@ -132,14 +140,15 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
       // Only offsets resolved below (after the handler succeeded or dead-lettered) are committed.
       autoCommit: true,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
         const topic = logicalTopic.get(batch.topic) ?? batch.topic;
         const messages = batch.messages.map((m) => toIncoming(topic, batch.partition, m));
-        await this.handle(subscription, messages, heartbeat);
-        resolveOffset(batch.messages[batch.messages.length - 1].offset);
-        await commitOffsetsIfNecessary();
-        await heartbeat();
+        await this.handle(subscription, messages, () => payload.heartbeat());
+        payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
       },
     });
     if (this.closing) {
@@ -168,6 +177,8 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
       } catch (error) {
         this.metrics.failed.inc({ group });
         this.logger.warn(`${group}: batch of ${messages.length} failed (attempt ${attempt}): ${(error as Error).message}`);
+        // A malformed message stays malformed: isolate it now rather than retry the batch.
+        if (error instanceof MalformedMessageError) break;
         await heartbeat();
         await delay(RETRY_DELAY_MS * attempt);
       }
@@ -183,6 +194,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
           break;
         } catch (error) {
           lastError = error;
+          if (error instanceof MalformedMessageError) break;
           await heartbeat();
         }
       }

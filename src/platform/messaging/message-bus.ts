@@ -45,3 +45,11 @@ export abstract class MessageBus {
 export function deadLetterTopic(topic: string): string {
   return `${topic}.dlt`;
 }
+
+/**
+ * Thrown by a handler for a message it cannot read (not its contract). Retrying cannot fix it:
+ * runners send such a message to the dead-letter topic at once and go on with the others.
+ */
+export class MalformedMessageError extends Error {
+  override name = 'MalformedMessageError';
+}

@@ -4,6 +4,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { In, LessThan } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner';
 import { MessageBus, OutgoingMessage } from '../messaging/message-bus';
+import { relayBackoffMs } from './backoff';
 import { OutboxEvent } from './outbox-event.entity';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxSignal } from './outbox-signal';
@@ -21,8 +22,6 @@ const POLL_INTERVAL_MS = 1_000;
  * SQLite runs one (its transactions are serialised anyway).
  */
 const MYSQL_CONCURRENT_PASSES = 2;
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_CAP_MS = 10_000;
 const RETENTION_MS = 7 * 24 * 3600 * 1000;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
@@ -82,7 +81,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         await this.purgeIfDue();
       } catch (error) {
         this.consecutiveFailures++;
-        const delay = backoff(this.consecutiveFailures);
+        const delay = relayBackoffMs(this.consecutiveFailures);
         this.logger.warn(`relay pass failed (${this.consecutiveFailures} in a row), retrying in ${delay} ms: ${(error as Error).message}`);
         await this.signal.wait(delay);
         continue;
@@ -158,7 +157,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.metrics.failed.inc();
     if (dead) {
       this.metrics.dead.inc();
-      this.logger.error(`outbox event ${row.eventId} (${row.eventType}, key ${row.messageKey}) is DEAD after ${attempts} attempts: ${error.message}`);
+      this.logger.error(
+        `outbox event ${row.eventId} (${row.eventType}, key ${row.messageKey}) is DEAD after ${attempts} attempts: ${error.message}`,
+      );
     }
   }
 
@@ -172,18 +173,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 }
 
 function toMessage(row: ClaimedEvent): OutgoingMessage {
-  return { topic: row.topic, key: row.messageKey, value: JSON.parse(row.payload), headers: JSON.parse(row.headers) };
-}
-
-function backoff(failures: number): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  return {
+    topic: row.topic,
+    key: row.messageKey,
+    value: JSON.parse(row.payload) as unknown,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+  };
 }
 
 /** True when the broker as a whole cannot be reached, as opposed to this message being refused. */
 export function isBrokerUnavailable(error: unknown): boolean {
-  const names = ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout'];
-  for (let current = error as { name?: string; cause?: unknown; originalError?: unknown } | undefined; current; ) {
+  const names = [
+    'KafkaJSConnectionError',
+    'KafkaJSBrokerNotFound',
+    'KafkaJSRequestTimeoutError',
+    'KafkaJSConnectionClosedError',
+    'KafkaJSLockTimeout',
+  ];
+  for (let current = error as { name?: string; cause?: unknown; originalError?: unknown } | undefined; current;) {
     if (current.name && names.includes(current.name)) return true;
     if (current.name === 'KafkaJSNumberOfRetriesExceeded' && !current.cause && !current.originalError) return true;
     current = (current.cause ?? current.originalError) as typeof current;

@@ -11,8 +11,8 @@ export interface DomainEvent {
   type: string;
   /** Partition key: events with the same key are published in the order recorded. */
   key: string;
-  /** Event body without eventId/occurredAt, which are added here. */
-  data: Record<string, unknown>;
+  /** Event body without eventId/occurredAt, which are added here (the owning module's contract type). */
+  data: object;
 }
 
 /**

@@ -67,8 +67,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   private startProbing(): void {
     this.logger.warn('redis: not answering; commands fail fast until it answers again');
-    const probe = () =>
-      this.client.ping().then(
+    const probe = (): void =>
+      void this.client.ping().then(
         () => {
           this.probing = undefined;
           this.logger.log('redis: answering again');

@@ -6,13 +6,23 @@ import type { DiscountType } from '../entities/coupon.entities';
 export class CreateCouponRequest {
   @ApiProperty({ example: 'Flash 10%' }) @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ enum: ['PERCENT', 'FIXED'] }) @IsIn(['PERCENT', 'FIXED']) discountType!: DiscountType;
-  @ApiProperty({ type: 'integer', description: 'Percent (1..100) or won (1..10,000,000)', example: 10 }) @IsInt() @Min(1) @Max(10_000_000) discountValue!: number;
+  @ApiProperty({ type: 'integer', description: 'Percent (1..100) or won (1..10,000,000)', example: 10 })
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  discountValue!: number;
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 10_000_000, example: 100 }) @IsInt() @Min(1) @Max(10_000_000) totalQuantity!: number;
   @ApiProperty({ type: 'integer', minimum: 0, example: 10000 }) @IsInt() @Min(0) @Max(1_000_000_000) minOrderAmount!: number;
   @ApiPropertyOptional({ type: 'integer', minimum: 1 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000) maxDiscountAmount?: number;
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 3650, example: 7 }) @IsInt() @Min(1) @Max(3650) validDays!: number;
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-24T10:00:00.000Z' }) @IsOptional() @IsDateString({ strict: true }) issueStartsAt?: string;
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-30T10:00:00.000Z' }) @IsOptional() @IsDateString({ strict: true }) issueEndsAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-24T10:00:00.000Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  issueStartsAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-30T10:00:00.000Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  issueEndsAt?: string;
 }
 
 export class CouponResponse {

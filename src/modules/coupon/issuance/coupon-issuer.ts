@@ -1,3 +1,5 @@
+import * as Joi from 'joi';
+import { MalformedMessageError } from '../../../platform/messaging/message-bus';
 import type { Coupon, UserCoupon } from '../entities/coupon.entities';
 
 export type IssueOutcome = { kind: 'issued'; userCoupon: UserCoupon } | { kind: 'queued'; requestId: string };
@@ -16,4 +18,18 @@ export interface IssueRequestedEvent {
   couponId: number;
   userId: number;
   requestedAt: string;
+}
+
+const issueRequested = Joi.object<IssueRequestedEvent>({
+  requestId: Joi.string().min(1).required(),
+  couponId: Joi.number().integer().positive().required(),
+  userId: Joi.number().integer().positive().required(),
+  requestedAt: Joi.string().isoDate().required(),
+}).unknown(true);
+
+/** Reads a queued issue request, or throws MalformedMessageError (dead-lettered at once). */
+export function parseIssueRequested(value: unknown): IssueRequestedEvent {
+  const result = issueRequested.validate(value, { convert: false });
+  if (result.error) throw new MalformedMessageError(`malformed ${COUPON_ISSUE_TOPIC}: ${result.error.message}`);
+  return result.value;
 }

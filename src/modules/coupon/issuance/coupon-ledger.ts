@@ -6,10 +6,10 @@ import { isUniqueViolation } from '../../../platform/database/errors';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
 import { DomainError } from '../../../platform/http/problem-catalog';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../entities/coupon.entities';
+import { decideBatch, type IssueRefusal } from './batch-decision';
 
 const DAY_MS = 86_400_000;
 
-export type IssueRefusal = 'COUPON_SOLD_OUT' | 'COUPON_ALREADY_ISSUED';
 export type IssueDecision = { userId: number; copy: UserCoupon } | { userId: number; refusal: IssueRefusal };
 
 export interface QueuedRequest {
@@ -78,7 +78,8 @@ export class CouponLedger {
         try {
           decisions.push({ userId, copy: await this.issueOne(coupon, userId) });
         } catch (refusal) {
-          if (!(refusal instanceof DomainError) || (refusal.code !== 'COUPON_SOLD_OUT' && refusal.code !== 'COUPON_ALREADY_ISSUED')) throw refusal;
+          if (!(refusal instanceof DomainError) || (refusal.code !== 'COUPON_SOLD_OUT' && refusal.code !== 'COUPON_ALREADY_ISSUED'))
+            throw refusal;
           decisions.push({ userId, refusal: refusal.code });
         }
       }
@@ -96,17 +97,27 @@ export class CouponLedger {
       const requestRepo = this.txHost.tx.getRepository(CouponIssueRequest);
       const coupon = await this.lockCoupon(couponId);
       const pending = new Set(
-        (await requestRepo.find({ select: { requestId: true }, where: { requestId: In(requests.map((r) => r.requestId)), status: 'PENDING' } })).map(
-          (r) => r.requestId,
-        ),
+        (
+          await requestRepo.find({
+            select: { requestId: true },
+            where: { requestId: In(requests.map((r) => r.requestId)), status: 'PENDING' },
+          })
+        ).map((r) => r.requestId),
       );
       const toDecide = requests.filter((r) => pending.delete(r.requestId)); // a redelivered duplicate is decided once
       const now = new Date();
       if (!coupon) {
-        if (toDecide.length > 0) await requestRepo.update({ requestId: In(toDecide.map((r) => r.requestId)) }, { status: 'REJECTED', reason: 'COUPON_NOT_FOUND', decidedAt: now });
+        if (toDecide.length > 0)
+          await requestRepo.update(
+            { requestId: In(toDecide.map((r) => r.requestId)) },
+            { status: 'REJECTED', reason: 'COUPON_NOT_FOUND', decidedAt: now },
+          );
         return { soldOut: false, issuedTo: [] };
       }
-      const { decisions, soldOut } = await this.decide(coupon, toDecide.map((r) => r.userId));
+      const { decisions, soldOut } = await this.decide(
+        coupon,
+        toDecide.map((r) => r.userId),
+      );
       const byOutcome = new Map<string, string[]>();
       decisions.forEach((decision, i) => {
         const outcome = 'copy' in decision ? 'ISSUED' : decision.refusal;
@@ -115,9 +126,13 @@ export class CouponLedger {
         else byOutcome.set(outcome, [toDecide[i].requestId]);
       });
       for (const [outcome, requestIds] of byOutcome) {
-        const update = this.txHost.tx.createQueryBuilder().update(CouponIssueRequest).where({ requestId: In(requestIds) });
+        const update = this.txHost.tx
+          .createQueryBuilder()
+          .update(CouponIssueRequest)
+          .where({ requestId: In(requestIds) });
         if (outcome === 'ISSUED') {
-          const copyOfRequest = '(SELECT uc.id FROM user_coupons uc WHERE uc.coupon_id = coupon_issue_requests.coupon_id AND uc.user_id = coupon_issue_requests.user_id)';
+          const copyOfRequest =
+            '(SELECT uc.id FROM user_coupons uc WHERE uc.coupon_id = coupon_issue_requests.coupon_id AND uc.user_id = coupon_issue_requests.user_id)';
           await update.set({ status: 'ISSUED', reason: null, decidedAt: now, userCouponId: () => copyOfRequest }).execute();
         } else {
           await update.set({ status: 'REJECTED', reason: outcome, decidedAt: now }).execute();
@@ -141,21 +156,13 @@ export class CouponLedger {
   /** The batch decision inside the caller's transaction, with the coupon row locked: a few statements for the whole batch. */
   private async decide(coupon: Coupon, userIds: number[]): Promise<{ decisions: IssueDecision[]; soldOut: boolean }> {
     const holders = new Set(
-      (await this.txHost.tx.getRepository(UserCoupon).find({ select: { userId: true }, where: { couponId: coupon.id, userId: In(userIds) } })).map((uc) => uc.userId),
+      (
+        await this.txHost.tx
+          .getRepository(UserCoupon)
+          .find({ select: { userId: true }, where: { couponId: coupon.id, userId: In(userIds) } })
+      ).map((uc) => uc.userId),
     );
-    let remaining = coupon.totalQuantity - coupon.issuedQuantity;
-    const winners: number[] = [];
-    const decisions: Array<{ userId: number; refusal?: IssueRefusal }> = [];
-    for (const userId of userIds) {
-      if (holders.has(userId)) decisions.push({ userId, refusal: 'COUPON_ALREADY_ISSUED' });
-      else if (remaining <= 0) decisions.push({ userId, refusal: 'COUPON_SOLD_OUT' });
-      else {
-        holders.add(userId);
-        remaining--;
-        winners.push(userId);
-        decisions.push({ userId });
-      }
-    }
+    const { decisions, winners, soldOut } = decideBatch(userIds, holders, coupon.totalQuantity - coupon.issuedQuantity);
     const copies = new Map<number, UserCoupon>();
     if (winners.length > 0) {
       const now = new Date();
@@ -164,11 +171,22 @@ export class CouponLedger {
         .createQueryBuilder()
         .insert()
         .into(UserCoupon)
-        .values(winners.map((userId) => ({ couponId: coupon.id, userId, status: 'AVAILABLE' as const, issuedAt: now, expiresAt, usedAt: null, orderId: null })))
+        .values(
+          winners.map((userId) => ({
+            couponId: coupon.id,
+            userId,
+            status: 'AVAILABLE' as const,
+            issuedAt: now,
+            expiresAt,
+            usedAt: null,
+            orderId: null,
+          })),
+        )
         .updateEntity(false)
         .execute();
       // Read the ids back rather than trust consecutive auto-increments (not promised under interleaved lock mode).
-      for (const copy of await this.txHost.tx.getRepository(UserCoupon).findBy({ couponId: coupon.id, userId: In(winners) })) copies.set(copy.userId, copy);
+      for (const copy of await this.txHost.tx.getRepository(UserCoupon).findBy({ couponId: coupon.id, userId: In(winners) }))
+        copies.set(copy.userId, copy);
       // The same fence as issueOne, for the batch: the increment must fit the stock.
       const result = await this.txHost.tx
         .createQueryBuilder()
@@ -179,8 +197,10 @@ export class CouponLedger {
       if (!result.affected) throw new Error(`coupon ${coupon.id}: a batch of ${winners.length} would exceed the stock`);
     }
     return {
-      decisions: decisions.map((d) => (d.refusal ? { userId: d.userId, refusal: d.refusal } : { userId: d.userId, copy: copies.get(d.userId)! })),
-      soldOut: remaining <= 0,
+      decisions: decisions.map((d) =>
+        d.refusal ? { userId: d.userId, refusal: d.refusal } : { userId: d.userId, copy: copies.get(d.userId)! },
+      ),
+      soldOut,
     };
   }
 

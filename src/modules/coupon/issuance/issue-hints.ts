@@ -79,7 +79,9 @@ export class RedisIssueHints extends IssueHints {
 
   async addHolders(couponId: number, userIds: number[]): Promise<void> {
     if (userIds.length === 0) return;
-    await this.redis.addHolders(this.holdersKey(couponId), this.copiesKey(), HINT_TTL_SECONDS, ...userIds.map(String)).catch(() => undefined);
+    await this.redis
+      .addHolders(this.holdersKey(couponId), this.copiesKey(), HINT_TTL_SECONDS, ...userIds.map(String))
+      .catch(() => undefined);
   }
 
   /**
@@ -91,7 +93,9 @@ export class RedisIssueHints extends IssueHints {
       const [counted, copies] = await Promise.all([this.redis.get(this.copiesKey()).then(Number), this.copiesInDatabase()]);
       if (counted > copies) {
         const dropped = await this.dropAll();
-        this.logger.warn(`Redis counted ${counted} issued copies, the database holds ${copies}: dropped ${dropped} hint keys from another history`);
+        this.logger.warn(
+          `Redis counted ${counted} issued copies, the database holds ${copies}: dropped ${dropped} hint keys from another history`,
+        );
       }
       this.checked = true;
     } catch (error) {

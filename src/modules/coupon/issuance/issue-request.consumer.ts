@@ -1,55 +1,47 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { OnModuleInit } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import { AppConfig } from '../../../platform/config/app-config';
 import { InjectAppConfig } from '../../../platform/config/config.module';
-import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
-import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { IncomingMessage } from '../../../platform/messaging/message-bus';
+import { ConsumerExtras, ConsumerGroups, MessageConsumer } from '../../../platform/messaging/message-bus.transport';
 import { CouponLedger } from './coupon-ledger';
-import { COUPON_ISSUE_TOPIC, IssueRequestedEvent } from './coupon-issuer';
+import { COUPON_ISSUE_TOPIC, IssueRequestedEvent, parseIssueRequested } from './coupon-issuer';
 import { IssueHints } from './issue-hints';
 
 /** Different coupons proceed in parallel on different partitions; one coupon stays on one. */
 export const COUPON_ISSUE_PARTITIONS = 12;
+export const COUPON_ISSUER_GROUP = 'coupon-issuer';
 
 /**
  * Decides queued issue requests (consumer group `coupon-issuer`). It runs under both strategies, so
  * requests still queued when an operator switches to `lock` are decided, not stranded.
  */
-@Injectable()
-export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly subscription: BackgroundSubscription;
-
+@MessageConsumer()
+export class IssueRequestConsumer implements OnModuleInit {
   constructor(
-    bus: MessageBus,
     private readonly ledger: CouponLedger,
     private readonly hints: IssueHints,
+    private readonly groups: ConsumerGroups,
     @InjectAppConfig() private readonly config: AppConfig,
-  ) {
-    this.subscription = new BackgroundSubscription(bus, {
-      groupId: 'coupon-issuer',
-      topics: [COUPON_ISSUE_TOPIC],
-      partitions: COUPON_ISSUE_PARTITIONS,
-      handleBatch: (messages) => this.decideRequests(messages),
-    });
-  }
+  ) {}
 
-  onApplicationBootstrap(): void {
+  onModuleInit(): void {
     // An API-only instance accepts queued requests and leaves deciding them to worker instances.
     if (!this.config.coupon.consumerEnabled) {
-      new Logger('IssueRequestConsumer').log('COUPON_ISSUE_CONSUMER_ENABLED=false: queued issue requests are decided elsewhere');
-      return;
+      this.groups.disable(COUPON_ISSUER_GROUP, 'COUPON_ISSUE_CONSUMER_ENABLED=false: queued issue requests are decided elsewhere');
     }
-    this.subscription.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.subscription.stop();
+  @EventPattern(COUPON_ISSUE_TOPIC, { group: COUPON_ISSUER_GROUP, partitions: COUPON_ISSUE_PARTITIONS } satisfies ConsumerExtras)
+  async onIssueRequested(@Payload() messages: IncomingMessage[]): Promise<void> {
+    await this.decideRequests(messages);
   }
 
   /** Groups a batch by coupon (arrival order kept) and decides each group in one transaction. */
   async decideRequests(messages: IncomingMessage[]): Promise<void> {
     const byCoupon = new Map<number, IssueRequestedEvent[]>();
-    for (const message of messages) {
-      const event = message.value as IssueRequestedEvent;
+    // Parsed before any is decided: a malformed request fails the batch, whose good requests the runner then decides one by one.
+    for (const event of messages.map((message) => parseIssueRequested(message.value))) {
       const group = byCoupon.get(event.couponId);
       if (group) group.push(event);
       else byCoupon.set(event.couponId, [event]);

@@ -65,11 +65,19 @@ export class LockCouponIssuer extends CouponIssuer {
             // Taken inside the lock: everyone who arrived while it was being acquired is served now.
             const batch = line.waiting.splice(0, MAX_BATCH);
             try {
-              const decisions = await this.ledger.issueBatch(coupon, batch.map((w) => w.userId));
+              const decisions = await this.ledger.issueBatch(
+                coupon,
+                batch.map((w) => w.userId),
+              );
               decisions.forEach((decision, i) =>
                 'copy' in decision
                   ? batch[i].resolve({ kind: 'issued', userCoupon: decision.copy })
-                  : batch[i].reject(new DomainError(decision.refusal, decision.refusal === 'COUPON_SOLD_OUT' ? `Coupon ${coupon.id} is sold out` : 'You already have this coupon')),
+                  : batch[i].reject(
+                      new DomainError(
+                        decision.refusal,
+                        decision.refusal === 'COUPON_SOLD_OUT' ? `Coupon ${coupon.id} is sold out` : 'You already have this coupon',
+                      ),
+                    ),
               );
             } catch (error) {
               batch.forEach((w) => w.reject(error));

@@ -42,12 +42,21 @@ export class QueueCouponIssuer extends CouponIssuer {
     );
     const event: IssueRequestedEvent = { requestId, couponId: coupon.id, userId, requestedAt: requestedAt.toISOString() };
     try {
-      await this.bus.publish([{ topic: COUPON_ISSUE_TOPIC, key: String(coupon.id), value: event, headers: { 'event-id': requestId, 'event-type': COUPON_ISSUE_TOPIC, 'occurred-at': event.requestedAt } }]);
+      await this.bus.publish([
+        {
+          topic: COUPON_ISSUE_TOPIC,
+          key: String(coupon.id),
+          value: event,
+          headers: { 'event-id': requestId, 'event-type': COUPON_ISSUE_TOPIC, 'occurred-at': event.requestedAt },
+        },
+      ]);
     } catch (error) {
       this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
       // Not acknowledged: forget the request (the consumer ignores a request it cannot find).
       await this.transactions.runStatement(() => requests().delete({ requestId, status: 'PENDING' })).catch(() => undefined);
-      throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued', { headers: { 'Retry-After': '5' } });
+      throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued', {
+        headers: { 'Retry-After': '5' },
+      });
     }
     return { kind: 'queued', requestId };
   }

@@ -1,48 +1,35 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
-import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
-import { ORDER_CANCELLED, ORDER_COMPLETED, OrderEventItem } from '../../order/order.events';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { IncomingMessage } from '../../../platform/messaging/message-bus';
+import { ConsumerExtras, MessageConsumer } from '../../../platform/messaging/message-bus.transport';
+import { ORDER_CANCELLED, ORDER_COMPLETED, parseOrderEvent } from '../../order/contracts/order-events';
 import { TopSellersStore } from './top-sellers.store';
 
-interface OrderEventValue {
-  eventId: string;
-  occurredAt: string;
-  orderId: number;
-  items: OrderEventItem[];
-}
+const TOP_SELLERS: ConsumerExtras = { group: 'top-sellers' };
 
 /** Keeps per-day sales from `order.completed` / `order.cancelled` (consumer group `top-sellers`). */
-@Injectable()
-export class TopSellersConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly subscription: BackgroundSubscription;
+@MessageConsumer()
+export class TopSellersConsumer {
+  constructor(private readonly store: TopSellersStore) {}
 
-  constructor(
-    bus: MessageBus,
-    private readonly store: TopSellersStore,
-  ) {
-    this.subscription = new BackgroundSubscription(bus, {
-      groupId: 'top-sellers',
-      topics: [ORDER_COMPLETED, ORDER_CANCELLED],
-      handleBatch: (messages) => this.recordSales(messages),
-    });
+  @EventPattern(ORDER_COMPLETED, TOP_SELLERS)
+  async onOrderCompleted(@Payload() messages: IncomingMessage[]): Promise<void> {
+    await this.recordSales(messages);
   }
 
-  onApplicationBootstrap(): void {
-    this.subscription.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.subscription.stop();
+  @EventPattern(ORDER_CANCELLED, TOP_SELLERS)
+  async onOrderCancelled(@Payload() messages: IncomingMessage[]): Promise<void> {
+    await this.recordSales(messages);
   }
 
   /** Applies a batch; an event already applied (redelivery, replay) changes nothing. */
   async recordSales(messages: IncomingMessage[]): Promise<void> {
     for (const message of messages) {
-      const event = message.value as OrderEventValue;
+      // A malformed event throws MalformedMessageError: the runner dead-letters it.
+      const event = parseOrderEvent(message.topic, message.value);
       const eventId = message.headers['event-id'] ?? event.eventId;
-      if (message.topic === ORDER_COMPLETED) {
+      if (event.type === ORDER_COMPLETED) {
         await this.store.recordCompleted(eventId, event.orderId, event.occurredAt.slice(0, 10), event.items);
-      } else if (message.topic === ORDER_CANCELLED) {
+      } else {
         await this.store.recordCancelled(eventId, event.orderId, event.items);
       }
     }

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
 import { createdAtColumn, idColumn } from './columns';
 
 export class Users1732400000000 implements MigrationInterface {

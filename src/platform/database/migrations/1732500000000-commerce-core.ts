@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
 import { createdAtColumn, idColumn, timestampColumn } from './columns';
 
 /** Products, points, coupons, orders, the outbox and idempotency keys. */
@@ -13,7 +13,16 @@ export class CommerceCore1732500000000 implements MigrationInterface {
     await queryRunner.createTable(
       new Table({
         name: 'products',
-        columns: [idColumn(), text('name', 200), money('price'), int('stock'), text('category', 50), text('status', 16), createdAtColumn(), timestampColumn('updated_at')],
+        columns: [
+          idColumn(),
+          text('name', 200),
+          money('price'),
+          int('stock'),
+          text('category', 50),
+          text('status', 16),
+          createdAtColumn(),
+          timestampColumn('updated_at'),
+        ],
         indices: [{ name: 'ix_products_category_id', columnNames: ['category', 'id'] }],
       }),
     );
@@ -26,7 +35,15 @@ export class CommerceCore1732500000000 implements MigrationInterface {
     await queryRunner.createTable(
       new Table({
         name: 'point_history',
-        columns: [idColumn(), int('user_id'), text('type', 16), money('amount'), money('balance_after'), int('order_id', true), createdAtColumn()],
+        columns: [
+          idColumn(),
+          int('user_id'),
+          text('type', 16),
+          money('amount'),
+          money('balance_after'),
+          int('order_id', true),
+          createdAtColumn(),
+        ],
         indices: [{ name: 'ix_point_history_user_id', columnNames: ['user_id', 'id'] }],
       }),
     );
@@ -92,7 +109,15 @@ export class CommerceCore1732500000000 implements MigrationInterface {
     await queryRunner.createTable(
       new Table({
         name: 'order_items',
-        columns: [idColumn(), int('order_id'), int('product_id'), text('name', 200), int('quantity'), money('unit_price'), money('line_total')],
+        columns: [
+          idColumn(),
+          int('order_id'),
+          int('product_id'),
+          text('name', 200),
+          int('quantity'),
+          money('unit_price'),
+          money('line_total'),
+        ],
         indices: [{ name: 'ix_order_items_order_id', columnNames: ['order_id'] }],
       }),
     );
@@ -135,7 +160,17 @@ export class CommerceCore1732500000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['idempotency_keys', 'outbox_events', 'order_items', 'orders', 'user_coupons', 'coupons', 'point_history', 'point_balances', 'products']) {
+    for (const table of [
+      'idempotency_keys',
+      'outbox_events',
+      'order_items',
+      'orders',
+      'user_coupons',
+      'coupons',
+      'point_history',
+      'point_balances',
+      'products',
+    ]) {
       await queryRunner.dropTable(table);
     }
   }

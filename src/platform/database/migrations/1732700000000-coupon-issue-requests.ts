@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
 import { timestampColumn } from './columns';
 
 /** Queue-strategy issue requests and their outcomes (idempotent by request id). */

@@ -1,4 +1,4 @@
-import { TableColumnOptions } from 'typeorm';
+import { type TableColumnOptions } from 'typeorm';
 
 // Migrations use TypeORM's Table API so one set of migrations builds both SQLite and MySQL.
 

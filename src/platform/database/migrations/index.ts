@@ -5,4 +5,10 @@ import { CouponIssueRequests1732700000000 } from './1732700000000-coupon-issue-r
 import { DatabaseIdentity1732800000000 } from './1732800000000-database-identity';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [Users1732400000000, CommerceCore1732500000000, OutboxKeyIndex1732600000000, CouponIssueRequests1732700000000, DatabaseIdentity1732800000000];
+export const MIGRATIONS = [
+  Users1732400000000,
+  CommerceCore1732500000000,
+  OutboxKeyIndex1732600000000,
+  CouponIssueRequests1732700000000,
+  DatabaseIdentity1732800000000,
+];

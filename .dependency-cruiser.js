@@ -1,0 +1,58 @@
+/**
+ * Module boundaries, checked by `npm run check:boundaries` (dependency-cruiser) in CI.
+ * The rules and their reasons: docs/architecture.md, "Module boundaries".
+ */
+/** What a module may be imported through: its Nest module, its root-level services, its contracts. */
+const PUBLIC_ENTRY = '^src/modules/[^/]+/([^/]+\\.module\\.ts|[^/]+\\.service\\.ts|contracts/.+)$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'platform-not-to-modules',
+      comment: 'platform/ is infrastructure without business rules: it never depends on a business module.',
+      severity: 'error',
+      from: { path: '^src/platform/' },
+      to: { path: '^src/modules/' },
+    },
+    {
+      name: 'module-through-public-entry',
+      comment:
+        "A module uses another only through that module's public entry: its *.module.ts, its root-level " +
+        '*.service.ts (the exported services) and its contracts/ (event contracts). Never its entities, ' +
+        'repositories, DTOs or internals.',
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/' },
+      to: { path: '^src/modules/', pathNot: ['^src/modules/$1/', PUBLIC_ENTRY] },
+    },
+    {
+      name: 'no-circular',
+      comment: 'A cycle makes two files (or modules) one unit that cannot be understood or changed alone.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-dev-dependencies',
+      comment: 'Production code must not need a package that `npm prune --omit=dev` removes from the image.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.spec\\.ts$' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'An import that resolves to nothing fails at run time.',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports count: a module that names another's entity type is coupled to it too.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
