@@ -147,7 +147,7 @@ async function startAndStop(stage, app, profile, profileEnv) {
  * database, Redis key prefix and topic prefix, removed afterwards. Skipped without engines.
  */
 async function fullProfile(stage) {
-  const { DB_HOST, DB_PORT = '3306', DB_USER = 'commerce', DB_PASSWORD = 'commerce', REDIS_URL, KAFKA_BROKERS } = process.env;
+  const { DB_HOST, DB_PORT = '3306', DB_USER = 'commerce', DB_PASSWORD = '', REDIS_URL, KAFKA_BROKERS } = process.env;
   if (!DB_HOST || !REDIS_URL || !KAFKA_BROKERS) {
     console.log('skip - full profile: DB_HOST, REDIS_URL and KAFKA_BROKERS are not set');
     return;
