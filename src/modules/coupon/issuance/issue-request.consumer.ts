@@ -3,6 +3,7 @@ import { AppConfig } from '../../../platform/config/app-config';
 import { InjectAppConfig } from '../../../platform/config/config.module';
 import { BackgroundSubscription } from '../../../platform/messaging/background-subscription';
 import { IncomingMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { CouponIssueMetrics } from './coupon-issue-metrics';
 import { CouponLedger } from './coupon-ledger';
 import { COUPON_ISSUE_TOPIC, IssueRequestedEvent } from './coupon-issuer';
 import { IssueHints } from './issue-hints';
@@ -23,6 +24,7 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
     private readonly ledger: CouponLedger,
     private readonly hints: IssueHints,
     @InjectAppConfig() private readonly config: AppConfig,
+    private readonly metrics: CouponIssueMetrics,
   ) {
     this.subscription = new BackgroundSubscription(bus, {
       groupId: 'coupon-issuer',
@@ -56,6 +58,8 @@ export class IssueRequestConsumer implements OnApplicationBootstrap, BeforeAppli
     }
     for (const [couponId, events] of byCoupon) {
       const { soldOut, issuedTo } = await this.ledger.decideQueued(couponId, events);
+      const decidedAt = Date.now();
+      for (const event of events) this.metrics.requestAge.observe(Math.max(0, decidedAt - Date.parse(event.requestedAt)) / 1000);
       // Hints after the commit: they may lag the truth, never lead it.
       if (soldOut) await this.hints.markSoldOut(couponId);
       await this.hints.addHolders(couponId, issuedTo);
