@@ -1,5 +1,5 @@
 import { runLoad } from '../lib/load';
-import { canReadDatabase, count, inFlightLimit, settled, couponCampaign, describeStatuses, freshUserHeaders, Scenario } from './scenario';
+import { canReadDatabase, count, inFlightLimit, issuedTimeline, settled, couponCampaign, describeStatuses, freshUserHeaders, Scenario } from './scenario';
 
 /** Lock strategy on one hot coupon: every request a different user, all contending for one lock. */
 export const couponLock: Scenario = {
@@ -39,6 +39,7 @@ export const couponLock: Scenario = {
     // A real drop: stock N, 3N requests from distinct users at the same concurrency, exactly N issued.
     const stock = ctx.options.smoke ? 50 : 1_000;
     const dropId = await couponCampaign(app, stock, 'Bench drop');
+    const dropStarted = Date.now();
     const drop = await runLoad(app, { durationS: 0, amount: stock * 3, connections: ctx.connections, requests: [{ ...request, path: `/coupons/${dropId}/issue` }] });
     const dropCoupon = await app.expect(200, 'GET', `/coupons/${dropId}`);
     const dropStored = canReadDatabase() ? await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [dropId]) : count(drop, 201);
@@ -47,5 +48,9 @@ export const couponLock: Scenario = {
       ok: count(drop, 201) <= stock && dropCoupon.issuedQuantity === count(drop, 201) && dropStored === count(drop, 201) && (count(drop, 201) === stock || count(drop, 503) > 0),
       detail: `${describeStatuses(drop)}; issued ${dropCoupon.issuedQuantity}, stored ${dropStored}`,
     });
+    if (canReadDatabase()) {
+      const timeline = await issuedTimeline(ctx, dropId, dropStarted);
+      measure({ label: `lock drop of ${stock}: time to sell out`, value: timeline.at(-1)![0], unit: 's', extra: { strategy: 'lock', stock, requests: stock * 3, issuedOverTime: timeline } });
+    }
   },
 };
