@@ -1,7 +1,7 @@
 // The live half of scripts/ops/check.sh: a real Prometheus (Debian's 2.42) scraping two app
 // instances under a short load; every dashboard and rule expression must return data.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   const loadSeconds = Number(values['load-seconds']);
   const problems: string[] = [];
   const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8'));
-  problems.push(...checkProvisioning(dashboard));
+  problems.push(...checkProvisioning(dashboard), ...checkRunbooks());
   const expressions = [...dashboardExpressions(dashboard), ...ruleExpressions()];
   console.log(`dashboard "${dashboard.title}": ${dashboard.panels.filter((p: any) => p.type !== 'row').length} panels; ${expressions.length} expressions to run (dashboard + rules)`);
 
@@ -129,7 +129,7 @@ function ruleExpressions(): Expression[] {
 }
 
 /** The dashboard JSON's structure and every reference between it, the provisioning files and compose. */
-function checkProvisioning(dashboard: any): string[] {
+export function checkProvisioning(dashboard: any): string[] {
   const problems: string[] = [];
   const fail = (message: string) => problems.push(`dashboard: ${message}`);
   const datasources = parseYaml(readFileSync(join(OPS, 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8')).datasources;
@@ -185,6 +185,30 @@ function checkProvisioning(dashboard: any): string[] {
     else if (String(app.environment?.PORT) !== String(target.port)) problems.push(`prometheus: scrapes ${target.n}:${target.port} but the app listens on ${app.environment?.PORT}`);
   }
   return problems;
+}
+
+/** Every rule has a summary and a runbook that names an existing file and heading under docs/. */
+export function checkRunbooks(): string[] {
+  const problems: string[] = [];
+  const rules = parseYaml(readFileSync(join(OPS, 'prometheus', 'rules.yml'), 'utf8')).groups.flatMap((g: any) => g.rules);
+  for (const rule of rules) {
+    const { summary, runbook } = rule.annotations ?? {};
+    if (!summary || !runbook) problems.push(`rule ${rule.alert}: needs annotations summary and runbook`);
+    if (!runbook) continue;
+    const [file, anchor] = String(runbook).split('#');
+    if (!file.startsWith('docs/') || !existsSync(join(ROOT, file))) {
+      problems.push(`rule ${rule.alert}: runbook ${runbook} is not a file under docs/`);
+      continue;
+    }
+    const slugs = (readFileSync(join(ROOT, file), 'utf8').match(/^#+ .*$/gm) ?? []).map((h) => githubSlug(h.replace(/^#+ /, '')));
+    if (anchor && !slugs.includes(anchor)) problems.push(`rule ${rule.alert}: ${file} has no section #${anchor}`);
+  }
+  return problems;
+}
+
+/** The anchor GitHub gives a heading. */
+function githubSlug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
 }
 
 async function checkTargetsAndRules(promUrl: string, instances: number): Promise<string[]> {
