@@ -107,7 +107,8 @@ async function signedUpUsers(url: string, count: number, concurrency: number): P
     Math.min(concurrency, 16),
     async (i) => {
       const credentials = { email: `drop-${run}-${i}@example.com`, password: `drop-password-${run}` };
-      const user = await post(url, '/auth/signup', undefined, credentials);
+      const profile = { ...credentials, name: `Drop user ${i}` };
+      const user = await post(url, '/auth/signup', undefined, profile);
       users.push({ id: user.id, token: await login(url, credentials.email, credentials.password) });
       bar?.increment();
     },
