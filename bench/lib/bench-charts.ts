@@ -27,7 +27,7 @@ export async function writeBenchCharts(results: BenchResults, dir: string): Prom
       { measurement: m.label, series: 'app', value: m.value },
       ...(m.baselineRate === undefined ? [] : [{ measurement: m.label, series: `baseline: ${m.baseline}`, value: m.baselineRate }]),
     ]);
-  if (rates.length > 0) files.push(writeChart(join(dir, 'throughput.svg'), groupedBars(`Throughput per measurement vs its baseline (${subtitle})`, rates, 'per second')));
+  if (rates.length > 0) files.push(writeChart(join(dir, 'throughput.svg'), groupedBars(`Throughput per measurement vs its baseline (${subtitle})`, rates, 'per second (log scale)')));
 
   const p99s = measurements
     .filter((m) => (m.load?.latencyMs ?? m.latencyMs) !== undefined)
@@ -38,7 +38,7 @@ export async function writeBenchCharts(results: BenchResults, dir: string): Prom
         ...(baseline ? [{ measurement: m.label, series: `baseline: ${baseline.name}`, value: baseline.latencyMs.p99 }] : []),
       ];
     });
-  if (p99s.length > 0) files.push(writeChart(join(dir, 'p99.svg'), groupedBars(`p99 latency per measurement vs its baseline (${subtitle})`, p99s, 'p99 ms')));
+  if (p99s.length > 0) files.push(writeChart(join(dir, 'p99.svg'), groupedBars(`p99 latency per measurement vs its baseline (${subtitle})`, p99s, 'p99 ms (log scale)')));
 
   const drops = measurements.filter((m) => Array.isArray(m.extra?.issuedOverTime));
   if (drops.length > 0) {
@@ -71,16 +71,21 @@ export async function writeBenchCharts(results: BenchResults, dir: string): Prom
 }
 
 function groupedBars(title: string, values: Array<{ measurement: string; series: string; value: number }>, axis: string) {
+  // Log scale: the hello baseline is 10-100x most measurements, which would flatten them on a linear one.
+  const positive = values.map((v) => v.value).filter((v) => v > 0);
+  const [low, high] = [Math.floor(Math.log10(Math.min(...positive))), Math.ceil(Math.log10(Math.max(...positive) * 1.5))];
+  const ticks = Array.from({ length: high - low + 1 }, (_, i) => 10 ** (low + i));
+  const scale = { type: 'log' as const, domain: [ticks[0], ticks.at(-1)!] };
+  const x = { field: 'value', type: 'quantitative' as const, title: axis, scale, axis: { values: ticks, format: '~s' } };
+  const y = { field: 'measurement', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 0 } };
   return {
     title,
     width: 420,
-    data: { values },
-    mark: { type: 'bar' as const, tooltip: true },
-    encoding: {
-      y: { field: 'measurement', type: 'nominal' as const, title: null, sort: null },
-      yOffset: { field: 'series', type: 'nominal' as const },
-      x: { field: 'value', type: 'quantitative' as const, title: axis },
-      color: { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const } },
-    },
+    data: { values: values.map((v) => ({ ...v, from: ticks[0], label: v.value >= 100 ? Math.round(v.value).toLocaleString('en') : String(v.value) })) },
+    encoding: { y, yOffset: { field: 'series', type: 'nominal' as const } },
+    layer: [
+      { mark: { type: 'bar' as const }, encoding: { x, x2: { field: 'from' }, color: { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const } } } },
+      { mark: { type: 'text' as const, align: 'left' as const, dx: 3, fontSize: 9 }, encoding: { x: { field: 'value', type: 'quantitative' as const, scale }, text: { field: 'label' } } },
+    ],
   };
 }

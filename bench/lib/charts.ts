@@ -37,7 +37,7 @@ export function issuedOverTimeSpec(title: string, points: Array<{ series: string
     encoding: {
       x: { field: 'seconds', type: 'quantitative', title: 'seconds since the first request' },
       y: { field: 'issued', type: 'quantitative', title: 'copies issued' },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 0 } },
     },
   };
 }
