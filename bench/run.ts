@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { type BaselineResult, helloWorld, hotRowLoop } from './baselines/baselines';
 import { AppUnderTest, RESULTS_DIR } from './lib/app-under-test';
+import { writeBenchCharts } from './lib/bench-charts';
 import { BenchEnvironment, engines } from './lib/bench-env';
 import { round } from './lib/load';
 import { type BenchOptions, parseOptions } from './lib/options';
@@ -61,9 +62,15 @@ async function main(): Promise<number> {
   writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(results, null, 2));
   printSummary(reports, results.baselines);
   console.log(`\nresults: ${file}`);
+  // Smoke runs chart elsewhere, so the charts docs/benchmarks.md embeds stay those of a real run.
+  const charts = await writeBenchCharts(results, join(RESULTS_DIR, options.smoke ? 'charts-smoke' : 'charts')).catch((error: Error) => {
+    console.error(`charts FAILED: ${error.stack ?? error.message}`);
+    return undefined;
+  });
+  if (charts) console.log(`charts: ${charts.join(', ')}`);
   const failed = reports.filter((r) => r.error || r.checks.some((c) => !c.ok));
   if (failed.length > 0) console.error(`\ncorrectness FAILED in: ${failed.map((r) => r.name).join(', ')}`);
-  return failed.length > 0 ? 1 : 0;
+  return failed.length > 0 || !charts ? 1 : 0;
 }
 
 async function runScenario(

@@ -3,6 +3,7 @@ import {
   canReadDatabase,
   count,
   inFlightLimit,
+  issuedTimeline,
   settled,
   couponCampaign,
   describeStatuses,
@@ -56,6 +57,7 @@ export const couponLock: Scenario = {
     // A real drop: stock N, 3N requests from distinct users at the same concurrency, exactly N issued.
     const stock = ctx.options.smoke ? 50 : 1_000;
     const dropId = await couponCampaign(app, stock, 'Bench drop');
+    const dropStarted = Date.now();
     const drop = await runLoad(app, {
       durationS: 0,
       amount: stock * 3,
@@ -75,5 +77,14 @@ export const couponLock: Scenario = {
         (count(drop, 201) === stock || count(drop, 503) > 0),
       detail: `${describeStatuses(drop)}; issued ${dropCoupon.issuedQuantity}, stored ${dropStored}`,
     });
+    if (canReadDatabase()) {
+      const timeline = await issuedTimeline(ctx, dropId, dropStarted);
+      measure({
+        label: `lock drop of ${stock}: time to sell out`,
+        value: timeline.at(-1)![0],
+        unit: 's',
+        extra: { strategy: 'lock', stock, requests: stock * 3, issuedOverTime: timeline },
+      });
+    }
   },
 };

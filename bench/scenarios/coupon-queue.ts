@@ -1,6 +1,6 @@
 import { AppUnderTest } from '../lib/app-under-test';
 import { round, runLoad } from '../lib/load';
-import { count, couponCampaign, inFlightLimit, describeStatuses, freshUserHeaders, type Scenario } from './scenario';
+import { count, couponCampaign, inFlightLimit, describeStatuses, freshUserHeaders, issuedTimeline, type Scenario } from './scenario';
 
 /**
  * Queue strategy in two phases, so each rate is measured on its own:
@@ -84,6 +84,40 @@ export const couponQueue: Scenario = {
         requests >= accepted &&
         requests <= accepted + inFlightLimit(ctx.connections, warmup),
       detail: `202s seen ${accepted}, requests ${requests}, issued ${span.issued}, counter ${coupon.issuedQuantity}, stored ${stored}`,
+    });
+
+    // A real drop on the worker (accepting and deciding): stock N, 3N distinct users, exactly N issued.
+    const stock = ctx.options.smoke ? 50 : 1_000;
+    const dropId = await couponCampaign(worker, stock, 'Bench queued drop');
+    const dropStarted = Date.now();
+    const drop = await runLoad(worker, {
+      durationS: 0,
+      amount: stock * 3,
+      connections: ctx.connections,
+      requests: [{ ...request, path: `/coupons/${dropId}/issue` }],
+    });
+    const dropPending = () =>
+      ctx.env.count("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ? AND status = 'PENDING'", [dropId]);
+    for (const deadline = Date.now() + 30_000; (await dropPending()) > 0 && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    const dropCoupon = await worker.expect(200, 'GET', `/coupons/${dropId}`);
+    const dropStored = await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [dropId]);
+    check({
+      name: `queued drop of ${stock}: exactly ${stock} issued`,
+      // 202 for the first callers; 409 SOLD_OUT from the hint once the consumer marked it sold out.
+      ok:
+        dropCoupon.issuedQuantity === stock &&
+        dropStored === stock &&
+        count(drop, 202) + count(drop, 409) === drop.responses &&
+        drop.errors === 0,
+      detail: `${describeStatuses(drop)}; issued ${dropCoupon.issuedQuantity}, stored ${dropStored}`,
+    });
+    const timeline = await issuedTimeline(ctx, dropId, dropStarted);
+    measure({
+      label: `queue drop of ${stock}: time to sell out`,
+      value: timeline.at(-1)![0],
+      unit: 's',
+      extra: { strategy: 'queue', stock, requests: stock * 3, issuedOverTime: timeline },
     });
   },
 };

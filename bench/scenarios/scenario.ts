@@ -103,3 +103,17 @@ export async function settled<T>(probe: () => Promise<T>, timeoutMs = 15_000): P
     previous = current;
   }
 }
+
+/**
+ * Copies of a coupon issued over time, from the stored copies' `issued_at` (the app's clock, same
+ * machine): [seconds since `startedAt`, cumulative count]. For the drop charts.
+ */
+export async function issuedTimeline(ctx: ScenarioContext, couponId: number, startedAt: number): Promise<Array<[number, number]>> {
+  const [rows] = (await ctx.env
+    .db()
+    .query('SELECT issued_at AS at FROM user_coupons WHERE coupon_id = ? ORDER BY issued_at, id', [couponId])) as any;
+  return [
+    [0, 0],
+    ...(rows as Array<{ at: Date }>).map((row, i): [number, number] => [Math.max(0, (row.at.getTime() - startedAt) / 1000), i + 1]),
+  ];
+}

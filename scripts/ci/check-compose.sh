@@ -2,7 +2,8 @@
 # The compose files and the Dockerfile, checked without a Docker engine:
 # - `docker-compose config` (Debian's docker-compose; installed with apt when missing) validates
 #   docker-compose.yml alone and with the opt-in docker-compose.host-ports.yml;
-# - by default only the app publishes a port, and the opt-in file binds engines to 127.0.0.1 only;
+# - by default only the app publishes a port to the network; the operator UIs (LOOPBACK_SERVICES:
+#   Prometheus, Grafana) only on 127.0.0.1, and the opt-in file binds engines to 127.0.0.1 only;
 # - every service has a health check with a start_period;
 # - the Dockerfile passes dockerfile-utils' lint (hadolint is packaged neither in Debian nor on npm).
 set -euo pipefail
@@ -15,6 +16,8 @@ fi
 
 # Services whose ports are published by default (the app; add a UI here only on purpose).
 PUBLIC_SERVICES="${PUBLIC_SERVICES:-app}"
+# Services that may publish by default, but only on the loopback address (the operator's own host).
+LOOPBACK_SERVICES="${LOOPBACK_SERVICES:-prometheus grafana}"
 
 # $1: default | host-ports; the rest: docker-compose file arguments.
 check() {
@@ -23,7 +26,7 @@ check() {
   docker-compose "$@" config -q
   docker-compose "$@" config | python3 -c '
 import sys, yaml
-mode, public = sys.argv[1], sys.argv[2].split()
+mode, public, loopback = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 services = yaml.safe_load(sys.stdin)["services"]
 problems = []
 for name, service in services.items():
@@ -32,12 +35,13 @@ for name, service in services.items():
         problems.append(f"{name}: no health check with a start_period")
     for port in service.get("ports", []):
         published = port if isinstance(port, str) else "%s:%s" % (port.get("host_ip", "*"), port.get("published"))
-        if name not in public and (mode == "default" or not str(published).startswith("127.0.0.1:")):
+        on_loopback = str(published).startswith("127.0.0.1:")
+        if name not in public and not (on_loopback and (mode != "default" or name in loopback)):
             problems.append(f"{name} publishes {published}")
 if problems:
     sys.exit(f"compose check ({mode}) failed:\n  " + "\n  ".join(problems))
 print(f"compose ({mode}): valid; {len(services)} services with health checks and start_period; ports as intended")
-' "$mode" "$PUBLIC_SERVICES"
+' "$mode" "$PUBLIC_SERVICES" "$LOOPBACK_SERVICES"
 }
 check default -f docker-compose.yml
 check host-ports -f docker-compose.yml -f docker-compose.host-ports.yml

@@ -44,6 +44,7 @@ export class InProcessMessageBus extends MessageBus {
   async subscribe(subscription: Subscription): Promise<SubscriptionHandle> {
     const entry = { subscription, queue: Promise.resolve() };
     this.subscriptions.add(entry);
+    this.metrics.track(subscription.groupId);
     return {
       stop: async () => {
         this.subscriptions.delete(entry);

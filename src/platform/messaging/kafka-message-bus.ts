@@ -133,6 +133,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
       retry: { retries: 10, restartOnFailure: async () => !state.stopped && !this.closing },
     });
     this.consumers.add(consumer);
+    this.metrics.track(subscription.groupId);
     await consumer.connect();
     await consumer.subscribe({ topics: subscription.topics.map((t) => this.connection.topic(t)), fromBeginning: true });
     const logicalTopic = new Map(subscription.topics.map((t) => [this.connection.topic(t), t]));
@@ -146,6 +147,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
         const topic = logicalTopic.get(batch.topic) ?? batch.topic;
         const messages = batch.messages.map((m) => toIncoming(topic, batch.partition, m));
         await this.handle(subscription, messages, () => payload.heartbeat());
+        this.metrics.recordLag(subscription.groupId, batch.partition, Number(batch.offsetLag()));
         payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
         await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();

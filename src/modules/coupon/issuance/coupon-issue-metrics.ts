@@ -1,17 +1,90 @@
 import { Injectable } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { IsNull, LessThanOrEqual, MoreThan } from 'typeorm';
 import { Metrics } from '../../../platform/observability/metrics';
+import { Coupon } from '../entities/coupon.entities';
+
+/** Coupons with a `coupon` label at most: the newest ones in their issue window (bounded cardinality). */
+export const STOCK_GAUGE_COUPONS = 20;
+/** Both stock gauges come from one read per scrape. */
+const SNAPSHOT_MAX_AGE_MS = 1_000;
+
+type StockRow = Pick<Coupon, 'id' | 'totalQuantity' | 'issuedQuantity'>;
 
 @Injectable()
 export class CouponIssueMetrics {
   readonly outcomes: Counter<'strategy' | 'outcome'>;
+  /** lock: how long a caller waited in its coupon's line until its batch was taken, or it was turned away. */
+  readonly lockWait: Histogram;
+  /** queue: from the 202 to the consumer's committed decision. */
+  readonly requestAge: Histogram;
+  private snapshot?: { at: number; rows: Promise<StockRow[]> };
 
-  constructor(metrics: Metrics) {
+  constructor(
+    metrics: Metrics,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {
+    const registers = [metrics.registry];
     this.outcomes = new Counter({
       name: 'coupon_issue_outcomes_total',
       help: 'Answers to POST /coupons/{id}/issue by strategy: ISSUED, QUEUED or the rejection code',
       labelNames: ['strategy', 'outcome'],
-      registers: [metrics.registry],
+      registers,
     });
+    this.lockWait = new Histogram({
+      name: 'coupon_lock_wait_seconds',
+      help: 'lock strategy: time a caller waited in line for the coupon lock',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    });
+    this.requestAge = new Histogram({
+      name: 'coupon_issue_request_age_seconds',
+      help: 'queue strategy: age of an issue request when the consumer decided it',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    // Read at scrape time from the database, so every instance reports the same shared numbers.
+    const activeCoupons = () => this.activeCoupons();
+    const stock = (pick: (row: StockRow) => number) =>
+      async function (this: Gauge<'coupon'>) {
+        const rows = await activeCoupons();
+        this.reset(); // a coupon whose window closed loses its series
+        for (const row of rows) this.set({ coupon: String(row.id) }, pick(row));
+      };
+    new Gauge({
+      name: 'coupon_issued_quantity',
+      help: `Copies issued so far, for the ${STOCK_GAUGE_COUPONS} newest coupons in their issue window (only grows)`,
+      labelNames: ['coupon'],
+      registers,
+      collect: stock((row) => row.issuedQuantity),
+    });
+    new Gauge({
+      name: 'coupon_remaining_quantity',
+      help: `Stock left, for the ${STOCK_GAUGE_COUPONS} newest coupons in their issue window`,
+      labelNames: ['coupon'],
+      registers,
+      collect: stock((row) => row.totalQuantity - row.issuedQuantity),
+    });
+  }
+
+  private activeCoupons(): Promise<StockRow[]> {
+    const now = Date.now();
+    if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_MAX_AGE_MS) {
+      const at = new Date(now);
+      const started = [{ issueStartsAt: IsNull() }, { issueStartsAt: LessThanOrEqual(at) }];
+      const notEnded = [{ issueEndsAt: IsNull() }, { issueEndsAt: MoreThan(at) }];
+      const rows = this.txHost.tx.getRepository(Coupon).find({
+        select: { id: true, totalQuantity: true, issuedQuantity: true },
+        where: started.flatMap((s) => notEnded.map((e) => ({ ...s, ...e }))),
+        order: { id: 'DESC' },
+        take: STOCK_GAUGE_COUPONS,
+      });
+      this.snapshot = { at: now, rows };
+      // A failed read is retried at the next scrape, not cached.
+      rows.catch(() => (this.snapshot = undefined));
+    }
+    return this.snapshot.rows;
   }
 }

@@ -4,6 +4,7 @@ import { AppConfig } from '../../../platform/config/app-config';
 import { InjectAppConfig } from '../../../platform/config/config.module';
 import { IncomingMessage } from '../../../platform/messaging/message-bus';
 import { ConsumerExtras, ConsumerGroups, MessageConsumer } from '../../../platform/messaging/message-bus.transport';
+import { CouponIssueMetrics } from './coupon-issue-metrics';
 import { CouponLedger } from './coupon-ledger';
 import { COUPON_ISSUE_TOPIC, IssueRequestedEvent, parseIssueRequested } from './coupon-issuer';
 import { IssueHints } from './issue-hints';
@@ -23,6 +24,7 @@ export class IssueRequestConsumer implements OnModuleInit {
     private readonly hints: IssueHints,
     private readonly groups: ConsumerGroups,
     @InjectAppConfig() private readonly config: AppConfig,
+    private readonly metrics: CouponIssueMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -48,6 +50,8 @@ export class IssueRequestConsumer implements OnModuleInit {
     }
     for (const [couponId, events] of byCoupon) {
       const { soldOut, issuedTo } = await this.ledger.decideQueued(couponId, events);
+      const decidedAt = Date.now();
+      for (const event of events) this.metrics.requestAge.observe(Math.max(0, decidedAt - Date.parse(event.requestedAt)) / 1000);
       // Hints after the commit: they may lag the truth, never lead it.
       if (soldOut) await this.hints.markSoldOut(couponId);
       await this.hints.addHolders(couponId, issuedTo);

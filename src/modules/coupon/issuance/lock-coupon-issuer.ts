@@ -4,6 +4,7 @@ import { InjectAppConfig } from '../../../platform/config/config.module';
 import { DomainError } from '../../../platform/http/problem-catalog';
 import { LockBusyError, LockManager, LockUnavailableError } from '../../../platform/locking/lock-manager';
 import { Coupon } from '../entities/coupon.entities';
+import { CouponIssueMetrics } from './coupon-issue-metrics';
 import { CouponLedger } from './coupon-ledger';
 import { CouponIssuer, IssueOutcome } from './coupon-issuer';
 
@@ -12,6 +13,7 @@ const MAX_BATCH = 500;
 
 interface Waiter {
   userId: number;
+  enqueuedAt: number;
   deadline: number;
   resolve(outcome: IssueOutcome): void;
   reject(error: unknown): void;
@@ -40,6 +42,7 @@ export class LockCouponIssuer extends CouponIssuer {
     private readonly locks: LockManager,
     private readonly ledger: CouponLedger,
     @InjectAppConfig() private readonly config: AppConfig,
+    private readonly metrics: CouponIssueMetrics,
   ) {
     super();
   }
@@ -48,7 +51,7 @@ export class LockCouponIssuer extends CouponIssuer {
     const line = this.lines.get(coupon.id) ?? { waiting: [], serving: false };
     this.lines.set(coupon.id, line);
     const outcome = new Promise<IssueOutcome>((resolve, reject) =>
-      line.waiting.push({ userId, deadline: Date.now() + this.config.coupon.lockWaitMs, resolve, reject }),
+      line.waiting.push({ userId, enqueuedAt: Date.now(), deadline: Date.now() + this.config.coupon.lockWaitMs, resolve, reject }),
     );
     if (!line.serving) void this.serve(coupon, line);
     return outcome;
@@ -64,6 +67,7 @@ export class LockCouponIssuer extends CouponIssuer {
           await this.locks.withLock(`coupon:${coupon.id}`, { ttlMs: lockTtlMs, waitMs }, async () => {
             // Taken inside the lock: everyone who arrived while it was being acquired is served now.
             const batch = line.waiting.splice(0, MAX_BATCH);
+            this.recordWaits(batch);
             try {
               const decisions = await this.ledger.issueBatch(
                 coupon,
@@ -99,7 +103,13 @@ export class LockCouponIssuer extends CouponIssuer {
   private giveUp(line: Line, which: (w: Waiter) => boolean, error: unknown): void {
     const [out, stay] = [line.waiting.filter(which), line.waiting.filter((w) => !which(w))];
     line.waiting = stay;
+    this.recordWaits(out);
     out.forEach((w) => w.reject(error));
+  }
+
+  private recordWaits(waiters: Waiter[]): void {
+    const now = Date.now();
+    for (const w of waiters) this.metrics.lockWait.observe((now - w.enqueuedAt) / 1000);
   }
 }
 
