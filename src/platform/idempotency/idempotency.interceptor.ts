@@ -11,9 +11,20 @@ import { problemOf } from '../http/problem.filter';
 import { ReplayedResponse } from '../http/replayed-response';
 import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
-import { IDEMPOTENT_OPTIONS, IdempotentOptions } from './idempotent.decorator';
 
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+
+export const IDEMPOTENT_OPTIONS = 'idempotency:options';
+
+export interface IdempotentOptions {
+  /**
+   * true (default): the handler runs in one transaction that also stores the reply, so a change
+   * that committed always has its reply stored. false: for a handler that must commit on its own
+   * before it returns (one that commits under a lock it then releases, or serves other callers'
+   * requests in its transaction); its reply is stored just after, and can be lost if that fails.
+   */
+  completeInTransaction?: boolean;
+}
 
 /**
  * Idempotency-Key (contract): the same user + key + request within 24 h answers the first
