@@ -14,6 +14,16 @@ describe('loadAppConfig', () => {
     expect(config.seedDemoData).toBe(true);
   });
 
+  it('gives every dependency a time budget, with defaults and a named error for a bad value', () => {
+    const config = loadAppConfig({});
+    expect(config.db).toMatchObject({ connectTimeoutMs: 3000, acquireTimeoutMs: 3000, statementTimeoutMs: 5000, transactionTimeoutMs: 10_000 });
+    expect(config.redis.commandTimeoutMs).toBe(1000);
+    expect(config.kafka.produceTimeoutMs).toBe(5000);
+    expect(loadAppConfig({ DB_STATEMENT_TIMEOUT_MS: '750' }).db.statementTimeoutMs).toBe(750);
+    expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: 'soon' })).toThrow(/"REDIS_COMMAND_TIMEOUT_MS" must be a number/);
+    expect(() => loadAppConfig({ KAFKA_PRODUCE_TIMEOUT_MS: '0' })).toThrow(/"KAFKA_PRODUCE_TIMEOUT_MS"/);
+  });
+
   it('rejects an unknown coupon strategy naming the variable', () => {
     expect(() => loadAppConfig({ COUPON_ISSUE_STRATEGY: 'foo' })).toThrow(
       new ConfigError('Invalid configuration: "COUPON_ISSUE_STRATEGY" must be one of [lock, queue]'),

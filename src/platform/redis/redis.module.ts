@@ -53,11 +53,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     const client = this.client;
     const send = client.sendCommand.bind(client);
     client.sendCommand = (command: Command, ...rest: unknown[]) => {
-      if (this.probing && command.name !== 'ping') {
-        command.reject(new Error('Command timed out'));
-        return command.promise;
-      }
+      // Sent all the same, so that pipelines stay whole and each reply still meets its command;
+      // only the caller stops waiting (as a command timeout does).
       const result = (send as (c: Command, ...r: unknown[]) => unknown)(command, ...rest);
+      if (this.probing && command.name !== 'ping') command.reject(new Error('Command timed out'));
       command.promise.catch((error: Error) => {
         if (error.message === 'Command timed out' && !this.probing) this.startProbing();
       });
