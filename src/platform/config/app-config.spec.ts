@@ -16,7 +16,12 @@ describe('loadAppConfig', () => {
 
   it('gives every dependency a time budget, with defaults and a named error for a bad value', () => {
     const config = loadAppConfig({});
-    expect(config.db).toMatchObject({ connectTimeoutMs: 3000, acquireTimeoutMs: 3000, statementTimeoutMs: 5000, transactionTimeoutMs: 10_000 });
+    expect(config.db).toMatchObject({
+      connectTimeoutMs: 3000,
+      acquireTimeoutMs: 3000,
+      statementTimeoutMs: 5000,
+      transactionTimeoutMs: 10_000,
+    });
     expect(config.redis.commandTimeoutMs).toBe(1000);
     expect(config.kafka.produceTimeoutMs).toBe(5000);
     expect(loadAppConfig({ DB_STATEMENT_TIMEOUT_MS: '750' }).db.statementTimeoutMs).toBe(750);
