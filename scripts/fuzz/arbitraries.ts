@@ -293,13 +293,22 @@ export function requestArbitrary(contract: Contract, operation: Operation, calle
     })
     .map(({ pathValues, query, body, key, authorization }) => {
       let i = 0;
-      const path = operation.path.replace(/\{\w+\}/g, () => encodeURIComponent(pathValues[i++]));
+      const path = operation.path.replace(/\{\w+\}/g, () => encodePathValue(pathValues[i++]));
       const headers: Record<string, string> = {};
       if (authorization) headers.authorization = authorization;
       if (key !== null) headers['idempotency-key'] = key;
       if (body.contentType) headers['content-type'] = body.contentType;
       return { method: operation.method, path: `${path}${query}`, headers, body: body.body };
     });
+}
+
+/** Percent-encodes a path value; a lone surrogate (not encodable as UTF-8) is sent as the invalid bytes ED A0 80. */
+function encodePathValue(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value.replace(/[\ud800-\udfff]/g, '\ufffd').split('\ufffd').map(encodeURIComponent).join('%ED%A0%80');
+  }
 }
 
 function knownIds(operation: Operation, fixtures: Fixtures): number[] {
