@@ -105,6 +105,7 @@ interface Tally {
   cases: number;
   byClass: Record<string, number>;
   byOperation: Record<string, number>;
+  byCode: Record<string, number>;
   failures: string[];
 }
 
@@ -116,6 +117,8 @@ async function checkedRequest(target: Target, contract: Contract, operation: Ope
   const statusClass = `${String(answer.status)[0]}xx`;
   tally.byClass[statusClass] = (tally.byClass[statusClass] ?? 0) + 1;
   tally.byOperation[operation.id] = (tally.byOperation[operation.id] ?? 0) + 1;
+  const code = (answer.body as { code?: unknown } | null)?.code;
+  if (answer.status >= 400) tally.byCode[`${answer.status} ${String(code)}`] = (tally.byCode[`${answer.status} ${String(code)}`] ?? 0) + 1;
   const problems = contractViolations(contract, operation, answer);
   if (answer.status >= 400) {
     const after = await target.snapshot();
@@ -291,7 +294,7 @@ async function main(): Promise<number> {
   console.log(`fuzz: seed ${options.seed}, ${options.runs} cases per (operation, caller), ${options.profile} profile, ${options.strategy} strategy${options.smoke ? ' (smoke)' : ''}`);
   const contract = loadContract();
   const target = await startTarget(options.profile, options.strategy);
-  const tally: Tally = { cases: 0, byClass: {}, byOperation: {}, failures: [] };
+  const tally: Tally = { cases: 0, byClass: {}, byOperation: {}, byCode: {}, failures: [] };
   try {
     const world = await buildWorld(target, options.strategy);
     // First, while each user's lists still fit in one page for the comparison.
@@ -319,8 +322,12 @@ async function main(): Promise<number> {
   } finally {
     await target.close();
   }
+  // The app runs in this process: a `__proto__` or `constructor` key that got through would show here.
+  const polluted = ['role', 'admin', 'isAdmin', 'x'].filter((key) => key in {});
+  if (polluted.length > 0) tally.failures.push(`Object.prototype was polluted: ${polluted.join(', ')}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`\n${tally.cases} requests to ${Object.keys(tally.byOperation).length} operations in ${seconds} s; answers ${Object.entries(tally.byClass).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`errors by code: ${Object.entries(tally.byCode).sort().map(([k, v]) => `${k} ×${v}`).join(', ')}`);
   if (tally.failures.length > 0) {
     console.error(`\n${tally.failures.length} FAILED (base seed ${options.seed}):\n${tally.failures.map((f) => `  - ${f}`).join('\n')}`);
     return 1;
