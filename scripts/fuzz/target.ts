@@ -18,7 +18,10 @@ export type Profile = 'embedded' | 'full';
 export interface Target {
   url: string;
   admin: { email: string; password: string };
-  /** What a refused request must not change: row counts, balances, stock and coupon counts. */
+  /**
+   * What a refused request must not change: row counts, balances, stock and coupon counts. Taken once
+   * queued coupon requests are decided (queue strategy), so the consumer's work is not blamed on the next request.
+   */
   snapshot(): Promise<string>;
   close(): Promise<void>;
 }
@@ -64,6 +67,11 @@ export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'):
   const data = app.get(DataSource);
 
   const snapshot = async (): Promise<string> => {
+    for (let waited = 0; waited < 10_000; waited += 50) {
+      const [{ n }] = await data.query("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE status = 'PENDING'");
+      if (Number(n) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const counts = [];
     for (const table of COUNTED_TABLES) counts.push(Number((await data.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n));
     const balances = await data.query('SELECT user_id, balance FROM point_balances ORDER BY user_id');
