@@ -47,7 +47,9 @@ export class ProductService {
     return this.transactions.run(async () => {
       const product = await this.products.findOneBy({ id });
       if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
-      Object.assign(product, changes, { updatedAt: new Date() });
+      // Fields left out of the PATCH are own `undefined` properties of the DTO (ES2022 class fields): skip them.
+      const sent = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      Object.assign(product, sent, { updatedAt: new Date() });
       return toView(await this.products.save(product));
     });
   }

@@ -75,7 +75,7 @@ type Operation = {
 /**
  * Completes the document Nest builds from the decorators into the contract clients generate code
  * from: a Problem schema for every error status, the generic errors each handler's metadata implies
- * (400 for input, 413/415 for a body, 414 for path parameters, 431 everywhere, 401 unless public, 403 for roles, 429 for rate limits, 409/422 for idempotency,
+ * (400 for input, 413/415 wherever a body can be sent, 414 for path parameters, 431 everywhere, 401 unless public, 403 for roles, 429 for rate limits, 409/422 for idempotency,
  * 503 for dependencies), explicit `security`, integer path ids, servers, licence and contact.
  */
 export function completeContract(document: OpenAPIObject, routes: RouteHandler[], reflector: Reflector): OpenAPIObject {
@@ -111,7 +111,9 @@ export function completeContract(document: OpenAPIObject, routes: RouteHandler[]
 
     const codes: ProblemCode[] = [...(reflector.get<ProblemCode[]>(API_PROBLEMS, route.handler as () => void) ?? [])];
     if (operation.parameters?.length || operation.requestBody) codes.push('VALIDATION_FAILED');
-    if (operation.requestBody) codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
+    // The HTTP layer reads a body on every POST/PUT/PATCH, also where the handler takes none.
+    if (operation.requestBody || ['POST', 'PUT', 'PATCH'].includes(route.method.toUpperCase()))
+      codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
     if (authenticated) codes.push('UNAUTHORIZED');
     if (roles) codes.push('FORBIDDEN');
     if (reflector.get<boolean>(API_RATE_LIMITED, route.handler as () => void)) codes.push('RATE_LIMITED');

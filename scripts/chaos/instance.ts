@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../bench/lib/app-under-test';
+
+const ROOT = join(__dirname, '..', '..');
+export const CHAOS_LOG_DIR = join(ROOT, 'bench', 'results', 'chaos');
+
+/** One app instance as operators run it (`node dist/main.js`), which chaos may kill, stop or restart. */
+export class Instance {
+  private child?: ChildProcess;
+  url = '';
+  /** False from the moment a fault aims at the process until it is ready again: the load stops sending to it. */
+  up = false;
+
+  constructor(
+    readonly name: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  async start(): Promise<void> {
+    const port = await freePort();
+    mkdirSync(CHAOS_LOG_DIR, { recursive: true });
+    const log = createWriteStream(join(CHAOS_LOG_DIR, `${this.name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    this.child = child;
+    this.url = `http://127.0.0.1:${port}`;
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code}; see ${CHAOS_LOG_DIR}/${this.name}.log`))),
+    );
+    await Promise.race([this.waitReady(90_000), exited]);
+    this.up = true;
+  }
+
+  /** Polls /health/ready until 200; returns how long it took, or throws after the limit. */
+  async waitReady(limitMs: number): Promise<number> {
+    const started = Date.now();
+    for (;;) {
+      const status = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200) return Date.now() - started;
+      if (Date.now() - started > limitMs) throw new Error(`${this.name} not ready ${limitMs} ms after recovery (last status ${status})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  /**
+   * Sends a signal that ends the process and waits for the exit. With routeForMs, the load keeps
+   * sending to it that long after the signal (requests in flight while it shuts down).
+   */
+  async end(signal: 'SIGTERM' | 'SIGKILL', routeForMs = 0): Promise<void> {
+    const child = this.child;
+    if (!routeForMs) this.up = false;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return void (this.up = false);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    if (routeForMs) setTimeout(() => (this.up = false), routeForMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
