@@ -1,11 +1,15 @@
 // `npm run chaos -- --help`: faults under a steady mixed load on two instances (full profile), invariants after each, a scorecard.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_ADMIN, BenchEnvironment, engines } from '../../bench/lib/bench-env';
 import { TcpProxy } from '../../test/support/tcp-proxy';
 import { TopicReader } from '../../test/support/topic-reader';
 import { Instance } from './instance';
+
+// The run's throw-away users share one random password.
+const USER_PASSWORD = randomBytes(12).toString('base64url');
 
 const USAGE = `npm run chaos [-- options]   (needs npm run engines:up; stops and restarts the Kafka broker)
   --smoke             short faults (seconds) for CI; the default holds each fault as the issue says (10 s, 30 s for Kafka)
@@ -110,9 +114,9 @@ class Rig {
 
   private async signUp(): Promise<void> {
     const email = `chaos-${this.strategy}-${this.signups++}@example.com`;
-    const signup = await this.call('setup', 'POST', '/auth/signup', { email, password: 'chaos-password', name: 'Chaos' });
+    const signup = await this.call('setup', 'POST', '/auth/signup', { email, password: USER_PASSWORD, name: 'Chaos' });
     if (signup.status !== 201) throw new Error(`signup: ${signup.status}`);
-    const login = await this.call('setup', 'POST', '/auth/login', { email, password: 'chaos-password' });
+    const login = await this.call('setup', 'POST', '/auth/login', { email, password: USER_PASSWORD });
     this.users.push({ token: login.body.accessToken, paid: [] });
   }
 
@@ -176,16 +180,9 @@ class Rig {
     const roll = Math.random();
     if (roll < 0.05) {
       const email = `chaos-${this.strategy}-${this.signups++}@example.com`;
-      const signup = await this.call(
-        'signup',
-        'POST',
-        '/auth/signup',
-        { email, password: 'chaos-password', name: 'Chaos' },
-        undefined,
-        rec,
-      );
+      const signup = await this.call('signup', 'POST', '/auth/signup', { email, password: USER_PASSWORD, name: 'Chaos' }, undefined, rec);
       if (signup.status === 201) {
-        const login = await this.call('login', 'POST', '/auth/login', { email, password: 'chaos-password' }, undefined, rec);
+        const login = await this.call('login', 'POST', '/auth/login', { email, password: USER_PASSWORD }, undefined, rec);
         if (login.status === 200) this.users.push({ token: login.body.accessToken, paid: [] });
       }
     } else if (roll < 0.25) {

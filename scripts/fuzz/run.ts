@@ -156,7 +156,7 @@ interface Account {
 }
 
 async function account(target: Target, email: string): Promise<Account> {
-  const password = 'fuzz-password-1';
+  const password = randomBytes(12).toString('base64url'); // the run's throw-away users
   const user = await json(target, 'POST', '/auth/signup', { email, password, name: 'Fuzz' });
   const { accessToken } = await json(target, 'POST', '/auth/login', { email, password });
   return { id: user.id, email, token: accessToken };
