@@ -21,6 +21,9 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+// Read once: the contract check's log of observed statuses is per run.
+const RUN_ID = readDecision().runId;
+
 /** A black-box HTTP client for a running app. */
 export class Api {
   constructor(readonly baseUrl: string) {}
@@ -36,7 +39,7 @@ export class Api {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, signal }).catch((error: Error) => {
       throw signal?.aborted ? new Error(`${method} ${path}: no answer within ${options.timeoutMs} ms`) : error;
     });
-    recordObservation(readDecision().runId, method, `${this.baseUrl}${path}`, response.status);
+    recordObservation(RUN_ID, method, `${this.baseUrl}${path}`, response.status);
     const text = await response.text();
     let parsed: unknown = text;
     if (/json/.test(response.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
