@@ -89,9 +89,14 @@ export class KafkaConnection implements OnApplicationShutdown {
   /** Creates the topics that do not exist yet and waits until they have leaders. */
   async ensureTopics(topics: Array<Omit<ITopicConfig, 'topic'> & { name: string }>): Promise<void> {
     const admin = await this.getAdmin();
+    // Asking for existing topics makes the broker answer TOPIC_ALREADY_EXISTS, which kafkajs logs at
+    // ERROR level: create only the missing ones.
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter(({ name }) => !existing.has(this.topic(name)));
+    if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,
-      topics: topics.map(({ name, ...rest }) => ({ topic: this.topic(name), numPartitions: 6, ...rest })),
+      topics: missing.map(({ name, ...rest }) => ({ topic: this.topic(name), numPartitions: 6, ...rest })),
     });
   }
 

@@ -117,6 +117,8 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
 
   async subscribe(subscription: Subscription): Promise<SubscriptionHandle> {
     const groupId = this.connection.topic(subscription.groupId);
+    // Before any wait: a subscription that is still joining (broker slow or away) already reads 0 dead letters.
+    this.metrics.track(subscription.groupId);
     await this.ensureTopics([
       ...subscription.topics.map((name) => ({ name, partitions: subscription.partitions })),
       ...subscription.topics.map((name) => ({ name: deadLetterTopic(name), partitions: 1 })),
@@ -133,7 +135,6 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
       retry: { retries: 10, restartOnFailure: async () => !state.stopped && !this.closing },
     });
     this.consumers.add(consumer);
-    this.metrics.track(subscription.groupId);
     await consumer.connect();
     await consumer.subscribe({ topics: subscription.topics.map((t) => this.connection.topic(t)), fromBeginning: true });
     const logicalTopic = new Map(subscription.topics.map((t) => [this.connection.topic(t), t]));
