@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { type Caller, type Fixtures, type FuzzRequest, requestArbitrary } from './arbitraries';
 import { type Contract, loadContract, type Operation } from './contract';
-import { type Profile, startTarget, type Target } from './target';
+import { type Profile, queuedRequests, startTarget, type Target } from './target';
 
 const USAGE = `npm run fuzz [-- options]
   --smoke              a few hundred cases (CI); the default is thousands
@@ -71,6 +71,8 @@ async function send(url: string, request: FuzzRequest): Promise<Answer> {
       body = Symbol('unparseable JSON');
     }
   }
+  const requestId = (body as { requestId?: unknown } | null)?.requestId;
+  if (response.status === 202 && typeof requestId === 'string') queuedRequests.add(requestId);
   return { status: response.status, contentType, text, body, retryAfter: response.headers.get('retry-after') };
 }
 

@@ -40,7 +40,11 @@ const COUNTED_TABLES = [
   'outbox_events',
 ];
 
+/** Request ids of 202 answers (queue strategy) whose decision a snapshot waits for. */
+export const queuedRequests = new Set<string>();
+
 export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'): Promise<Target> {
+  queuedRequests.clear();
   const admin = { email: 'fuzz-admin@example.com', password: randomBytes(12).toString('base64url') };
   const common = {
     JWT_SECRET: randomBytes(32).toString('base64url'),
@@ -78,10 +82,15 @@ export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'):
   const data = app.get(DataSource);
 
   const snapshot = async (): Promise<string> => {
-    for (let waited = 0; waited < 10_000; waited += 50) {
-      const [{ n }] = await data.query("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE status = 'PENDING'");
-      if (Number(n) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    // An accepted (202) request has no row until the consumer records its decision.
+    for (let waited = 0; waited < 10_000 && queuedRequests.size > 0; waited += 50) {
+      const ids = [...queuedRequests];
+      const rows: Array<{ request_id: string }> = await data.query(
+        `SELECT request_id FROM coupon_issue_requests WHERE request_id IN (${ids.map(() => '?').join(', ')})`,
+        ids,
+      );
+      for (const row of rows) queuedRequests.delete(row.request_id);
+      if (queuedRequests.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const counts = [];
     for (const table of COUNTED_TABLES) counts.push(Number((await data.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n));

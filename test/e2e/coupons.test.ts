@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
 import { eventually } from '../support/eventually';
@@ -76,6 +77,9 @@ describe.each(cases)('coupons (%s profile, %s strategy)', (profile, strategy) =>
       }, 20_000);
       const other = await shop.user();
       expect((await shop.api.get(`/coupons/issue-requests/${first.body.requestId}`, { token: other.token })).status).toBe(404);
+      const madeUp = await shop.api.get(`/coupons/issue-requests/${randomBytes(27).toString('base64url')}`, { token: user.token });
+      expect(madeUp.status).toBe(404);
+      expect((await shop.api.get('/coupons/issue-requests/not-a-request', { token: user.token })).body.code).toBe('VALIDATION_FAILED');
     }
     const again = await shop.api.post(`/coupons/${couponId}/issue`, undefined, { token: user.token });
     expect(again.status).toBe(409);

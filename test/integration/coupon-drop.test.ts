@@ -1,9 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
+import { IssueRequestRepository } from '../../src/modules/coupon/database/issue-request.repository';
 import { CouponLedger } from '../../src/modules/coupon/issuance/coupon-ledger';
+import { COUPON_ISSUE_TOPIC } from '../../src/modules/coupon/issuance/coupon-issuer';
+import { IssueRequestIds } from '../../src/modules/coupon/issuance/issue-request-id';
 import { COUPON_ISSUER_GROUP } from '../../src/modules/coupon/issuance/issue-request.consumer';
+import { MessageBus } from '../../src/platform/messaging/message-bus';
 import { ConsumerGroups } from '../../src/platform/messaging/message-bus.transport';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
@@ -159,14 +164,15 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         const couponId = await createCoupon(shop, 10);
         const [caller] = await callers(apps[0], 1, 22_000_000);
         const issue = () => apps[0].api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token });
-        const kept = () => shop.dataSource.getRepository(CouponIssueRequest).countBy({ couponId });
+        const requests = () => shop.dataSource.getRepository(CouponIssueRequest).findBy({ couponId });
         execFileSync('bash', [join(ROOT, 'scripts/kafka/stop.sh')], { stdio: 'inherit' });
         try {
           const refused = await issue();
           expect(refused.status).toBe(503);
           expect(refused.body.code).toBe('QUEUE_UNAVAILABLE');
           expect(refused.headers.get('retry-after')).toBe('5');
-          expect(await kept()).toBe(0);
+          // Nothing PENDING is left behind: only the mark that keeps a late message from being decided.
+          expect((await requests()).map((r) => [r.userId, r.status])).toEqual([[caller.id, 'WITHDRAWN']]);
         } finally {
           execFileSync('bash', [join(ROOT, 'scripts/kafka/start.sh'), '--keep-data'], { stdio: 'inherit' });
         }
@@ -184,8 +190,60 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
           const status = await apps[0].api.get(`/coupons/issue-requests/${accepted.body.requestId}`, { token: caller.token });
           expect(status.body.status).toBe('ISSUED');
         }, 60_000);
-        expect(await kept()).toBe(1);
+        expect((await requests()).map((r) => r.status).sort()).toEqual(['ISSUED', 'WITHDRAWN']);
         expect(await shop.dataSource.getRepository(UserCoupon).countBy({ couponId, userId: caller.id })).toBe(1);
+      });
+
+      it('a request withdrawn after a 503 is never decided, even when its message reached the broker after all', async () => {
+        const couponId = await createCoupon(shop, 10);
+        const [late, next] = await callers(apps[0], 2, 23_000_000);
+        // The ambiguous failure: the send timed out, the caller got 503 and the request was withdrawn, yet the broker kept the message.
+        const requestId = apps[0].app.get(IssueRequestIds).issue(couponId, late.id);
+        const requestedAt = new Date();
+        expect(
+          await apps[0].app.get(IssueRequestRepository).withdraw({ requestId, couponId, userId: late.id, requestedAt }, new Date()),
+        ).toBe(true);
+        const value = { requestId, couponId, userId: late.id, requestedAt: requestedAt.toISOString() };
+        await apps[0].app.get(MessageBus).publish([{ topic: COUPON_ISSUE_TOPIC, key: String(couponId), value }]);
+        // Same coupon, same partition, after it: once this one is decided, the late one was seen.
+        const accepted = await apps[0].api.post(`/coupons/${couponId}/issue`, undefined, { token: next.token });
+        expect(accepted.status).toBe(202);
+        await eventually(async () => {
+          const status = await apps[0].api.get(`/coupons/issue-requests/${accepted.body.requestId}`, { token: next.token });
+          expect(status.body.status).toBe('ISSUED');
+        }, 60_000);
+        expect(await shop.dataSource.getRepository(UserCoupon).findBy({ couponId })).toEqual([
+          expect.objectContaining({ userId: next.id }),
+        ]);
+        expect((await shop.dataSource.getRepository(CouponIssueRequest).findOneByOrFail({ requestId })).status).toBe('WITHDRAWN');
+        // Its id was never given to anyone; asked anyway, it does not exist.
+        expect((await apps[0].api.get(`/coupons/issue-requests/${requestId}`, { token: late.token })).status).toBe(404);
+      });
+
+      it('the status of an accepted request: PENDING before any row exists, 404 for a made-up id or for another user', async () => {
+        const couponId = await createCoupon(shop, 10);
+        const [owner, other] = await callers(apps[0], 2, 24_000_000);
+        const consumers = apps.map((app) => app.app.get(ConsumerGroups));
+        for (const groups of consumers) await groups.stop(COUPON_ISSUER_GROUP);
+        let requestId = '';
+        try {
+          const accepted = await apps[1].api.post(`/coupons/${couponId}/issue`, undefined, { token: owner.token });
+          expect(accepted.status).toBe(202);
+          requestId = accepted.body.requestId;
+          expect(await shop.dataSource.getRepository(CouponIssueRequest).countBy({ couponId })).toBe(0);
+          // Any instance answers for it, from the id alone.
+          const status = await apps[0].api.get(`/coupons/issue-requests/${requestId}`, { token: owner.token });
+          expect(status.body).toEqual({ requestId, couponId, status: 'PENDING', reason: null, userCouponId: null });
+          expect((await apps[0].api.get(`/coupons/issue-requests/${requestId}`, { token: other.token })).status).toBe(404);
+          const madeUp = randomBytes(27).toString('base64url');
+          expect((await apps[0].api.get(`/coupons/issue-requests/${madeUp}`, { token: owner.token })).status).toBe(404);
+        } finally {
+          for (const groups of consumers) groups.start(COUPON_ISSUER_GROUP);
+        }
+        await eventually(async () => {
+          const status = await apps[0].api.get(`/coupons/issue-requests/${requestId}`, { token: owner.token });
+          expect(status.body.status).toBe('ISSUED');
+        }, 60_000);
       });
     }
   });

@@ -1,21 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DomainError } from '../../platform/http/problem-catalog';
+import { CouponRepository } from './database/coupon.repository';
+import { UserCouponRepository } from './database/user-coupon.repository';
 import { discountFor } from './discount';
-import { Coupon, UserCoupon } from './entities/coupon.entities';
 
 /** What checkout needs from the coupon module: quote a user's coupon for a total, and use it. */
 @Injectable()
 export class CouponWalletService {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly coupons: CouponRepository,
+    private readonly copies: UserCouponRepository,
+  ) {}
 
   /** The discount the user's coupon gives on `totalAmount`, or COUPON_NOT_FOUND / COUPON_NOT_USABLE. */
   async quote(userId: number, userCouponId: number, totalAmount: number): Promise<number> {
-    const userCoupon = await this.txHost.tx.getRepository(UserCoupon).findOneBy({ id: userCouponId, userId });
+    const userCoupon = await this.copies.findOwned(userCouponId, userId);
     // Another user's coupon is answered like a missing one: its existence is not revealed.
     if (!userCoupon) throw new DomainError('COUPON_NOT_FOUND', `User coupon ${userCouponId} does not exist`);
-    const coupon = await this.txHost.tx.getRepository(Coupon).findOneByOrFail({ id: userCoupon.couponId });
+    const coupon = await this.coupons.findById(userCoupon.couponId);
+    if (!coupon) throw new Error(`user coupon ${userCouponId} refers to a missing coupon ${userCoupon.couponId}`);
     if (userCoupon.status !== 'AVAILABLE') throw new DomainError('COUPON_NOT_USABLE', 'The coupon was already used');
     if (userCoupon.expiresAt <= new Date()) throw new DomainError('COUPON_NOT_USABLE', 'The coupon has expired');
     if (totalAmount < coupon.minOrderAmount) {
@@ -26,14 +29,7 @@ export class CouponWalletService {
 
   /** Marks the coupon used by the order, inside the caller's transaction, or COUPON_NOT_USABLE. */
   async use(userId: number, userCouponId: number, orderId: number): Promise<void> {
-    const now = new Date();
-    // Conditional update: a coupon can be used once, by its owner, before it expires.
-    const result = await this.txHost.tx
-      .createQueryBuilder()
-      .update(UserCoupon)
-      .set({ status: 'USED', usedAt: now, orderId })
-      .where("id = :userCouponId AND user_id = :userId AND status = 'AVAILABLE' AND expires_at > :now", { userCouponId, userId, now })
-      .execute();
-    if (!result.affected) throw new DomainError('COUPON_NOT_USABLE', 'The coupon is used, expired or not yours');
+    if (!(await this.copies.markUsed(userCouponId, userId, orderId, new Date())))
+      throw new DomainError('COUPON_NOT_USABLE', 'The coupon is used, expired or not yours');
   }
 }

@@ -1,11 +1,13 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiEndpoint } from '../../platform/http/api-contract';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser, Public, Roles } from '../../platform/auth/authenticated-user';
 import { ParseIdPipe } from '../../platform/http/params';
 import { Idempotent } from '../../platform/idempotency/idempotent.decorator';
 import { CouponService } from './coupon.service';
+import { CouponIssuance } from './issuance/coupon-issuance';
+import { ParseIssueRequestIdPipe } from './issuance/issue-request-id';
 import {
   CouponResponse,
   CreateCouponRequest,
@@ -19,7 +21,10 @@ import {
 @ApiTags('coupons')
 @Controller()
 export class CouponController {
-  constructor(private readonly coupons: CouponService) {}
+  constructor(
+    private readonly coupons: CouponService,
+    private readonly issuance: CouponIssuance,
+  ) {}
 
   @Public()
   @Get('coupons/:id')
@@ -59,20 +64,26 @@ export class CouponController {
     @Param('id', ParseIdPipe) id: number,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const outcome = await this.coupons.issue(id, user.id);
+    const outcome = await this.issuance.issue(id, user.id);
     if (outcome.kind === 'queued') {
       reply.status(202).header('Location', `/coupons/issue-requests/${outcome.requestId}`);
       return { requestId: outcome.requestId, status: 'PENDING' as const };
     }
     reply.status(201);
-    return this.coupons.issuedView(outcome.userCoupon);
+    return this.issuance.issuedView(outcome.userCoupon);
   }
 
   @Get('coupons/issue-requests/:requestId')
   @ApiEndpoint({ operationId: 'getIssueRequest', summary: 'The status of a queued issue request', problems: ['ISSUE_REQUEST_NOT_FOUND'] })
-  @ApiOkResponse({ type: IssueRequestResponse, description: 'PENDING, ISSUED (with the copy) or REJECTED (with the reason)' })
-  issueRequest(@CurrentUser() user: AuthenticatedUser, @Param('requestId', new ParseUUIDPipe()) requestId: string) {
-    return this.coupons.issueRequest(user.id, requestId);
+  @ApiParam({ name: 'requestId', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{36}$' }, description: 'From the 202 of the issue' })
+  @ApiOkResponse({
+    type: IssueRequestResponse,
+    description:
+      'PENDING (accepted, not decided yet), ISSUED (with the copy) or REJECTED (with the reason). ' +
+      'Never 404 for a request that was answered 202.',
+  })
+  issueRequest(@CurrentUser() user: AuthenticatedUser, @Param('requestId', ParseIssueRequestIdPipe) requestId: string) {
+    return this.issuance.requestStatus(user.id, requestId);
   }
 
   @Get('users/me/coupons')

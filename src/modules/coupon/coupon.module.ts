@@ -4,16 +4,21 @@ import type Redis from 'ioredis';
 import { APP_CONFIG } from '../../platform/config/config.module';
 import { AppConfig } from '../../platform/config/app-config';
 import { DatabaseIdentity } from '../../platform/database/database-identity';
-import { REDIS } from '../../platform/redis/redis.module';
+import { redisOrInProcess } from '../../platform/infrastructure/redis-or-in-process';
 import { CouponWalletService } from './coupon-wallet.service';
 import { AdminCouponController, CouponController } from './coupon.controller';
 import { CouponService } from './coupon.service';
+import { CouponRepository } from './database/coupon.repository';
+import { IssueRequestRepository } from './database/issue-request.repository';
+import { UserCouponRepository } from './database/user-coupon.repository';
 import { DemoCoupons } from './demo-coupons';
 import { Coupon, CouponIssueRequest, UserCoupon } from './entities/coupon.entities';
+import { CouponIssuance } from './issuance/coupon-issuance';
 import { CouponIssueMetrics } from './issuance/coupon-issue-metrics';
 import { CouponIssuer } from './issuance/coupon-issuer';
 import { CouponLedger } from './issuance/coupon-ledger';
 import { InMemoryIssueHints, IssueHints, RedisIssueHints } from './issuance/issue-hints';
+import { IssueRequestIds } from './issuance/issue-request-id';
 import { IssueRequestConsumer } from './issuance/issue-request.consumer';
 import { LockCouponIssuer } from './issuance/lock-coupon-issuer';
 import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
@@ -23,11 +28,16 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
   // IssueRequestConsumer: @EventPattern handlers, served by the MessageBusTransport (bootstrap.ts).
   controllers: [CouponController, AdminCouponController, IssueRequestConsumer],
   providers: [
+    CouponRepository,
+    UserCouponRepository,
+    IssueRequestRepository,
     CouponWalletService,
     CouponService,
+    CouponIssuance,
     CouponLedger,
     CouponIssueMetrics,
     DemoCoupons,
+    IssueRequestIds,
     LockCouponIssuer,
     QueueCouponIssuer,
     {
@@ -37,12 +47,11 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
       useFactory: (config: AppConfig, lock: LockCouponIssuer, queue: QueueCouponIssuer) =>
         config.coupon.issueStrategy === 'queue' ? queue : lock,
     },
-    {
-      provide: IssueHints,
-      inject: [DatabaseIdentity, CouponLedger, { token: REDIS, optional: true }],
-      useFactory: (identity: DatabaseIdentity, ledger: CouponLedger, redis?: Redis) =>
-        redis ? new RedisIssueHints(redis, identity.id, () => ledger.countCopies()) : new InMemoryIssueHints(),
-    },
+    redisOrInProcess<IssueHints, [DatabaseIdentity, UserCouponRepository]>(IssueHints, {
+      inject: [DatabaseIdentity, UserCouponRepository],
+      redis: (redis: Redis, identity, copies) => new RedisIssueHints(redis, identity.id, () => copies.countAll()),
+      inProcess: () => new InMemoryIssueHints(),
+    }),
   ],
   exports: [CouponWalletService],
 })

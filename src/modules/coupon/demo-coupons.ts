@@ -1,10 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { AppConfig } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
-import { Coupon } from './entities/coupon.entities';
+import { CouponRepository } from './database/coupon.repository';
 
 /** SEED_DEMO_DATA: two coupon campaigns in an empty coupons table. */
 @Injectable()
@@ -12,22 +10,21 @@ export class DemoCoupons implements OnApplicationBootstrap {
   private readonly logger = new Logger('DemoCoupons');
 
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly coupons: CouponRepository,
     private readonly transactions: TransactionRunner,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.seedDemoData) return;
-    const coupons = this.txHost.tx.getRepository(Coupon);
-    if ((await coupons.count()) > 0) return;
-    const base = { issuedQuantity: 0, issueStartsAt: null, issueEndsAt: null, createdAt: new Date() };
+    if ((await this.coupons.count()) > 0) return;
+    const base = { issueStartsAt: null, issueEndsAt: null };
     await this.transactions.run(() =>
-      coupons.save([
+      this.coupons.createMany([
         {
           ...base,
           name: 'Welcome 10%',
-          discountType: 'PERCENT',
+          discountType: 'PERCENT' as const,
           discountValue: 10,
           totalQuantity: 1000,
           minOrderAmount: 10_000,
@@ -37,7 +34,7 @@ export class DemoCoupons implements OnApplicationBootstrap {
         {
           ...base,
           name: 'Flash 3,000 won',
-          discountType: 'FIXED',
+          discountType: 'FIXED' as const,
           discountValue: 3_000,
           totalQuantity: 100,
           minOrderAmount: 20_000,

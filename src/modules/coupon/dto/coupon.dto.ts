@@ -60,8 +60,15 @@ export class UserCouponPage {
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
+/** Opaque; signed by the app (36 characters of base64url). Ids from before signed ids are UUIDs. */
+const REQUEST_ID = {
+  pattern: '^[A-Za-z0-9_-]{36}$',
+  description: 'Opaque request id: 36 characters of base64url (older requests: a UUID)',
+  example: 'AQAAAAfWm3xk0pP5VJwGkzqkq8hQ0m8Ln3w0',
+};
+
 export class IssueRequestResponse {
-  @ApiProperty({ format: 'uuid' }) requestId!: string;
+  @ApiProperty(REQUEST_ID) requestId!: string;
   @ApiProperty({ type: 'integer' }) couponId!: number;
   @ApiProperty({ enum: ['PENDING', 'ISSUED', 'REJECTED'] }) status!: 'PENDING' | 'ISSUED' | 'REJECTED';
   @ApiProperty({ nullable: true, type: String, description: 'The rejection code' }) reason!: string | null;
@@ -69,7 +76,7 @@ export class IssueRequestResponse {
 }
 
 export class IssueAcceptedResponse {
-  @ApiProperty({ format: 'uuid' }) requestId!: string;
+  @ApiProperty(REQUEST_ID) requestId!: string;
   @ApiProperty({ enum: ['PENDING'] }) status!: 'PENDING';
 }
 

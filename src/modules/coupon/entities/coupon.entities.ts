@@ -73,9 +73,14 @@ export class UserCoupon {
   orderId!: number | null;
 }
 
-export type IssueRequestStatus = 'PENDING' | 'ISSUED' | 'REJECTED';
+/**
+ * ISSUED and REJECTED are decisions, written by the consumer. WITHDRAWN: the queue never
+ * acknowledged the request (its caller was answered 503), so it is not to be decided. PENDING
+ * rows only come from versions that wrote the row before the 202.
+ */
+export type IssueRequestStatus = 'PENDING' | 'ISSUED' | 'REJECTED' | 'WITHDRAWN';
 
-/** A queued issue request (queue strategy) and, once decided, its outcome. */
+/** A queued issue request (queue strategy), once decided (or withdrawn). */
 @Entity('coupon_issue_requests')
 export class CouponIssueRequest {
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 36 })

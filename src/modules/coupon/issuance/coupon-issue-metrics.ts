@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { IsNull, LessThanOrEqual, MoreThan } from 'typeorm';
 import { Metrics } from '../../../platform/observability/metrics';
+import { CouponRepository } from '../database/coupon.repository';
 import { Coupon } from '../entities/coupon.entities';
 
 /** Coupons with a `coupon` label at most: the newest ones in their issue window (bounded cardinality). */
@@ -24,7 +22,7 @@ export class CouponIssueMetrics {
 
   constructor(
     metrics: Metrics,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly coupons: CouponRepository,
   ) {
     const registers = [metrics.registry];
     this.outcomes = new Counter({
@@ -72,15 +70,7 @@ export class CouponIssueMetrics {
   private activeCoupons(): Promise<StockRow[]> {
     const now = Date.now();
     if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_MAX_AGE_MS) {
-      const at = new Date(now);
-      const started = [{ issueStartsAt: IsNull() }, { issueStartsAt: LessThanOrEqual(at) }];
-      const notEnded = [{ issueEndsAt: IsNull() }, { issueEndsAt: MoreThan(at) }];
-      const rows = this.txHost.tx.getRepository(Coupon).find({
-        select: { id: true, totalQuantity: true, issuedQuantity: true },
-        where: started.flatMap((s) => notEnded.map((e) => ({ ...s, ...e }))),
-        order: { id: 'DESC' },
-        take: STOCK_GAUGE_COUPONS,
-      });
+      const rows = this.coupons.openForIssue(new Date(now), STOCK_GAUGE_COUPONS);
       this.snapshot = { at: now, rows };
       // A failed read is retried at the next scrape, not cached.
       rows.catch(() => (this.snapshot = undefined));

@@ -1,61 +1,34 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { In } from 'typeorm';
 import { isUniqueViolation } from '../../../platform/database/errors';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
-import { DomainError } from '../../../platform/http/problem-catalog';
+import { CouponRepository } from '../database/coupon.repository';
+import { IssueRequestRepository } from '../database/issue-request.repository';
+import { UserCouponRepository } from '../database/user-coupon.repository';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../entities/coupon.entities';
 import { decideBatch, type IssueRefusal } from './batch-decision';
-
-const DAY_MS = 86_400_000;
+import { IssueRequestedEvent } from './coupon-issuer';
+import { copyExpiresAt, issueRefusal } from './issue-rules';
 
 export type IssueDecision = { userId: number; copy: UserCoupon } | { userId: number; refusal: IssueRefusal };
 
-export interface QueuedRequest {
-  requestId: string;
-  userId: number;
-}
-
 /**
- * The database is the fence of every issuing strategy: `issued_quantity < total_quantity` is
+ * The database is the fence of every issuing strategy: `issued_quantity + n <= total_quantity` is
  * checked by the UPDATE that increments it, and (coupon, user) is a unique key. A lock or a queue
- * only orders the callers; even if two run at once (a lost lock lease), the fence holds.
+ * only orders the callers; even if two run at once (a lost lock lease), the fence holds. Every
+ * copy is written by {@link decide}, for a batch of callers of one coupon under its row lock.
  */
 @Injectable()
 export class CouponLedger {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly coupons: CouponRepository,
+    private readonly copies: UserCouponRepository,
+    private readonly requests: IssueRequestRepository,
     private readonly transactions: TransactionRunner,
   ) {}
 
   /** How many copies were ever issued (copies are never deleted). */
-  async countCopies(): Promise<number> {
-    return this.txHost.tx.getRepository(UserCoupon).count();
-  }
-
-  /** Issues one copy in one short transaction, or throws COUPON_SOLD_OUT / COUPON_ALREADY_ISSUED. */
-  async issueOne(coupon: Coupon, userId: number): Promise<UserCoupon> {
-    return this.transactions.run(async () => {
-      // Conditional increment: never more than the stock, whatever runs concurrently.
-      const result = await this.txHost.tx
-        .createQueryBuilder()
-        .update(Coupon)
-        .set({ issuedQuantity: () => 'issued_quantity + 1' })
-        .where('id = :id AND issued_quantity < total_quantity', { id: coupon.id })
-        .execute();
-      if (!result.affected) {
-        if (await this.holds(coupon.id, userId)) throw new DomainError('COUPON_ALREADY_ISSUED', 'You already have this coupon');
-        throw new DomainError('COUPON_SOLD_OUT', `Coupon ${coupon.id} is sold out`);
-      }
-      try {
-        return await this.insertCopy(coupon, userId);
-      } catch (error) {
-        // The unique (coupon, user) key refused a second copy; the increment rolls back with it.
-        if (isUniqueViolation(error)) throw new DomainError('COUPON_ALREADY_ISSUED', 'You already have this coupon');
-        throw error;
-      }
-    });
+  countCopies(): Promise<number> {
+    return this.copies.countAll();
   }
 
   /**
@@ -63,25 +36,20 @@ export class CouponLedger {
    * remaining stock, at most one copy per user (a user twice in the batch is refused the second
    * time). The lock strategy combines the callers waiting on one instance into such a batch.
    */
-  async issueBatch(coupon: Coupon, userIds: number[]): Promise<IssueDecision[]> {
+  async issueBatch(couponId: number, userIds: number[]): Promise<IssueDecision[]> {
     try {
-      return await this.transactions.run(async () => {
-        const current = await this.lockCoupon(coupon.id);
-        if (!current) throw new DomainError('COUPON_NOT_FOUND', `Coupon ${coupon.id} does not exist`);
-        return (await this.decide(current, userIds)).decisions;
-      });
+      return await this.issueLocked(couponId, userIds);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      // A copy written meanwhile by a holder that outlived its lease: decide one by one, the fence refusing duplicates.
+      // A copy the batch did not see (it cannot, under the row lock; kept as a fence): one by one, so only its holder is refused.
       const decisions: IssueDecision[] = [];
       for (const userId of userIds) {
-        try {
-          decisions.push({ userId, copy: await this.issueOne(coupon, userId) });
-        } catch (refusal) {
-          if (!(refusal instanceof DomainError) || (refusal.code !== 'COUPON_SOLD_OUT' && refusal.code !== 'COUPON_ALREADY_ISSUED'))
-            throw refusal;
-          decisions.push({ userId, refusal: refusal.code });
-        }
+        decisions.push(
+          ...(await this.issueLocked(couponId, [userId]).catch((refused: unknown) => {
+            if (!isUniqueViolation(refused)) throw refused;
+            return [{ userId, refusal: 'COUPON_ALREADY_ISSUED' as const }];
+          })),
+        );
       }
       return decisions;
     }
@@ -89,135 +57,75 @@ export class CouponLedger {
 
   /**
    * Decides queued requests for one coupon in arrival order, in one transaction, and records every
-   * outcome. Requests already decided, or unknown (their POST answered 503), are left as they are,
-   * so redelivery changes nothing.
+   * outcome. A request already recorded (decided, or withdrawn because its POST answered 503) is
+   * left as it is, so redelivery changes nothing: each request is decided exactly once.
    */
-  async decideQueued(couponId: number, requests: QueuedRequest[]): Promise<{ soldOut: boolean; issuedTo: number[] }> {
+  async decideQueued(couponId: number, requests: IssueRequestedEvent[]): Promise<{ soldOut: boolean; issuedTo: number[] }> {
     return this.transactions.run(async () => {
-      const requestRepo = this.txHost.tx.getRepository(CouponIssueRequest);
-      const coupon = await this.lockCoupon(couponId);
-      const pending = new Set(
-        (
-          await requestRepo.find({
-            select: { requestId: true },
-            where: { requestId: In(requests.map((r) => r.requestId)), status: 'PENDING' },
-          })
-        ).map((r) => r.requestId),
-      );
-      const toDecide = requests.filter((r) => pending.delete(r.requestId)); // a redelivered duplicate is decided once
-      const now = new Date();
+      const coupon = await this.coupons.lockForIssue(couponId);
+      const recorded = await this.requests.statusesOf(requests.map((r) => r.requestId));
+      const toDecide: IssueRequestedEvent[] = [];
+      const legacyPending: string[] = [];
+      for (const request of requests) {
+        const status = recorded.get(request.requestId);
+        if (status === undefined || status === 'PENDING') toDecide.push(request);
+        if (status === 'PENDING') legacyPending.push(request.requestId);
+        recorded.set(request.requestId, 'ISSUED'); // a duplicate within the batch is decided once
+      }
+      const decidedAt = new Date();
+      const record = (request: IssueRequestedEvent, outcome: Pick<CouponIssueRequest, 'status' | 'reason' | 'userCouponId'>) => ({
+        requestId: request.requestId,
+        couponId,
+        userId: request.userId,
+        requestedAt: new Date(request.requestedAt),
+        decidedAt,
+        ...outcome,
+      });
       if (!coupon) {
-        if (toDecide.length > 0)
-          await requestRepo.update(
-            { requestId: In(toDecide.map((r) => r.requestId)) },
-            { status: 'REJECTED', reason: 'COUPON_NOT_FOUND', decidedAt: now },
-          );
+        const rejected = toDecide.map((r) => record(r, { status: 'REJECTED', reason: 'COUPON_NOT_FOUND', userCouponId: null }));
+        await this.requests.recordDecided(rejected, legacyPending);
         return { soldOut: false, issuedTo: [] };
       }
       const { decisions, soldOut } = await this.decide(
         coupon,
         toDecide.map((r) => r.userId),
       );
-      const byOutcome = new Map<string, string[]>();
-      decisions.forEach((decision, i) => {
-        const outcome = 'copy' in decision ? 'ISSUED' : decision.refusal;
-        const group = byOutcome.get(outcome);
-        if (group) group.push(toDecide[i].requestId);
-        else byOutcome.set(outcome, [toDecide[i].requestId]);
-      });
-      for (const [outcome, requestIds] of byOutcome) {
-        const update = this.txHost.tx
-          .createQueryBuilder()
-          .update(CouponIssueRequest)
-          .where({ requestId: In(requestIds) });
-        if (outcome === 'ISSUED') {
-          const copyOfRequest =
-            '(SELECT uc.id FROM user_coupons uc WHERE uc.coupon_id = coupon_issue_requests.coupon_id AND uc.user_id = coupon_issue_requests.user_id)';
-          await update.set({ status: 'ISSUED', reason: null, decidedAt: now, userCouponId: () => copyOfRequest }).execute();
-        } else {
-          await update.set({ status: 'REJECTED', reason: outcome, decidedAt: now }).execute();
-        }
-      }
+      await this.requests.recordDecided(
+        decisions.map((decision, i) =>
+          'copy' in decision
+            ? record(toDecide[i], { status: 'ISSUED', reason: null, userCouponId: decision.copy.id })
+            : record(toDecide[i], { status: 'REJECTED', reason: decision.refusal, userCouponId: null }),
+        ),
+        legacyPending,
+      );
       return { soldOut, issuedTo: decisions.flatMap((d) => ('copy' in d ? [d.userId] : [])) };
     });
   }
 
-  /** Takes the coupon row lock (batches of one coupon never interleave) and reads the row. */
-  private async lockCoupon(couponId: number): Promise<Coupon | null> {
-    await this.txHost.tx
-      .createQueryBuilder()
-      .update(Coupon)
-      .set({ issuedQuantity: () => 'issued_quantity' })
-      .where('id = :couponId', { couponId })
-      .execute();
-    return this.txHost.tx.getRepository(Coupon).findOneBy({ id: couponId });
+  private issueLocked(couponId: number, userIds: number[]): Promise<IssueDecision[]> {
+    return this.transactions.run(async () => {
+      const coupon = await this.coupons.lockForIssue(couponId);
+      if (!coupon) throw issueRefusal('COUPON_NOT_FOUND', couponId);
+      return (await this.decide(coupon, userIds)).decisions;
+    });
   }
 
   /** The batch decision inside the caller's transaction, with the coupon row locked: a few statements for the whole batch. */
   private async decide(coupon: Coupon, userIds: number[]): Promise<{ decisions: IssueDecision[]; soldOut: boolean }> {
-    const holders = new Set(
-      (
-        await this.txHost.tx
-          .getRepository(UserCoupon)
-          .find({ select: { userId: true }, where: { couponId: coupon.id, userId: In(userIds) } })
-      ).map((uc) => uc.userId),
-    );
+    const holders = await this.copies.holdersAmong(coupon.id, userIds);
     const { decisions, winners, soldOut } = decideBatch(userIds, holders, coupon.totalQuantity - coupon.issuedQuantity);
-    const copies = new Map<number, UserCoupon>();
-    if (winners.length > 0) {
-      const now = new Date();
-      const expiresAt = new Date(now.getTime() + coupon.validDays * DAY_MS);
-      await this.txHost.tx
-        .createQueryBuilder()
-        .insert()
-        .into(UserCoupon)
-        .values(
-          winners.map((userId) => ({
-            couponId: coupon.id,
-            userId,
-            status: 'AVAILABLE' as const,
-            issuedAt: now,
-            expiresAt,
-            usedAt: null,
-            orderId: null,
-          })),
-        )
-        .updateEntity(false)
-        .execute();
-      // Read the ids back rather than trust consecutive auto-increments (not promised under interleaved lock mode).
-      for (const copy of await this.txHost.tx.getRepository(UserCoupon).findBy({ couponId: coupon.id, userId: In(winners) }))
-        copies.set(copy.userId, copy);
-      // The same fence as issueOne, for the batch: the increment must fit the stock.
-      const result = await this.txHost.tx
-        .createQueryBuilder()
-        .update(Coupon)
-        .set({ issuedQuantity: () => `issued_quantity + ${winners.length}` })
-        .where('id = :id AND issued_quantity + :n <= total_quantity', { id: coupon.id, n: winners.length })
-        .execute();
-      if (!result.affected) throw new Error(`coupon ${coupon.id}: a batch of ${winners.length} would exceed the stock`);
-    }
+    const issuedAt = new Date();
+    const expiresAt = copyExpiresAt(coupon, issuedAt);
+    const written = await this.copies.insertCopies(winners.map((userId) => ({ couponId: coupon.id, userId, issuedAt, expiresAt })));
+    // The same fence for the batch as a whole: the increment must fit the stock.
+    if (winners.length > 0 && !(await this.coupons.addIssued(coupon.id, winners.length)))
+      throw new Error(`coupon ${coupon.id}: a batch of ${winners.length} would exceed the stock`);
+    const copies = new Map(written.map((copy) => [copy.userId, copy]));
     return {
       decisions: decisions.map((d) =>
         d.refusal ? { userId: d.userId, refusal: d.refusal } : { userId: d.userId, copy: copies.get(d.userId)! },
       ),
       soldOut,
     };
-  }
-
-  private async holds(couponId: number, userId: number): Promise<boolean> {
-    return this.txHost.tx.getRepository(UserCoupon).existsBy({ couponId, userId });
-  }
-
-  private async insertCopy(coupon: Coupon, userId: number): Promise<UserCoupon> {
-    const now = new Date();
-    return this.txHost.tx.getRepository(UserCoupon).save({
-      couponId: coupon.id,
-      userId,
-      status: 'AVAILABLE',
-      issuedAt: now,
-      expiresAt: new Date(now.getTime() + coupon.validDays * DAY_MS),
-      usedAt: null,
-      orderId: null,
-    });
   }
 }

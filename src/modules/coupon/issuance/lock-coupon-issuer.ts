@@ -7,6 +7,7 @@ import { Coupon } from '../entities/coupon.entities';
 import { CouponIssueMetrics } from './coupon-issue-metrics';
 import { CouponLedger } from './coupon-ledger';
 import { CouponIssuer, IssueOutcome } from './coupon-issuer';
+import { issueRefusal } from './issue-rules';
 
 /** Callers of one coupon served by one lock hold (and one transaction). */
 const MAX_BATCH = 500;
@@ -70,18 +71,13 @@ export class LockCouponIssuer extends CouponIssuer {
             this.recordWaits(batch);
             try {
               const decisions = await this.ledger.issueBatch(
-                coupon,
+                coupon.id,
                 batch.map((w) => w.userId),
               );
               decisions.forEach((decision, i) =>
                 'copy' in decision
                   ? batch[i].resolve({ kind: 'issued', userCoupon: decision.copy })
-                  : batch[i].reject(
-                      new DomainError(
-                        decision.refusal,
-                        decision.refusal === 'COUPON_SOLD_OUT' ? `Coupon ${coupon.id} is sold out` : 'You already have this coupon',
-                      ),
-                    ),
+                  : batch[i].reject(issueRefusal(decision.refusal, coupon.id)),
               );
             } catch (error) {
               batch.forEach((w) => w.reject(error));

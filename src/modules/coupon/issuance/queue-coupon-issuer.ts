@@ -1,18 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
-import { Sql } from '../../../platform/database/sql';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
 import { DomainError } from '../../../platform/http/problem-catalog';
 import { MessageBus } from '../../../platform/messaging/message-bus';
-import { Coupon, CouponIssueRequest } from '../entities/coupon.entities';
+import { IssueRequestRepository } from '../database/issue-request.repository';
+import { Coupon } from '../entities/coupon.entities';
 import { COUPON_ISSUE_TOPIC, CouponIssuer, IssueOutcome, IssueRequestedEvent } from './coupon-issuer';
+import { IssueRequestIds } from './issue-request-id';
 
 /**
- * queue: the request is stored PENDING, then appended to `coupon.issue.requested` keyed by coupon
- * id, and accepted (202) only once the broker acknowledged it. If it did not, the request is
- * deleted and the answer is 503: no request exists. The consumer decides in arrival order.
+ * queue: the request is appended to `coupon.issue.requested`, keyed by coupon id, and accepted
+ * (202) once the broker acknowledged it: the message is the durable record, and the consumer
+ * writes the request's row with its decision, in arrival order. Until then the signed request id
+ * lets the status endpoint answer PENDING ({@link IssueRequestIds}).
+ *
+ * Not acknowledged: the answer is 503 and the request is recorded WITHDRAWN, so that a message
+ * that reached the broker after all is not decided. Should that write fail too, nothing is left
+ * PENDING (no row was written), and the id was never shown to anyone.
  */
 @Injectable()
 export class QueueCouponIssuer extends CouponIssuer {
@@ -20,26 +24,17 @@ export class QueueCouponIssuer extends CouponIssuer {
   private readonly logger = new Logger('QueueCouponIssuer');
 
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    private readonly transactions: TransactionRunner,
     private readonly bus: MessageBus,
-    private readonly sql: Sql,
+    private readonly ids: IssueRequestIds,
+    private readonly requests: IssueRequestRepository,
+    private readonly transactions: TransactionRunner,
   ) {
     super();
   }
 
   async issue(coupon: Coupon, userId: number): Promise<IssueOutcome> {
-    const requestId = randomUUID();
+    const requestId = this.ids.issue(coupon.id, userId);
     const requestedAt = new Date();
-    const requests = () => this.txHost.tx.getRepository(CouponIssueRequest);
-    // One statement per accepted request: plain SQL, in autocommit where the engine allows.
-    await this.transactions.runStatement(() =>
-      this.sql.run(
-        `INSERT INTO coupon_issue_requests (request_id, coupon_id, user_id, status, reason, user_coupon_id, requested_at, decided_at)
-         VALUES (?, ?, ?, 'PENDING', NULL, NULL, ?, NULL)`,
-        [requestId, coupon.id, userId, requestedAt],
-      ),
-    );
     const event: IssueRequestedEvent = { requestId, couponId: coupon.id, userId, requestedAt: requestedAt.toISOString() };
     try {
       await this.bus.publish([
@@ -47,17 +42,31 @@ export class QueueCouponIssuer extends CouponIssuer {
           topic: COUPON_ISSUE_TOPIC,
           key: String(coupon.id),
           value: event,
-          headers: { 'event-id': requestId, 'event-type': COUPON_ISSUE_TOPIC, 'occurred-at': event.requestedAt },
+          headers: { 'event-id': randomUUID(), 'event-type': COUPON_ISSUE_TOPIC, 'occurred-at': event.requestedAt },
         },
       ]);
     } catch (error) {
       this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
-      // Not acknowledged: forget the request (the consumer ignores a request it cannot find).
-      await this.transactions.runStatement(() => requests().delete({ requestId, status: 'PENDING' })).catch(() => undefined);
+      if (!(await this.withdraw({ requestId, couponId: coupon.id, userId, requestedAt }))) {
+        return { kind: 'queued', requestId }; // it did reach the broker, and is already decided
+      }
       throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued', {
         headers: { 'Retry-After': '5' },
       });
     }
     return { kind: 'queued', requestId };
+  }
+
+  /** False when the request turns out to be decided already; a failure to record it is logged, not thrown. */
+  private async withdraw(request: { requestId: string; couponId: number; userId: number; requestedAt: Date }): Promise<boolean> {
+    try {
+      return await this.transactions.runStatement(() => this.requests.withdraw(request, new Date()));
+    } catch (error) {
+      this.logger.error(
+        `issue request ${request.requestId} could not be recorded as withdrawn (${(error as Error).message}): ` +
+          'should its message have reached the broker, it will be decided',
+      );
+      return true;
+    }
   }
 }

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../../platform/http/problem-catalog';
+import { toUserCouponView, UserCouponView } from '../coupon-views';
+import { CouponRepository } from '../database/coupon.repository';
+import { IssueRequestRepository } from '../database/issue-request.repository';
+import { Coupon, UserCoupon } from '../entities/coupon.entities';
+import { CouponIssuer, IssueOutcome } from './coupon-issuer';
+import { CouponIssueMetrics } from './coupon-issue-metrics';
+import { IssueHints } from './issue-hints';
+import { IssueRequestIds } from './issue-request-id';
+import { inIssuePeriod, issueRefusal } from './issue-rules';
+
+const MAX_CACHED_TERMS = 10_000;
+
+export interface IssueRequestView {
+  requestId: string;
+  couponId: number;
+  status: 'PENDING' | 'ISSUED' | 'REJECTED';
+  reason: string | null;
+  userCouponId: number | null;
+}
+
+/** The front of issuing: the checks, the hints, then the strategy; and the status of a queued request. */
+@Injectable()
+export class CouponIssuance {
+  /** Coupon terms by id, for the process's life (see {@link issueTerms}). */
+  private readonly terms = new Map<number, Coupon>();
+
+  constructor(
+    private readonly coupons: CouponRepository,
+    private readonly requests: IssueRequestRepository,
+    private readonly issuer: CouponIssuer,
+    private readonly hints: IssueHints,
+    private readonly ids: IssueRequestIds,
+    private readonly metrics: CouponIssueMetrics,
+  ) {}
+
+  async issue(couponId: number, userId: number): Promise<IssueOutcome> {
+    const strategy = this.issuer.strategy;
+    const refuse = (error: DomainError): DomainError => {
+      this.metrics.outcomes.inc({ strategy, outcome: error.code });
+      return error;
+    };
+    const coupon = await this.issueTerms(couponId);
+    if (!coupon) throw refuse(issueRefusal('COUPON_NOT_FOUND', couponId));
+    if (!inIssuePeriod(coupon, new Date())) throw refuse(issueRefusal('COUPON_NOT_IN_ISSUE_PERIOD', couponId));
+    // Fast answers: no lock, no queue, when a hint already knows.
+    const hint = await this.hints.lookup(couponId, userId);
+    if (hint) throw refuse(issueRefusal(hint, couponId));
+    try {
+      const outcome = await this.issuer.issue(coupon, userId);
+      if (outcome.kind === 'issued') await this.hints.addHolders(couponId, [userId]);
+      this.metrics.outcomes.inc({ strategy, outcome: outcome.kind === 'issued' ? 'ISSUED' : 'QUEUED' });
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === 'COUPON_SOLD_OUT') await this.hints.markSoldOut(couponId);
+      if (error.code === 'COUPON_ALREADY_ISSUED') await this.hints.addHolders(couponId, [userId]);
+      throw refuse(error);
+    }
+  }
+
+  /**
+   * A queued request of the user: its recorded decision, or PENDING while the consumer has not
+   * recorded one yet for an id this app issued to this user. Anything else is 404: an unknown id,
+   * another user's, or one withdrawn because the queue refused it (its caller got 503).
+   */
+  async requestStatus(userId: number, requestId: string): Promise<IssueRequestView> {
+    const request = await this.requests.findOwned(requestId, userId);
+    if (request && request.status !== 'WITHDRAWN') {
+      const { couponId, status, reason, userCouponId } = request;
+      return { requestId, couponId, status, reason, userCouponId };
+    }
+    const couponId = request ? undefined : this.ids.couponOf(requestId, userId);
+    if (couponId === undefined) throw new DomainError('ISSUE_REQUEST_NOT_FOUND', `Issue request ${requestId} does not exist`);
+    return { requestId, couponId, status: 'PENDING', reason: null, userCouponId: null };
+  }
+
+  /** The answer to an issue: the copy just written and the coupon's cached terms, without reading them back. */
+  async issuedView(copy: UserCoupon): Promise<UserCouponView> {
+    return toUserCouponView(copy, (await this.issueTerms(copy.couponId))!);
+  }
+
+  /**
+   * A coupon's terms for issuing. Only `issued_quantity` ever changes after creation, and issuing
+   * reads that from the database under the fence, so the terms are cached for the process's life.
+   */
+  private async issueTerms(id: number): Promise<Coupon | undefined> {
+    const cached = this.terms.get(id);
+    if (cached) return cached;
+    const coupon = await this.coupons.findById(id);
+    if (!coupon) return undefined;
+    if (this.terms.size >= MAX_CACHED_TERMS) this.terms.clear();
+    this.terms.set(id, coupon);
+    return coupon;
+  }
+}
