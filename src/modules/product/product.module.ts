@@ -7,6 +7,7 @@ import { REDIS } from '../../platform/redis/redis.module';
 import { DemoProducts } from './demo-products';
 import { Product } from './entities/product.entity';
 import { AdminProductController, ProductController } from './product.controller';
+import { ProductRepository } from './product.repository';
 import { ProductService } from './product.service';
 import { InMemoryTopSellersStore } from './top-sellers/in-memory-top-sellers.store';
 import { RedisTopSellersStore } from './top-sellers/redis-top-sellers.store';
@@ -19,6 +20,7 @@ import { TopSellersStore } from './top-sellers/top-sellers.store';
   // TopSellersConsumer: @EventPattern handlers, served by the MessageBusTransport (bootstrap.ts).
   controllers: [ProductController, AdminProductController, TopSellersConsumer],
   providers: [
+    ProductRepository,
     ProductService,
     DemoProducts,
     TopSellersService,
