@@ -26,6 +26,26 @@ module.exports = {
       to: { path: '^src/modules/', pathNot: ['^src/modules/$1/', PUBLIC_ENTRY] },
     },
     {
+      name: 'data-access-through-repositories',
+      comment:
+        "Only a module's repositories (*.repository.ts) run statements: services and everything else call " +
+        "repository methods and never see SQL, a query builder, TypeORM's repositories or the transaction's " +
+        'entity manager. (Entities may use TypeORM decorators; *.module.ts registers them.) The coupon ' +
+        'module is exempt until its own repository lands (issue 13).',
+      severity: 'error',
+      from: {
+        path: '^src/modules/',
+        pathNot: ['\\.repository\\.ts$', '/entities/', '\\.module\\.ts$', '\\.spec\\.ts$', '^src/modules/coupon/'],
+      },
+      to: {
+        path: [
+          '^src/platform/database/sql\\.ts$',
+          '^src/platform/database/sql-dialect\\.ts$',
+          '^node_modules/(typeorm|@nestjs/typeorm|@nestjs-cls/transactional)',
+        ],
+      },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes two files (or modules) one unit that cannot be understood or changed alone.',
       severity: 'error',

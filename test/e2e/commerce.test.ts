@@ -209,6 +209,38 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(await shop.balance(other.token)).toBe(50_000);
     });
 
+    it('lists orders newest first in cursor pages, each with all its lines in order and nothing of another order', async () => {
+      const [first, second] = [await shop.product({ price: 1_000 }), await shop.product({ price: 2_000 })];
+      const user = await shop.user();
+      const created = [];
+      for (let quantity = 1; quantity <= 5; quantity++) {
+        created.push(
+          await shop.order(user.token, [
+            { productId: second.id, quantity },
+            { productId: first.id, quantity: quantity + 1 },
+          ]),
+        );
+      }
+      const seen: Array<{ id: number; items: Array<{ productId: number; quantity: number; lineTotal: number }> }> = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `?limit=2&cursor=${cursor}` : '?limit=2';
+        const page = await shop.api.get(`/orders${query}`, { token: user.token });
+        expect(page.status).toBe(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen.map((order) => order.id)).toEqual(created.map((order) => order.id).reverse());
+      seen.forEach((order, index) => {
+        const quantity = 5 - index;
+        expect(order.items.map(({ productId, quantity, lineTotal }) => ({ productId, quantity, lineTotal }))).toEqual([
+          { productId: second.id, quantity, lineTotal: 2_000 * quantity },
+          { productId: first.id, quantity: quantity + 1, lineTotal: 1_000 * (quantity + 1) },
+        ]);
+      });
+    });
+
     it('cancels a paid order restoring stock and points exactly, keeps the coupon used, and records both events', async () => {
       const product = await shop.product({ price: 20_000, stock: 10 });
       const user = await shop.user(100_000);

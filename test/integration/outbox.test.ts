@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TransactionRunner } from '../../src/platform/database/transaction-runner';
 import { OutboxEvent } from '../../src/platform/outbox/outbox-event.entity';
-import { OUTBOX_MAX_ATTEMPTS, OutboxRelay } from '../../src/platform/outbox/outbox-relay';
+import { OutboxRelay } from '../../src/platform/outbox/outbox-relay';
+import { APP_CONFIG } from '../../src/platform/config/config.module';
+import type { AppConfig } from '../../src/platform/config/app-config';
 import { OutboxWriter } from '../../src/platform/outbox/outbox-writer';
 import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
@@ -113,7 +115,7 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
     await eventually(async () => {
       const row = await outbox().findOneByOrFail({ eventId: poison });
       expect(row.status).toBe('DEAD');
-      expect(row.attempts).toBe(OUTBOX_MAX_ATTEMPTS);
+      expect(row.attempts).toBe(app.app.get<AppConfig>(APP_CONFIG).outbox.maxAttempts);
       expect(row.lastError).toBeTruthy();
     }, 60_000);
     const metrics = await shop.api.get('/metrics');

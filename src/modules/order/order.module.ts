@@ -5,6 +5,7 @@ import { PointModule } from '../point/point.module';
 import { ProductModule } from '../product/product.module';
 import { Order, OrderItem } from './entities/order.entities';
 import { OrderController } from './order.controller';
+import { OrderRepository } from './order.repository';
 import { OrderService } from './order.service';
 import { OrderTopics } from './order-topics';
 import { PendingOrderSweeper } from './pending-order-sweeper';
@@ -12,7 +13,7 @@ import { PendingOrderSweeper } from './pending-order-sweeper';
 @Module({
   imports: [TypeOrmModule.forFeature([Order, OrderItem]), ProductModule, PointModule, CouponModule],
   controllers: [OrderController],
-  providers: [OrderService, PendingOrderSweeper, OrderTopics],
+  providers: [OrderRepository, OrderService, PendingOrderSweeper, OrderTopics],
   exports: [OrderService],
 })
 export class OrderModule {}

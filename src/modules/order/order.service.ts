@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { FindOptionsWhere, LessThan } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
 import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
-import { dateOf, placeholders, Sql } from '../../platform/database/sql';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { DomainError } from '../../platform/http/problem-catalog';
 import { OutboxWriter } from '../../platform/outbox/outbox-writer';
 import { CouponWalletService } from '../coupon/coupon-wallet.service';
 import { PointService } from '../point/point.service';
 import { ProductService } from '../product/product.service';
-import { Order, OrderItem, OrderStatus } from './entities/order.entities';
+import { OrderStatus } from './entities/order.entities';
 import { canTransition, cancellationRefunds, payRefusal } from './order-transitions';
+import { NewOrder, OrderRecord, OrderRepository } from './order.repository';
 import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './contracts/order-events';
 
 export interface OrderView {
@@ -42,19 +39,14 @@ export interface OrderLine {
 @Injectable()
 export class OrderService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly orders: OrderRepository,
     private readonly transactions: TransactionRunner,
     private readonly products: ProductService,
     private readonly points: PointService,
     private readonly coupons: CouponWalletService,
     private readonly outbox: OutboxWriter,
-    private readonly sql: Sql,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
-
-  private get orders() {
-    return this.txHost.tx.getRepository(Order);
-  }
 
   async create(userId: number, lines: OrderLine[], userCouponId?: number): Promise<OrderView> {
     const ids = lines.map((line) => line.productId);
@@ -80,7 +72,7 @@ export class OrderService {
     const totalAmount = items.reduce((sum, item) => sum + item.lineTotal, 0);
     const discountAmount = userCouponId ? await this.coupons.quote(userId, userCouponId, totalAmount) : 0;
     const now = new Date();
-    const order = {
+    const order: NewOrder = {
       userId,
       status: 'PENDING' as const,
       totalAmount,
@@ -93,19 +85,7 @@ export class OrderService {
       cancelledAt: null,
       items,
     };
-    // Checkout's hot path: two plain statements in one transaction.
-    const id = await this.transactions.run(async () => {
-      const { insertId } = await this.sql.run(
-        `INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id, created_at, expires_at, paid_at, cancelled_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
-        [userId, order.status, totalAmount, discountAmount, order.finalAmount, order.userCouponId, now, order.expiresAt],
-      );
-      await this.sql.run(
-        `INSERT INTO order_items (order_id, product_id, name, quantity, unit_price, line_total) VALUES ${items.map(() => `(${placeholders(6)})`).join(', ')}`,
-        items.flatMap((item) => [insertId, item.productId, item.name, item.quantity, item.unitPrice, item.lineTotal]),
-      );
-      return insertId!;
-    });
+    const id = await this.transactions.run(() => this.orders.insert(order));
     return toView({ id, ...order });
   }
 
@@ -114,15 +94,7 @@ export class OrderService {
   }
 
   async list(userId: number, query: { limit: number; cursor?: string }): Promise<Page<OrderView>> {
-    const before = decodeCursor(query.cursor);
-    const where: FindOptionsWhere<Order> = { userId };
-    if (before !== undefined) where.id = LessThan(before);
-    const rows = await this.orders.find({
-      where,
-      relations: { items: true },
-      order: { id: 'DESC', items: { id: 'ASC' } },
-      take: query.limit + 1,
-    });
+    const rows = await this.orders.listOfUser(userId, query.limit + 1, decodeCursor(query.cursor));
     return pageOf(rows, query.limit, toView);
   }
 
@@ -132,7 +104,7 @@ export class OrderService {
       const now = new Date();
       // Conditional transition first: of two concurrent payments exactly one moves the order out of
       // PENDING, and the row it locked is then read once, already PAID.
-      const moved = await this.transition(userId, orderId, 'PENDING', 'PAID', now, now);
+      const moved = await this.orders.move(userId, orderId, 'PENDING', 'PAID', now);
       const order = await this.load(userId, orderId);
       if (!moved) {
         throw payRefusal(order, now) === 'ORDER_EXPIRED'
@@ -155,7 +127,7 @@ export class OrderService {
       if (!canTransition(order.status, 'CANCELLED'))
         throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is already cancelled`);
       const wasPaid = cancellationRefunds(order.status);
-      const moved = await this.transition(userId, orderId, order.status, 'CANCELLED', now);
+      const moved = await this.orders.move(userId, orderId, order.status, 'CANCELLED', now);
       if (!moved) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} changed meanwhile; reload it`);
       if (wasPaid) {
         await this.products.restoreStock(order.items);
@@ -174,74 +146,18 @@ export class OrderService {
 
   /** Cancels PENDING orders past their TTL; returns how many. Safe to run on several instances. */
   async cancelExpired(now = new Date()): Promise<number> {
-    return this.transactions.run(async () => {
-      const result = await this.orders
-        .createQueryBuilder()
-        .update()
-        .set({ status: 'CANCELLED', cancelledAt: now })
-        .where("status = 'PENDING' AND expires_at <= :now", { now })
-        .execute();
-      return result.affected ?? 0;
-    });
+    return this.transactions.runStatement(() => this.orders.expireAll(now));
   }
 
-  /** The order with its items, in one joined statement (read by every payment and cancellation). */
-  private async load(userId: number, orderId: number): Promise<OrderFields> {
-    const { rows } = await this.sql.run<OrderRow>(
-      `SELECT o.id, o.user_id, o.status, o.total_amount, o.discount_amount, o.final_amount, o.user_coupon_id,
-              o.created_at, o.expires_at, o.paid_at, o.cancelled_at,
-              i.product_id, i.name, i.quantity, i.unit_price, i.line_total
-         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
-        WHERE o.id = ? AND o.user_id = ?
-        ORDER BY i.id`,
-      [orderId, userId],
-    );
-    // Another user's order is answered like a missing one.
-    if (rows.length === 0) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
-    const [first] = rows;
-    return {
-      id: Number(first.id),
-      userId: Number(first.user_id),
-      status: first.status,
-      totalAmount: Number(first.total_amount),
-      discountAmount: Number(first.discount_amount),
-      finalAmount: Number(first.final_amount),
-      userCouponId: first.user_coupon_id === null ? null : Number(first.user_coupon_id),
-      createdAt: dateOf(first.created_at),
-      expiresAt: dateOf(first.expires_at),
-      paidAt: first.paid_at === null ? null : dateOf(first.paid_at),
-      cancelledAt: first.cancelled_at === null ? null : dateOf(first.cancelled_at),
-      items: rows
-        .filter((row) => row.product_id !== null)
-        .map((row) => ({
-          productId: Number(row.product_id),
-          name: row.name!,
-          quantity: Number(row.quantity),
-          unitPrice: Number(row.unit_price),
-          lineTotal: Number(row.line_total),
-        })),
-    };
-  }
-
-  /** Moves the order from `from` to `to`, stamping when; false when it was not in `from` (or had expired). */
-  private async transition(
-    userId: number,
-    orderId: number,
-    from: OrderStatus,
-    to: 'PAID' | 'CANCELLED',
-    at: Date,
-    notExpiredAt?: Date,
-  ): Promise<boolean> {
-    const stamp = to === 'PAID' ? 'paid_at' : 'cancelled_at';
-    const { affected } = await this.sql.run(
-      `UPDATE orders SET status = ?, ${stamp} = ? WHERE id = ? AND user_id = ? AND status = ?${notExpiredAt ? ' AND expires_at > ?' : ''}`,
-      [to, at, orderId, userId, from, ...(notExpiredAt ? [notExpiredAt] : [])],
-    );
-    return affected > 0;
+  /** The caller's order with its items (read by every payment and cancellation); another user's is answered like a missing one. */
+  private async load(userId: number, orderId: number): Promise<OrderRecord> {
+    const order = await this.orders.findOfUser(userId, orderId);
+    if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
+    return order;
   }
 }
 
-function completedData(order: OrderFields): OrderCompletedData {
+function completedData(order: OrderRecord): OrderCompletedData {
   return {
     orderId: order.id,
     userId: order.userId,
@@ -253,28 +169,7 @@ function completedData(order: OrderFields): OrderCompletedData {
   };
 }
 
-interface OrderRow {
-  id: number;
-  user_id: number;
-  status: OrderStatus;
-  total_amount: number | string;
-  discount_amount: number | string;
-  final_amount: number | string;
-  user_coupon_id: number | null;
-  created_at: Date | string;
-  expires_at: Date | string;
-  paid_at: Date | string | null;
-  cancelled_at: Date | string | null;
-  product_id: number | null;
-  name: string | null;
-  quantity: number | null;
-  unit_price: number | string | null;
-  line_total: number | string | null;
-}
-
-type OrderFields = Omit<Order, 'items'> & { items: Array<Pick<OrderItem, 'productId' | 'name' | 'quantity' | 'unitPrice' | 'lineTotal'>> };
-
-function toView(order: OrderFields): OrderView {
+function toView(order: OrderRecord): OrderView {
   return {
     id: order.id,
     userId: order.userId,

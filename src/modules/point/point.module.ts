@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PointBalance, PointHistory } from './entities/point.entities';
 import { PointController } from './point.controller';
+import { PointRepository } from './point.repository';
 import { PointService } from './point.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PointBalance, PointHistory])],
   controllers: [PointController],
-  providers: [PointService],
+  providers: [PointRepository, PointService],
   exports: [PointService],
 })
 export class PointModule {}

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
 import { APP_CONFIG } from '../../platform/config/config.module';
 import { AppConfig } from '../../platform/config/app-config';
-import { REDIS } from '../../platform/redis/redis.module';
+import { redisOrMemory } from '../../platform/infrastructure/redis-or-memory';
 import { DemoProducts } from './demo-products';
 import { Product } from './entities/product.entity';
 import { AdminProductController, ProductController } from './product.controller';
+import { ProductRepository } from './product.repository';
 import { ProductService } from './product.service';
 import { InMemoryTopSellersStore } from './top-sellers/in-memory-top-sellers.store';
 import { RedisTopSellersStore } from './top-sellers/redis-top-sellers.store';
@@ -19,15 +19,15 @@ import { TopSellersStore } from './top-sellers/top-sellers.store';
   // TopSellersConsumer: @EventPattern handlers, served by the MessageBusTransport (bootstrap.ts).
   controllers: [ProductController, AdminProductController, TopSellersConsumer],
   providers: [
+    ProductRepository,
     ProductService,
     DemoProducts,
     TopSellersService,
-    {
-      provide: TopSellersStore,
-      inject: [APP_CONFIG, { token: REDIS, optional: true }],
-      // Redis where the profile has it (full), process memory otherwise (embedded).
-      useFactory: (config: AppConfig, redis?: Redis) => (redis ? new RedisTopSellersStore(redis, config) : new InMemoryTopSellersStore()),
-    },
+    redisOrMemory<TopSellersStore, [AppConfig]>(TopSellersStore, {
+      inject: [APP_CONFIG],
+      redis: (redis, config: AppConfig) => new RedisTopSellersStore(redis, config),
+      memory: () => new InMemoryTopSellersStore(),
+    }),
   ],
   exports: [ProductService],
 })

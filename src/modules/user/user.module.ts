@@ -3,12 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountBootstrap } from './account-bootstrap';
 import { AuthController } from './auth.controller';
 import { User } from './entities/user.entity';
+import { UserRepository } from './user.repository';
 import { UserService } from './user.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   controllers: [AuthController],
-  providers: [UserService, AccountBootstrap],
+  providers: [UserRepository, UserService, AccountBootstrap],
   exports: [UserService],
 })
 export class UserModule {}

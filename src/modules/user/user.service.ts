@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
-import { Repository } from 'typeorm';
 import { isUniqueViolation } from '../../platform/database/errors';
 import { AuthenticatedUser, Role } from '../../platform/auth/authenticated-user';
 import { AccessToken, TokenService } from '../../platform/auth/token.service';
 import { DomainError } from '../../platform/http/problem-catalog';
-import { User } from './entities/user.entity';
+import { UserRecord, UserRepository } from './user.repository';
 
 export interface UserView {
   id: number;
@@ -22,17 +20,14 @@ export class UserService {
   private readonly decoyHash = argon2.hash(randomBytes(16).toString('hex'), { type: argon2.argon2id });
 
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UserRepository,
     private readonly tokens: TokenService,
   ) {}
 
   async signup(input: { email: string; password: string; name: string }, role: Role = 'user'): Promise<UserView> {
     const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
     try {
-      const user = await this.users.save(
-        this.users.create({ email: input.email, passwordHash, name: input.name, role, createdAt: new Date() }),
-      );
-      return toView(user);
+      return toView(await this.users.insert({ email: input.email, passwordHash, name: input.name, role }, new Date()));
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainError('EMAIL_TAKEN', `${input.email} is already registered`);
       throw error;
@@ -40,14 +35,14 @@ export class UserService {
   }
 
   async login(email: string, password: string): Promise<AccessToken> {
-    const user = await this.users.findOneBy({ email });
+    const user = await this.users.findByEmail(email);
     const valid = await argon2.verify(user?.passwordHash ?? (await this.decoyHash), password);
     if (!user || !valid) throw new DomainError('INVALID_CREDENTIALS');
     return this.tokens.issue({ id: user.id, role: user.role });
   }
 
   async me(caller: AuthenticatedUser): Promise<UserView> {
-    const user = await this.users.findOneBy({ id: caller.id });
+    const user = await this.users.findById(caller.id);
     // The token outlived its user: treat it as invalid rather than revealing anything.
     if (!user) throw new DomainError('UNAUTHORIZED', 'The account of this token no longer exists');
     return toView(user);
@@ -55,7 +50,7 @@ export class UserService {
 
   /** Creates the admin account from ADMIN_EMAIL/ADMIN_PASSWORD when it does not exist yet. */
   async ensureAdmin(email: string, password: string): Promise<boolean> {
-    if (await this.users.existsBy({ email: email.toLowerCase() })) return false;
+    if (await this.users.existsWithEmail(email.toLowerCase())) return false;
     try {
       await this.signup({ email: email.toLowerCase(), password, name: 'Administrator' }, 'admin');
       return true;
@@ -71,6 +66,6 @@ export class UserService {
   }
 }
 
-function toView(user: User): UserView {
+function toView(user: UserRecord): UserView {
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }

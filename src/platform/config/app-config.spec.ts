@@ -29,6 +29,26 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig({ KAFKA_PRODUCE_TIMEOUT_MS: '0' })).toThrow(/"KAFKA_PRODUCE_TIMEOUT_MS"/);
   });
 
+  it('keeps the tuning constants of the outbox, idempotency, topics and Retry-After as validated settings', () => {
+    const config = loadAppConfig({});
+    expect(config.outbox).toEqual({ batchSize: 100, pollIntervalMs: 1000, retentionSeconds: 7 * 86_400, maxAttempts: 5 });
+    expect(config.idempotency.retentionSeconds).toBe(86_400);
+    expect(config.kafkaTopicPartitions).toBe(6);
+    expect(config.retryAfter.busySeconds).toBe(1);
+    const tuned = loadAppConfig({
+      OUTBOX_BATCH_SIZE: '500',
+      OUTBOX_RETENTION: '2d',
+      IDEMPOTENCY_RETENTION: '90m',
+      KAFKA_TOPIC_PARTITIONS: '3',
+    });
+    expect([tuned.outbox.batchSize, tuned.outbox.retentionSeconds, tuned.idempotency.retentionSeconds, tuned.kafkaTopicPartitions]).toEqual(
+      [500, 172_800, 5_400, 3],
+    );
+    expect(() => loadAppConfig({ OUTBOX_BATCH_SIZE: '0' })).toThrow(/OUTBOX_BATCH_SIZE/);
+    expect(() => loadAppConfig({ OUTBOX_MAX_ATTEMPTS: 'many' })).toThrow(/OUTBOX_MAX_ATTEMPTS/);
+    expect(() => loadAppConfig({ OUTBOX_RETENTION: 'a week' })).toThrow(/OUTBOX_RETENTION/);
+  });
+
   it('rejects an unknown coupon strategy naming the variable', () => {
     expect(() => loadAppConfig({ COUPON_ISSUE_STRATEGY: 'foo' })).toThrow(
       new ConfigError('Invalid configuration: "COUPON_ISSUE_STRATEGY" must be one of [lock, queue]'),

@@ -37,6 +37,13 @@ export interface AppConfig {
   /** Attempts allowed per window on /auth/login and /auth/signup, per client IP and per email. */
   authRateLimit: { perIp: number; perEmail: number; windowSeconds: number };
   order: { pendingTtlSeconds: number };
+  /** The relay: rows claimed per pass, idle poll, how long SENT rows are kept, attempts before DEAD. */
+  outbox: { batchSize: number; pollIntervalMs: number; retentionSeconds: number; maxAttempts: number };
+  idempotency: { retentionSeconds: number };
+  /** Partitions of a topic the app creates, unless its consumer asks for another count. */
+  kafkaTopicPartitions: number;
+  /** Retry-After (seconds) on a refusal because a resource is contended (an Idempotency-Key in progress). */
+  retryAfter: { busySeconds: number };
   seedDemoData: boolean;
 }
 
@@ -87,6 +94,13 @@ interface ValidatedEnv {
   ADMIN_EMAIL?: string;
   ADMIN_PASSWORD?: string;
   ORDER_PENDING_TTL_SECONDS: number;
+  OUTBOX_BATCH_SIZE: number;
+  OUTBOX_POLL_INTERVAL_MS: number;
+  OUTBOX_RETENTION: string;
+  OUTBOX_MAX_ATTEMPTS: number;
+  IDEMPOTENCY_RETENTION: string;
+  KAFKA_TOPIC_PARTITIONS: number;
+  RETRY_AFTER_BUSY_SECONDS: number;
   AUTH_RATE_LIMIT_PER_IP: number;
   AUTH_RATE_LIMIT_PER_EMAIL: number;
   AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
@@ -149,6 +163,13 @@ export const envSchema = Joi.object<ValidatedEnv>({
   ADMIN_EMAIL: Joi.string().email({ tlds: false }),
   ADMIN_PASSWORD: Joi.string().min(8).max(72),
   ORDER_PENDING_TTL_SECONDS: Joi.number().integer().min(1).default(900),
+  OUTBOX_BATCH_SIZE: Joi.number().integer().min(1).max(10_000).default(100),
+  OUTBOX_POLL_INTERVAL_MS: Joi.number().integer().min(10).max(600_000).default(1000),
+  OUTBOX_RETENTION: duration.default('7d'),
+  OUTBOX_MAX_ATTEMPTS: Joi.number().integer().min(1).max(1000).default(5),
+  IDEMPOTENCY_RETENTION: duration.default('24h'),
+  KAFKA_TOPIC_PARTITIONS: Joi.number().integer().min(1).max(1000).default(6),
+  RETRY_AFTER_BUSY_SECONDS: Joi.number().integer().min(1).max(3600).default(1),
   AUTH_RATE_LIMIT_PER_IP: Joi.number().integer().min(1).default(30),
   AUTH_RATE_LIMIT_PER_EMAIL: Joi.number().integer().min(1).default(10),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
@@ -222,6 +243,15 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       windowSeconds: value.AUTH_RATE_LIMIT_WINDOW_SECONDS,
     },
     order: { pendingTtlSeconds: value.ORDER_PENDING_TTL_SECONDS },
+    outbox: {
+      batchSize: value.OUTBOX_BATCH_SIZE,
+      pollIntervalMs: value.OUTBOX_POLL_INTERVAL_MS,
+      retentionSeconds: durationToSeconds(value.OUTBOX_RETENTION),
+      maxAttempts: value.OUTBOX_MAX_ATTEMPTS,
+    },
+    idempotency: { retentionSeconds: durationToSeconds(value.IDEMPOTENCY_RETENTION) },
+    kafkaTopicPartitions: value.KAFKA_TOPIC_PARTITIONS,
+    retryAfter: { busySeconds: value.RETRY_AFTER_BUSY_SECONDS },
     // A newcomer's `npm start` should show a shop with something in it; production starts empty.
     seedDemoData: value.SEED_DEMO_DATA ?? profile === 'embedded',
   };

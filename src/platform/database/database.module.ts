@@ -11,12 +11,14 @@ import { DatabaseIdentity } from './database-identity';
 import { MIGRATIONS } from './migrations';
 import { applyMysqlBudgets } from './mysql-budgets';
 import { Sql } from './sql';
+import { MysqlDialect, SqlDialect, SqliteDialect } from './sql-dialect';
 import { TransactionRunner } from './transaction-runner';
 
 /**
- * The data source for the profile (SQLite file or MySQL/MariaDB), schema by migrations in both,
- * and the one transaction mechanism: `@Transactional()` / `TransactionHost` from
- * @nestjs-cls/transactional, which lets every module's service join the caller's transaction.
+ * The data source for the profile (SQLite file or MySQL/MariaDB) with its `SqlDialect`, schema by
+ * migrations in both, and the one transaction mechanism: `TransactionRunner.run()` over
+ * @nestjs-cls/transactional's `TransactionHost`, which lets every module's repository join the
+ * caller's transaction.
  */
 @Global()
 @Module({})
@@ -46,6 +48,7 @@ export class DatabaseModule {
         }),
       ],
       providers: [
+        { provide: SqlDialect, useValue: config.profile === 'embedded' ? new SqliteDialect() : new MysqlDialect() },
         TransactionRunner,
         Sql,
         {
@@ -54,7 +57,7 @@ export class DatabaseModule {
           useFactory: (dataSource: DataSource) => DatabaseIdentity.load(dataSource),
         },
       ],
-      exports: [TransactionRunner, Sql, DatabaseIdentity],
+      exports: [SqlDialect, TransactionRunner, Sql, DatabaseIdentity],
     };
   }
 }

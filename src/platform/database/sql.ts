@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { DateUtils } from 'typeorm/util/DateUtils';
+import { SqlDialect } from './sql-dialect';
 
 export interface SqlResult<Row> {
   rows: Row[];
@@ -12,22 +12,23 @@ export interface SqlResult<Row> {
 }
 
 /**
- * Hand-written statements for the per-request hot paths (checkout), on the connection of the
- * current transaction (or a pooled one outside). TypeORM's query builder spends about 120 µs of
- * CPU building each statement, twice what the driver needs to run it (docs/benchmarks.md), and
- * checkout runs a dozen per order. Everything else keeps using repositories.
- * Parameters are positional `?`; Dates are bound as each engine stores them (SQLite: UTC text).
+ * Plain statements for the hot paths (order create/pay/cancel, balance changes, stock, catalogue
+ * reads, the outbox), on the connection of the current transaction (or a pooled one outside).
+ * TypeORM's query builder spends about 120 µs of CPU building each statement, twice what the
+ * driver needs to run it (docs/benchmarks.md). Used only by repositories (`*.repository.ts`), which
+ * use TypeORM's repositories for everything that is not hot.
+ * Parameters are positional `?`; each is bound as the engine stores it (`SqlDialect.bind`).
  */
 @Injectable()
 export class Sql {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly dialect: SqlDialect,
+  ) {}
 
   async run<Row = Record<string, unknown>>(statement: string, params: unknown[] = []): Promise<SqlResult<Row>> {
     const manager = this.txHost.tx;
-    const sqlite = manager.connection.options.type !== 'mysql';
-    const values = sqlite
-      ? params.map((value) => (value instanceof Date ? (DateUtils.mixedDateToUtcDatetimeString(value) as string) : value))
-      : params;
+    const values = params.map((value) => this.dialect.bind(value));
     const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
     try {
       const result = await runner.query(statement, values, true);

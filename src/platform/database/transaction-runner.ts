@@ -8,7 +8,9 @@ import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { DependencyUnavailableError } from '../http/dependency-errors';
 import { abortConnection } from './mysql-budgets';
+import { SqlDialect } from './sql-dialect';
 
+/** Attempts of a transaction that hit a deadlock or lock-wait timeout, the first included. */
 const MAX_ATTEMPTS = 4;
 const AFTER_COMMIT = Symbol('afterCommit');
 
@@ -21,11 +23,11 @@ export interface TransactionOptions {
  * `TransactionHost.tx` (CLS), so a use case calls `run()` once and everything inside joins it.
  * - MySQL: a deadlock or lock-wait timeout rolls the whole attempt back; it is retried a bounded
  *   number of times with jitter, then surfaces.
- * - SQLite: one connection serves the whole process, so write transactions are queued here;
- *   interleaving them on one connection would merge them into one.
- * - MySQL: a transaction open longer than DB_TRANSACTION_TIMEOUT_MS loses its connection (the
- *   server rolls it back) and fails as "database unavailable", so a stalled server or a stuck
- *   step cannot hold a request and a pooled connection without end.
+ * - An engine without concurrent transactions (SQLite: one connection serves the whole process)
+ *   gets its transactions queued here; interleaving them on one connection would merge them.
+ * - A transaction open longer than DB_TRANSACTION_TIMEOUT_MS loses its connection where the
+ *   dialect can end one (MySQL: the server rolls it back) and fails as "database unavailable",
+ *   so a stalled server or a stuck step cannot hold a request and a pooled connection without end.
  */
 @Injectable()
 export class TransactionRunner {
@@ -37,9 +39,10 @@ export class TransactionRunner {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly cls: ClsService,
+    private readonly dialect: SqlDialect,
     @InjectAppConfig() config: AppConfig,
   ) {
-    this.serialize = config.profile === 'embedded';
+    this.serialize = !dialect.concurrentTransactions;
     this.timeoutMs = config.db.transactionTimeoutMs;
   }
 
@@ -74,9 +77,10 @@ export class TransactionRunner {
   }
 
   /**
-   * One write statement, atomic on its own. On MySQL it runs in autocommit (no BEGIN and COMMIT
-   * round trips) unless a transaction is already open, which it then joins. On SQLite the one
-   * shared connection may hold another caller's open transaction, so it still gets its own.
+   * One write statement, atomic on its own. It runs in autocommit (no BEGIN and COMMIT round
+   * trips) unless a transaction is already open, which it then joins. Without concurrent
+   * transactions (SQLite) the one shared connection may hold another caller's open transaction,
+   * so it still gets its own.
    */
   async runStatement<T>(statement: () => Promise<T>): Promise<T> {
     if (this.serialize || (this.cls.isActive() && this.txHost.isTransactionActive())) return this.run(statement);
@@ -90,13 +94,9 @@ export class TransactionRunner {
     callbacks.push(callback);
   }
 
-  /** MySQL: ends the transaction's connection once it has been open for longer than the budget. */
+  /** Ends the transaction's connection once it has been open for longer than the budget (where the dialect can). */
   private startBudget(): NodeJS.Timeout | undefined {
-    if (this.serialize) return undefined;
-    const connection =
-      this.txHost.tx.queryRunner?.connection.driver.options.type === 'mysql'
-        ? (this.txHost.tx.queryRunner as { databaseConnection?: unknown }).databaseConnection
-        : undefined;
+    const connection = this.dialect.abortableConnection(this.txHost.tx.queryRunner);
     if (!connection) return undefined;
     const timeoutMs = this.timeoutMs;
     return setTimeout(

@@ -2,19 +2,20 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { LessThan } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { InjectAppConfig } from '../config/config.module';
 import { TransactionRunner } from '../database/transaction-runner';
 import { isUniqueViolation } from '../database/errors';
 import { DomainError } from '../http/problem-catalog';
 import { IdempotencyKey } from './idempotency-key.entity';
 
-const RETENTION_MS = 24 * 60 * 60 * 1000;
 // A claim older than this with no response belongs to a request that died: it may be taken over.
 const ABANDONED_AFTER_MS = 60_000;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
 export type Claim = { kind: 'new' } | { kind: 'replay'; status: number; body: unknown };
 
-/** Stores Idempotency-Key claims and first responses per user for 24 hours. */
+/** Stores Idempotency-Key claims and first responses per user for IDEMPOTENCY_RETENTION (24 hours). */
 @Injectable()
 export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Idempotency');
@@ -23,6 +24,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
+    @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
   private get keys() {
@@ -44,7 +46,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
             responseStatus: null,
             responseBody: null,
             createdAt: now,
-            expiresAt: new Date(now.getTime() + RETENTION_MS),
+            expiresAt: new Date(now.getTime() + this.config.idempotency.retentionSeconds * 1000),
           }),
         );
         return { kind: 'new' };
@@ -64,7 +66,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       }
       if (existing.state === 'IN_PROGRESS') {
         throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still in progress', {
-          headers: { 'Retry-After': '1' },
+          headers: { 'Retry-After': String(this.config.retryAfter.busySeconds) },
         });
       }
       return { kind: 'replay', status: existing.responseStatus!, body: JSON.parse(existing.responseBody ?? 'null') };

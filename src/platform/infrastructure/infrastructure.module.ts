@@ -14,8 +14,13 @@ import { MessageBus } from '../messaging/message-bus';
 import { ConsumerGroups } from '../messaging/message-bus.transport';
 
 /**
- * The one place the profile picks adapters for the ports business modules use (MessageBus,
- * LockManager) and for the login rate limiter's counts (RateLimitStorage). Nothing else in the app asks which profile it runs.
+ * Picks the profile's adapters for the platform ports business modules use (MessageBus,
+ * LockManager), for the login rate limiter's counts (RateLimitStorage), and whether there is a
+ * Redis at all. The profile is read in one other place: `DatabaseModule` (the data source and its
+ * `SqlDialect`, which carries every engine difference of Sql, TransactionRunner and the outbox).
+ * A module's own port with a Redis and a memory adapter follows this choice through
+ * `redisOrMemory()`. Apart from configuration defaults and the log format, nothing else asks
+ * which profile runs.
  */
 @Global()
 @Module({})

@@ -86,7 +86,7 @@ export class KafkaConnection implements OnApplicationShutdown {
     }
   }
 
-  /** Creates the topics that do not exist yet and waits until they have leaders. */
+  /** Creates the topics that do not exist yet (KAFKA_TOPIC_PARTITIONS unless a topic says) and waits until they have leaders. */
   async ensureTopics(topics: Array<Omit<ITopicConfig, 'topic'> & { name: string }>): Promise<void> {
     const admin = await this.getAdmin();
     // Asking for existing topics makes the broker answer TOPIC_ALREADY_EXISTS, which kafkajs logs at
@@ -96,7 +96,11 @@ export class KafkaConnection implements OnApplicationShutdown {
     if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map(({ name, ...rest }) => ({ topic: this.topic(name), numPartitions: 6, ...rest })),
+      topics: missing.map(({ name, numPartitions, ...rest }) => ({
+        topic: this.topic(name),
+        numPartitions: numPartitions ?? this.config.kafkaTopicPartitions,
+        ...rest,
+      })),
     });
   }
 

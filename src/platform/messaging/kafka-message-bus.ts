@@ -111,7 +111,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
   }
 
   async ensureTopics(topics: Array<{ name: string; partitions?: number }>): Promise<void> {
-    await this.connection.ensureTopics(topics.map((t) => ({ name: t.name, numPartitions: t.partitions ?? 6 })));
+    await this.connection.ensureTopics(topics.map((t) => ({ name: t.name, numPartitions: t.partitions })));
     for (const topic of topics) this.ensuredTopics.add(topic.name);
   }
 

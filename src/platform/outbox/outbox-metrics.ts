@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Counter, Gauge } from 'prom-client';
 import { Metrics } from '../observability/metrics';
-import { OutboxEvent } from './outbox-event.entity';
+import { OutboxRepository } from './outbox.repository';
 
 @Injectable()
 export class OutboxMetrics {
@@ -11,7 +9,7 @@ export class OutboxMetrics {
   readonly failed: Counter;
   readonly dead: Counter;
 
-  constructor(metrics: Metrics, txHost: TransactionHost<TransactionalAdapterTypeOrm>) {
+  constructor(metrics: Metrics, outbox: OutboxRepository) {
     const registers = [metrics.registry];
     this.published = new Counter({ name: 'outbox_published_total', help: 'Outbox events published to the bus', registers });
     this.failed = new Counter({ name: 'outbox_publish_failures_total', help: 'Failed publish attempts of outbox events', registers });
@@ -22,7 +20,7 @@ export class OutboxMetrics {
       help: 'Outbox events waiting to be published',
       registers,
       async collect() {
-        this.set(await txHost.tx.getRepository(OutboxEvent).countBy({ status: 'PENDING' }));
+        this.set(await outbox.countPending());
       },
     });
     new Gauge({
@@ -30,8 +28,8 @@ export class OutboxMetrics {
       help: 'Age of the oldest outbox event waiting to be published',
       registers,
       async collect() {
-        const oldest = await txHost.tx.getRepository(OutboxEvent).findOne({ where: { status: 'PENDING' }, order: { id: 'ASC' } });
-        this.set(oldest ? Math.max(0, (Date.now() - oldest.occurredAt.getTime()) / 1000) : 0);
+        const oldest = await outbox.oldestPendingAt();
+        this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
       },
     });
   }

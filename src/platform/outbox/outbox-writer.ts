@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
-import { Sql } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 
 export interface DomainEvent {
@@ -25,7 +25,7 @@ export class OutboxWriter {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
     private readonly signal: OutboxSignal,
-    private readonly sql: Sql,
+    private readonly outbox: OutboxRepository,
   ) {}
 
   async record(event: DomainEvent): Promise<string> {
@@ -36,12 +36,15 @@ export class OutboxWriter {
     const occurredAt = new Date();
     const payload = { eventId, occurredAt: occurredAt.toISOString(), ...event.data };
     const headers = { 'event-id': eventId, 'event-type': event.type, 'occurred-at': occurredAt.toISOString() };
-    // Recorded by every payment and cancellation: plain SQL.
-    await this.sql.run(
-      `INSERT INTO outbox_events (event_id, event_type, topic, message_key, payload, headers, status, attempts, last_error, occurred_at, sent_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, NULL, ?, NULL)`,
-      [eventId, event.type, event.type, event.key, JSON.stringify(payload), JSON.stringify(headers), occurredAt],
-    );
+    await this.outbox.insert({
+      eventId,
+      eventType: event.type,
+      topic: event.type,
+      messageKey: event.key,
+      payload: JSON.stringify(payload),
+      headers: JSON.stringify(headers),
+      occurredAt,
+    });
     // Publish right after commit instead of waiting for the relay's next poll.
     this.transactions.afterCommit(() => this.signal.notify());
     return eventId;

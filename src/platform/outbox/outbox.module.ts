@@ -3,13 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboxEvent } from './outbox-event.entity';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRelay } from './outbox-relay';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { OutboxWriter } from './outbox-writer';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEvent])],
-  providers: [OutboxWriter, OutboxSignal, OutboxRelay, OutboxMetrics],
+  providers: [OutboxRepository, OutboxWriter, OutboxSignal, OutboxRelay, OutboxMetrics],
   exports: [OutboxWriter, OutboxRelay],
 })
 export class OutboxModule {}
