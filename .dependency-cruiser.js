@@ -30,12 +30,11 @@ module.exports = {
       comment:
         "Only a module's repositories (*.repository.ts) run statements: services and everything else call " +
         "repository methods and never see SQL, a query builder, TypeORM's repositories or the transaction's " +
-        'entity manager. (Entities may use TypeORM decorators; *.module.ts registers them.) The coupon ' +
-        'module is exempt until its own repository lands (issue 13).',
+        'entity manager. (Entities may use TypeORM decorators; *.module.ts registers them.)',
       severity: 'error',
       from: {
         path: '^src/modules/',
-        pathNot: ['\\.repository\\.ts$', '/entities/', '\\.module\\.ts$', '\\.spec\\.ts$', '^src/modules/coupon/'],
+        pathNot: ['\\.repository\\.ts$', '/entities/', '\\.module\\.ts$', '\\.spec\\.ts$'],
       },
       to: {
         path: [

@@ -4,10 +4,9 @@ import { join, relative } from 'node:path';
 /**
  * Only repositories (`*.repository.ts`) hold statements. `npm run check:boundaries` forbids the
  * imports (Sql, TypeORM, the transaction host); this catches SQL text or a query builder reached
- * some other way. The coupon module is exempt until its own repository lands (issue 13).
+ * some other way.
  */
 const MODULES = __dirname;
-const EXEMPT = ['coupon/'];
 const FORBIDDEN = [
   /\b(SELECT\s+[\w*.,\s]+\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/,
   /createQueryBuilder|getRepository|txHost|\.query\(/,
@@ -23,9 +22,7 @@ describe('data access', () => {
   it('keeps SQL and query builders out of every module file but its repositories', () => {
     const offenders = sourceFiles(MODULES)
       .map((file) => relative(MODULES, file))
-      .filter(
-        (file) => !/\.(repository|spec)\.ts$/.test(file) && !file.includes('/entities/') && !EXEMPT.some((dir) => file.startsWith(dir)),
-      )
+      .filter((file) => !/\.(repository|spec)\.ts$/.test(file) && !file.includes('/entities/'))
       .filter((file) => FORBIDDEN.some((pattern) => pattern.test(readFileSync(join(MODULES, file), 'utf8'))));
     expect(offenders).toEqual([]);
   });

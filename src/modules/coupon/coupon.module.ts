@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { APP_CONFIG } from '../../platform/config/config.module';
 import { AppConfig } from '../../platform/config/app-config';
 import { DatabaseIdentity } from '../../platform/database/database-identity';
-import { redisOrInProcess } from '../../platform/infrastructure/redis-or-in-process';
+import { redisOrMemory } from '../../platform/infrastructure/redis-or-memory';
 import { CouponWalletService } from './coupon-wallet.service';
 import { AdminCouponController, CouponController } from './coupon.controller';
 import { CouponService } from './coupon.service';
@@ -47,10 +47,10 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
       useFactory: (config: AppConfig, lock: LockCouponIssuer, queue: QueueCouponIssuer) =>
         config.coupon.issueStrategy === 'queue' ? queue : lock,
     },
-    redisOrInProcess<IssueHints, [DatabaseIdentity, UserCouponRepository]>(IssueHints, {
+    redisOrMemory<IssueHints, [DatabaseIdentity, UserCouponRepository]>(IssueHints, {
       inject: [DatabaseIdentity, UserCouponRepository],
       redis: (redis: Redis, identity, copies) => new RedisIssueHints(redis, identity.id, () => copies.countAll()),
-      inProcess: () => new InMemoryIssueHints(),
+      memory: () => new InMemoryIssueHints(),
     }),
   ],
   exports: [CouponWalletService],

@@ -84,7 +84,7 @@ export class LockCouponIssuer extends CouponIssuer {
             }
           });
         } catch (error) {
-          if (error instanceof LockBusyError) this.giveUp(line, (w) => w.deadline <= Date.now(), busy(coupon.id));
+          if (error instanceof LockBusyError) this.giveUp(line, (w) => w.deadline <= Date.now(), busy(coupon.id, this.config));
           else if (error instanceof LockUnavailableError) this.giveUp(line, () => true, unavailable());
           else this.giveUp(line, () => true, error);
         }
@@ -109,8 +109,10 @@ export class LockCouponIssuer extends CouponIssuer {
   }
 }
 
-function busy(couponId: number): DomainError {
-  return new DomainError('COUPON_BUSY', `Coupon ${couponId} is busy; retry shortly`, { headers: { 'Retry-After': '1' } });
+function busy(couponId: number, config: AppConfig): DomainError {
+  return new DomainError('COUPON_BUSY', `Coupon ${couponId} is busy; retry shortly`, {
+    headers: { 'Retry-After': String(config.retryAfter.busySeconds) },
+  });
 }
 
 function unavailable(): DomainError {
