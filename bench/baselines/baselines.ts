@@ -117,6 +117,8 @@ async function serverBaseline(
 }
 
 const BASELINE_PRODUCTS = 100;
+/** The app's mysql2 options (database.module.ts) that change what the driver does per row. */
+const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false } as const;
 
 /**
  * Products live in a copy of the app's table (`CREATE TABLE … LIKE`: same columns, types and
@@ -194,7 +196,7 @@ async function loop(pool: Pool, run: BaselineRun, body: (connection: PoolConnect
  * INSERT of a (coupon, user) row; COMMIT. This is what the database allows on this machine.
  */
 export async function hotRowLoop(run: BaselineRun): Promise<BaselineResult> {
-  const pool = createPool({ ...engines.db, database: run.env.database, connectionLimit: run.poolSize });
+  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
   try {
     await pool.query(
       'CREATE TABLE IF NOT EXISTS bench_hot_row (id INT PRIMARY KEY, issued INT NOT NULL, total INT NOT NULL) ENGINE=InnoDB',
@@ -244,7 +246,7 @@ const PRICE = 100;
  * One iteration = one paid order; 100 products, 200 buyers, like the order-pay scenario.
  */
 export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult> {
-  const pool = createPool({ ...engines.db, database: run.env.database, connectionLimit: run.poolSize });
+  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
   const t = (table: string) => `baseline_${table}`;
   try {
     for (const table of ORDER_TABLES) {

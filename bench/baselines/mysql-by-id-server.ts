@@ -9,6 +9,10 @@ const pool = createPool({
   password: process.env.DB_PASSWORD,
   database: process.env.DB_NAME,
   connectionLimit: Number(process.env.DB_POOL_SIZE),
+  // The app's driver options (database.module.ts).
+  timezone: 'Z',
+  supportBigNumbers: true,
+  bigNumberStrings: false,
 });
 const table = process.env.BASELINE_TABLE ?? 'products';
 
