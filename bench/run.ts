@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { type BaselineResult, helloWorld, hotRowLoop } from './baselines/baselines';
+import { type BaselineResult, measureBaseline } from './baselines/baselines';
 import { AppUnderTest, RESULTS_DIR } from './lib/app-under-test';
 import { writeBenchCharts } from './lib/bench-charts';
 import { BenchEnvironment, engines } from './lib/bench-env';
@@ -15,10 +15,11 @@ import { couponQueue } from './scenarios/coupon-queue';
 import { couponSoldOut } from './scenarios/coupon-sold-out';
 import { orderPay } from './scenarios/order-pay';
 import { products } from './scenarios/products';
+import { framework } from './scenarios/framework';
 import { type Check, type Measurement, type Scenario, type ScenarioContext } from './scenarios/scenario';
 
-const SCENARIOS: Scenario[] = [couponLock, couponSoldOut, couponQueue, orderPay, products];
-/** The app's DB_POOL_SIZE default; the hot-row baseline uses the same pool. */
+const SCENARIOS: Scenario[] = [couponLock, couponSoldOut, couponQueue, orderPay, products, framework];
+/** The app's DB_POOL_SIZE default; the database baselines use the same pool. */
 const APP_POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 20);
 
 async function main(): Promise<number> {
@@ -101,9 +102,7 @@ async function runScenario(
         console.log(`  baseline ${name} at ${connections} connections…`);
         baselines.set(
           key,
-          name === 'hello'
-            ? helloWorld(connections, options.durationS, options.warmupS)
-            : hotRowLoop(env, connections, options.durationS, APP_POOL_SIZE),
+          measureBaseline(name, { env, connections, durationS: options.durationS, warmupS: options.warmupS, poolSize: APP_POOL_SIZE }),
         );
       }
       return baselines.get(key)!;

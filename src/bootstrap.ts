@@ -1,8 +1,8 @@
-import helmet from '@fastify/helmet';
-import { type ApplicationConfig, DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { type AppConfig } from './platform/config/app-config';
@@ -15,6 +15,7 @@ import { listRoutes } from './platform/http/routes';
 import { createValidationPipe } from './platform/http/validation';
 import { MessageBus } from './platform/messaging/message-bus';
 import { ConsumerGroups, MessageBusTransport } from './platform/messaging/message-bus.transport';
+import { appLogger, logEveryRequest } from './platform/observability/app-logger';
 import { Metrics } from './platform/observability/metrics';
 import { requestIdOf } from './platform/observability/request-id';
 
@@ -29,8 +30,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     forceCloseConnections: 'idle',
     trustProxy: config.trustProxy,
     genReqId: requestIdOf,
+    loggerInstance: appLogger(config),
+    disableRequestLogging: true, // one access line instead of two: logEveryRequest
     ...frameworkErrorOptions,
   });
+  logEveryRequest(adapter.getInstance(), appLogger(config));
   installJsonBodyParser(adapter.getInstance());
   const routes = new RouteIndex();
   routes.attach(adapter.getInstance());
@@ -44,15 +48,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  await secureHeaders(app, config);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      reply.header('x-request-id', request.id);
-      done();
-    });
-  dropPassThroughInterceptors(app);
+  answerHeaders(app, config);
   app.useGlobalFilters(new ProblemFilter(routes));
   app.useGlobalPipes(createValidationPipe());
   recordHttpMetrics(app);
@@ -66,30 +62,14 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 }
 
 /**
- * nestjs-cls always registers a global pass-through interceptor (a plain object) when its own
- * interceptor is not mounted; we mount its middleware instead. Any global interceptor makes Nest
- * run every route through an RxJS chain and two `AsyncResource.bind` calls, which on Node 20 cost
- * about a quarter of a simple GET's CPU (docs/benchmarks.md). Our own interceptors are classes,
- * bound per route, so only plain-object ones are dropped.
+ * On every response, errors and 404s included: the request id, and helmet's security headers. The
+ * CSP allows what Swagger UI at /docs needs (its own scripts and styles, inline styles, data:
+ * images) and nothing from elsewhere. CORS stays off unless CORS_ORIGINS lists origins.
+ * helmet's middleware is built once here: @fastify/helmet rebuilt it (options, CSP string) inside
+ * two hooks on every request, a fifth of the CPU of `GET /health/live` (docs/benchmarks.md).
  */
-function dropPassThroughInterceptors(app: NestFastifyApplication): void {
-  const config = (app as unknown as { config?: ApplicationConfig }).config;
-  if (typeof config?.getGlobalInterceptors !== 'function') {
-    app.get(Logger).warn('Nest application config not reachable; global pass-through interceptors stay mounted');
-    return;
-  }
-  const interceptors = config.getGlobalInterceptors();
-  const kept = interceptors.filter((interceptor) => Object.getPrototypeOf(interceptor) !== Object.prototype);
-  interceptors.splice(0, interceptors.length, ...kept);
-}
-
-/**
- * Helmet's headers on every response. The CSP allows what Swagger UI at /docs needs (its own
- * scripts and styles, inline styles, data: images) and nothing from elsewhere. CORS stays off
- * unless CORS_ORIGINS lists origins.
- */
-async function secureHeaders(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  await app.register(helmet, {
+function answerHeaders(app: NestFastifyApplication, config: AppConfig): void {
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -107,6 +87,13 @@ async function secureHeaders(app: NestFastifyApplication, config: AppConfig): Pr
     // An API answers JSON to other origins' fetches only when CORS allows it; CORP would block even those.
     crossOriginResourcePolicy: config.corsOrigins.length > 0 ? { policy: 'cross-origin' } : { policy: 'same-origin' },
   });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      reply.header('x-request-id', request.id);
+      securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined));
+    });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
@@ -132,11 +119,12 @@ function recordHttpMetrics(app: NestFastifyApplication): void {
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onResponse', async (request, reply) => {
+    .addHook('onResponse', (request, reply, done) => {
       // The route pattern, not the URL, keeps label cardinality bounded.
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
       metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      done(); // a callback hook: an async one costs a promise per request
     });
 }
 

@@ -1,55 +1,202 @@
+import type autocannon from 'autocannon';
 import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createPool } from 'mysql2/promise';
+import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { freePort } from '../lib/app-under-test';
 import { type BenchEnvironment, engines } from '../lib/bench-env';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 
+/**
+ * Every baseline does, with nothing around it, the I/O one kind of app request does: a scenario's
+ * ratio is its rate over the baseline's, both measured in the same run.
+ */
+export type BaselineName = 'hello' | 'nest-hello' | 'mysql-by-id' | 'redis-get' | 'kafka-send' | 'hot-row' | 'order-pay-sql';
+
 export interface BaselineResult {
-  name: 'hello' | 'hot-row';
+  name: BaselineName;
   description: string;
   connections: number;
-  /** Operations per second: requests (hello) or committed transactions (hot-row). */
+  /** Operations per second: requests (servers) or committed transactions / paid orders (loops). */
   rate: number;
   latencyMs: LoadResult['latencyMs'];
   checks: Array<{ name: string; ok: boolean }>;
 }
 
-/** Bare Fastify hello world in its own process, loaded like the app. */
-export async function helloWorld(connections: number, durationS: number, warmupS: number): Promise<BaselineResult> {
+export interface BaselineRun {
+  env: BenchEnvironment;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  /** The app's DB_POOL_SIZE: database baselines use a pool of the same size. */
+  poolSize: number;
+}
+
+export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
+  hello: 'bare Fastify 5 hello world (GET /, JSON)',
+  'nest-hello': 'NestJS 11 + FastifyAdapter hello world (one controller, no logger)',
+  'mysql-by-id': 'bare Fastify + mysql2: one product by primary key',
+  'redis-get': 'bare Fastify + ioredis: answers from one GET',
+  'kafka-send': 'bare Fastify + kafkajs: 202 after one acked send (idempotent, acks -1)',
+  'hot-row': 'bare mysql2 hot-row coupon transaction',
+  'order-pay-sql': "bare mysql2 loop: the app's statements of one order create + pay",
+};
+
+export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<BaselineResult> {
+  switch (name) {
+    case 'hello':
+      return serverBaseline(name, run, 'hello-server.ts', {}, { method: 'GET', path: '/' });
+    case 'nest-hello':
+      return serverBaseline(name, run, 'nest-hello-server.ts', {}, { method: 'GET', path: '/' });
+    case 'mysql-by-id':
+      return mysqlById(run);
+    case 'redis-get':
+      return serverBaseline(
+        name,
+        run,
+        'redis-get-server.ts',
+        { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix },
+        { method: 'GET', path: '/' },
+      );
+    case 'kafka-send':
+      return serverBaseline(
+        name,
+        run,
+        'kafka-send-server.ts',
+        { KAFKA_BROKERS: engines.kafkaBrokers, BASELINE_TOPIC: `${run.env.topicPrefix}baseline.send`, BASELINE_PARTITIONS: '12' },
+        { method: 'POST', path: '/' },
+        202,
+      );
+    case 'hot-row':
+      return hotRowLoop(run);
+    case 'order-pay-sql':
+      return orderPaySqlLoop(run);
+  }
+}
+
+/** A baseline server (one file of this folder) in its own process, loaded like the app. */
+async function serverBaseline(
+  name: BaselineName,
+  run: BaselineRun,
+  file: string,
+  env: Record<string, string>,
+  request: autocannon.Request,
+  expectedStatus = 200,
+  description = BASELINE_DESCRIPTIONS[name],
+): Promise<BaselineResult> {
   const port = await freePort();
-  const child = fork(join(__dirname, 'hello-server.ts'), [], {
-    env: { ...process.env, PORT: String(port) },
+  const child = fork(join(__dirname, file), [], {
+    env: { ...process.env, ...env, PORT: String(port) },
     execArgv: process.execArgv,
     stdio: 'inherit',
   });
   try {
     await new Promise<void>((resolve, reject) =>
-      child.once('message', () => resolve()).once('exit', (code) => reject(new Error(`hello server exited ${code}`))),
+      child.once('message', () => resolve()).once('exit', (code) => reject(new Error(`baseline ${name} exited ${code}`))),
     );
-    const url = `http://127.0.0.1:${port}`;
-    if (warmupS > 0) await runLoad(url, { durationS: warmupS, connections });
-    const load = await runLoad(url, { durationS, connections });
+    const target = `http://127.0.0.1:${port}`;
+    const requests = [request];
+    if (run.warmupS > 0) await runLoad(target, { durationS: run.warmupS, connections: run.connections, requests });
+    const load = await runLoad(target, { durationS: run.durationS, connections: run.connections, requests });
     return {
-      name: 'hello',
-      description: 'bare Fastify hello world (GET /, JSON)',
-      connections,
+      name,
+      description,
+      connections: run.connections,
       rate: load.rps,
       latencyMs: load.latencyMs,
-      checks: [{ name: 'every response 200', ok: load.statuses['200'] === load.responses && load.errors === 0 }],
+      checks: [
+        {
+          name: `every response ${expectedStatus}`,
+          ok: load.responses > 0 && load.statuses[String(expectedStatus)] === load.responses && load.errors === 0,
+        },
+      ],
     };
   } finally {
     child.kill('SIGTERM');
   }
 }
 
+const BASELINE_PRODUCTS = 100;
+/** The app's mysql2 options (database.module.ts) that change what the driver does per row. */
+const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false } as const;
+
 /**
- * The coupon hot-row transaction with nothing around it: `connections` concurrent workers on a
- * mysql2 pool the size of the app's, each looping BEGIN; conditional UPDATE of one row; INSERT of
- * a (coupon, user) row; COMMIT. This is what the database allows on this machine.
+ * Products live in a copy of the app's table (`CREATE TABLE … LIKE`: same columns, types and
+ * indexes), seeded with as many rows as the products scenario, so the app never sees them.
  */
-export async function hotRowLoop(env: BenchEnvironment, connections: number, durationS: number, poolSize: number): Promise<BaselineResult> {
-  const pool = createPool({ ...engines.db, database: env.database, connectionLimit: poolSize });
+async function mysqlById(run: BaselineRun): Promise<BaselineResult> {
+  const pool = createPool({ ...engines.db, database: run.env.database, connectionLimit: 2 });
+  const ids: number[] = [];
+  try {
+    await pool.query('CREATE TABLE IF NOT EXISTS baseline_products LIKE products');
+    await pool.query('DELETE FROM baseline_products');
+    const now = new Date();
+    for (let i = 0; i < BASELINE_PRODUCTS; i++) {
+      const [result] = await pool.query(
+        "INSERT INTO baseline_products (name, price, stock, category, status, created_at, updated_at) VALUES (?, ?, 1000, 'baseline', 'ON_SALE', ?, ?)",
+        [`Baseline item ${i}`, 1_000 + i, now, now],
+      );
+      ids.push((result as { insertId: number }).insertId);
+    }
+  } finally {
+    await pool.end();
+  }
+  return serverBaseline(
+    'mysql-by-id',
+    run,
+    'mysql-by-id-server.ts',
+    {
+      DB_HOST: engines.db.host,
+      DB_PORT: String(engines.db.port),
+      DB_USER: engines.db.user,
+      DB_PASSWORD: engines.db.password,
+      DB_NAME: run.env.database,
+      DB_POOL_SIZE: String(run.poolSize),
+      BASELINE_TABLE: 'baseline_products',
+    },
+    {
+      method: 'GET',
+      path: `/products/${ids[0]}`,
+      setupRequest: (request: any) => ({ ...request, path: `/products/${ids[Math.floor(Math.random() * ids.length)]}` }),
+    },
+    200,
+    `${BASELINE_DESCRIPTIONS['mysql-by-id']} (pool ${run.poolSize})`,
+  );
+}
+
+/**
+ * `connections` concurrent workers on a mysql2 pool the size of the app's, each looping `body`
+ * on one pooled connection until the deadline. Returns completions per second and latencies.
+ */
+async function loop(pool: Pool, run: BaselineRun, body: (connection: PoolConnection) => Promise<void>) {
+  let completed = 0;
+  const latencies: number[] = [];
+  const deadline = Date.now() + run.durationS * 1000;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const started = performance.now();
+      const connection = await pool.getConnection();
+      try {
+        await body(connection);
+        completed++;
+      } finally {
+        connection.release();
+      }
+      latencies.push(performance.now() - started);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: run.connections }, worker));
+  const elapsedS = (performance.now() - started) / 1000;
+  return { completed, rate: round(completed / elapsedS), latencyMs: percentiles(latencies) };
+}
+
+/**
+ * The coupon hot-row transaction with nothing around it: BEGIN; conditional UPDATE of one row;
+ * INSERT of a (coupon, user) row; COMMIT. This is what the database allows on this machine.
+ */
+export async function hotRowLoop(run: BaselineRun): Promise<BaselineResult> {
+  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
   try {
     await pool.query(
       'CREATE TABLE IF NOT EXISTS bench_hot_row (id INT PRIMARY KEY, issued INT NOT NULL, total INT NOT NULL) ENGINE=InnoDB',
@@ -61,40 +208,154 @@ export async function hotRowLoop(env: BenchEnvironment, connections: number, dur
     await pool.query('DELETE FROM bench_hot_row_holders');
     await pool.query('REPLACE INTO bench_hot_row VALUES (1, 0, 100000000)');
     let nextUser = 1;
-    let committed = 0;
-    const latencies: number[] = [];
-    const deadline = Date.now() + durationS * 1000;
-    const worker = async () => {
-      while (Date.now() < deadline) {
-        const started = performance.now();
-        const connection = await pool.getConnection();
-        try {
-          await connection.query('BEGIN');
-          const [update] = await connection.query('UPDATE bench_hot_row SET issued = issued + 1 WHERE id = 1 AND issued < total');
-          if ((update as { affectedRows: number }).affectedRows === 1) {
-            await connection.query('INSERT INTO bench_hot_row_holders (coupon_id, user_id, issued_at) VALUES (1, ?, NOW(3))', [nextUser++]);
-          }
-          await connection.query('COMMIT');
-          committed++;
-        } finally {
-          connection.release();
-        }
-        latencies.push(performance.now() - started);
+    const result = await loop(pool, run, async (connection) => {
+      await connection.query('BEGIN');
+      const [update] = await connection.query('UPDATE bench_hot_row SET issued = issued + 1 WHERE id = 1 AND issued < total');
+      if ((update as { affectedRows: number }).affectedRows === 1) {
+        await connection.query('INSERT INTO bench_hot_row_holders (coupon_id, user_id, issued_at) VALUES (1, ?, NOW(3))', [nextUser++]);
       }
-    };
-    const started = performance.now();
-    await Promise.all(Array.from({ length: connections }, worker));
-    const elapsedS = (performance.now() - started) / 1000;
+      await connection.query('COMMIT');
+    });
     const [[row]] = (await pool.query(
       'SELECT issued, (SELECT COUNT(*) FROM bench_hot_row_holders) AS holders FROM bench_hot_row WHERE id = 1',
     )) as any;
     return {
       name: 'hot-row',
-      description: `bare mysql2 hot-row coupon transaction (pool ${poolSize})`,
-      connections,
-      rate: round(committed / elapsedS),
-      latencyMs: percentiles(latencies),
-      checks: [{ name: 'issued = rows = commits', ok: Number(row.issued) === committed && Number(row.holders) === committed }],
+      description: `${BASELINE_DESCRIPTIONS['hot-row']} (pool ${run.poolSize})`,
+      connections: run.connections,
+      rate: result.rate,
+      latencyMs: result.latencyMs,
+      checks: [
+        { name: 'issued = rows = commits', ok: Number(row.issued) === result.completed && Number(row.holders) === result.completed },
+      ],
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+const ORDER_TABLES = ['products', 'orders', 'order_items', 'point_balances', 'point_history', 'outbox_events'];
+const BUYERS = 200;
+const PRICE = 100;
+
+/**
+ * Exactly the statements the app runs for one `POST /orders` and one `POST /orders/{id}/pay` without
+ * a coupon (src/modules/order/order.service.ts, point.service.ts, product.service.ts,
+ * platform/outbox/outbox-writer.ts), as the same text-protocol queries, on copies of the app's
+ * tables (`CREATE TABLE … LIKE`), so the app's relay and expiry sweep never see these rows.
+ * One iteration = one paid order; 100 products, 200 buyers, like the order-pay scenario.
+ */
+export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult> {
+  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
+  const t = (table: string) => `baseline_${table}`;
+  try {
+    for (const table of ORDER_TABLES) {
+      await pool.query(`DROP TABLE IF EXISTS ${t(table)}`);
+      await pool.query(`CREATE TABLE ${t(table)} LIKE ${table}`);
+    }
+    const now = new Date();
+    const productIds: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const [result] = await pool.query(
+        `INSERT INTO ${t('products')} (name, price, stock, category, status, created_at, updated_at) VALUES (?, ?, 100000000, 'bench-checkout', 'ON_SALE', ?, ?)`,
+        [`Checkout item ${i}`, PRICE, now, now],
+      );
+      productIds.push((result as { insertId: number }).insertId);
+    }
+    const buyers = Array.from({ length: BUYERS }, (_, i) => 1_000 + i);
+    for (const userId of buyers)
+      await pool.query(`INSERT INTO ${t('point_balances')} (user_id, balance, updated_at) VALUES (?, 1000000, ?)`, [userId, now]);
+    const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
+
+    const result = await loop(pool, run, async (connection) => {
+      const userId = pick(buyers);
+      const productId = pick(productIds);
+      // POST /orders: the catalogue read, then the order and its items in one transaction.
+      const [products] = (await connection.query(`SELECT id, name, price, stock, category, status FROM ${t('products')} WHERE id IN (?)`, [
+        productId,
+      ])) as any;
+      const product = products[0];
+      const createdAt = new Date();
+      const expiresAt = new Date(createdAt.getTime() + 15 * 60_000);
+      await connection.query('START TRANSACTION');
+      const [order] = (await connection.query(
+        `INSERT INTO ${t('orders')} (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id, created_at, expires_at, paid_at, cancelled_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
+        [userId, 'PENDING', PRICE, 0, PRICE, null, createdAt, expiresAt],
+      )) as any;
+      const orderId = order.insertId as number;
+      await connection.query(
+        `INSERT INTO ${t('order_items')} (order_id, product_id, name, quantity, unit_price, line_total) VALUES (?, ?, ?, ?, ?, ?)`,
+        [orderId, productId, product.name, 1, Number(product.price), Number(product.price)],
+      );
+      await connection.query('COMMIT');
+      // POST /orders/{id}/pay: one transaction.
+      const paidAt = new Date();
+      await connection.query('START TRANSACTION');
+      await connection.query(
+        `UPDATE ${t('orders')} SET status = ?, paid_at = ? WHERE id = ? AND user_id = ? AND status = ? AND expires_at > ?`,
+        ['PAID', paidAt, orderId, userId, 'PENDING', paidAt],
+      );
+      const [rows] = (await connection.query(
+        `SELECT o.id, o.user_id, o.status, o.total_amount, o.discount_amount, o.final_amount, o.user_coupon_id,
+                o.created_at, o.expires_at, o.paid_at, o.cancelled_at,
+                i.product_id, i.name, i.quantity, i.unit_price, i.line_total
+           FROM ${t('orders')} o LEFT JOIN ${t('order_items')} i ON i.order_id = o.id
+          WHERE o.id = ? AND o.user_id = ?
+          ORDER BY i.id`,
+        [orderId, userId],
+      )) as any;
+      const amount = Number(rows[0].final_amount);
+      const [stock] = (await connection.query(`UPDATE ${t('products')} SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?`, [
+        1,
+        paidAt,
+        productId,
+        1,
+      ])) as any;
+      const [balance] = (await connection.query(
+        `UPDATE ${t('point_balances')} SET balance = balance + ?, updated_at = ? WHERE user_id = ? AND balance >= ?`,
+        [-amount, paidAt, userId, amount],
+      )) as any;
+      if (stock.affectedRows !== 1 || balance.affectedRows !== 1) throw new Error('order-pay-sql: stock or balance ran out');
+      await connection.query(
+        `INSERT INTO ${t('point_history')} (user_id, type, amount, balance_after, order_id, created_at)
+         VALUES (?, ?, ?, (SELECT b.balance FROM ${t('point_balances')} b WHERE b.user_id = ?), ?, ?)`,
+        [userId, 'USE', -amount, userId, orderId, paidAt],
+      );
+      const eventId = randomUUID();
+      const payload = { eventId, occurredAt: paidAt.toISOString(), orderId, userId, items: [{ productId, quantity: 1, unitPrice: PRICE }] };
+      await connection.query(
+        `INSERT INTO ${t('outbox_events')} (event_id, event_type, topic, message_key, payload, headers, status, attempts, last_error, occurred_at, sent_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, NULL, ?, NULL)`,
+        [
+          eventId,
+          'order.completed',
+          'order.completed',
+          String(orderId),
+          JSON.stringify(payload),
+          JSON.stringify({ 'event-id': eventId }),
+          paidAt,
+        ],
+      );
+      await connection.query('COMMIT');
+    });
+    const [[row]] = (await pool.query(
+      `SELECT (SELECT COUNT(*) FROM ${t('orders')} WHERE status = 'PAID') AS paid,
+              (SELECT SUM(100000000 - stock) FROM ${t('products')}) AS sold,
+              (SELECT COUNT(*) FROM ${t('outbox_events')}) AS events`,
+    )) as any;
+    return {
+      name: 'order-pay-sql',
+      description: `${BASELINE_DESCRIPTIONS['order-pay-sql']} (pool ${run.poolSize}, 13 statements per paid order)`,
+      connections: run.connections,
+      rate: result.rate,
+      latencyMs: result.latencyMs,
+      checks: [
+        {
+          name: 'paid orders = units sold = events = iterations',
+          ok: Number(row.paid) === result.completed && Number(row.sold) === result.completed && Number(row.events) === result.completed,
+        },
+      ],
     };
   } finally {
     await pool.end();

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { BENCH_ADMIN } from './bench-env';
 
 const ROOT = join(__dirname, '..', '..');
+/** BENCH_APP_DIR: another checkout's build to load instead of this one (before/after comparisons). */
+const APP_DIR = process.env.BENCH_APP_DIR ?? ROOT;
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 /** USER_HZ: /proc reports CPU times in these ticks; 100 on every Linux build that matters here. */
 const CLOCK_TICKS_PER_S = 100;
@@ -27,7 +29,8 @@ export class AppUnderTest {
   static async start(name: string, env: Record<string, string>, options: { profile: boolean }): Promise<AppUnderTest> {
     const external = AppUnderTest.external;
     if (external) return new AppUnderTest(external, await adminToken(external));
-    if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` (npm run bench does)');
+    if (!existsSync(join(APP_DIR, 'dist', 'main.js')))
+      throw new Error(`${join(APP_DIR, 'dist', 'main.js')} is missing: run \`npm run build\` (npm run bench does)`);
     const port = await freePort();
     mkdirSync(join(RESULTS_DIR, 'profiles'), { recursive: true });
     const log = createWriteStream(join(RESULTS_DIR, `app-${name}.log`));
@@ -35,7 +38,7 @@ export class AppUnderTest {
       ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS_DIR, 'profiles'), `--cpu-prof-name=${name}.cpuprofile`]
       : [];
     const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
-      cwd: ROOT,
+      cwd: APP_DIR,
       env: { ...process.env, ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

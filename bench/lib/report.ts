@@ -40,8 +40,30 @@ export function printSummary(reports: ScenarioReport[], baselines: BaselineResul
     }
     if (r.error) rows.push([`${r.name}: ERROR`, '', '', '', '', '', '', '', '', '', '', '']);
   }
+  printTable('summary', rows);
+  for (const m of reports.flatMap((r) => r.measurements)) if (m.note) console.log(`note: ${m.label}: ${m.note}`);
+  printTargets(reports);
+}
+
+/** The issue's target table: one row per measurement that has a target, with its verdict. */
+function printTargets(reports: ScenarioReport[]): void {
+  const rows = [['scenario', 'target', 'measured', 'met']];
+  for (const m of reports.flatMap((r) => r.measurements).filter((m) => m.target)) {
+    const p99 = m.load?.latencyMs.p99 ?? m.latencyMs?.p99;
+    const measured = [
+      m.ratio === undefined ? `${m.value} ${m.unit}` : `${Math.round(m.ratio * 1000) / 10}% of ${m.baseline}`,
+      m.target?.maxP99Ms !== undefined && p99 !== undefined ? `p99 ${p99} ms` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    rows.push([m.label, describeTarget(m), measured, m.meetsTarget ? 'met' : 'MISSED']);
+  }
+  if (rows.length > 1) printTable('targets (ratios against the same-I/O baseline of this run)', rows);
+}
+
+function printTable(title: string, rows: string[][]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  console.log('\nsummary');
+  console.log(`\n${title}`);
   for (const [i, row] of rows.entries()) {
     console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));

@@ -81,8 +81,8 @@ export const orderPay: Scenario = {
         value: paid / load.durationS,
         unit: 'paid/s',
         load,
-        baseline: 'hello',
-        target: { minValue: 800 },
+        baseline: 'order-pay-sql',
+        target: { minRatio: 0.6 },
       });
       check({
         name: 'every create 201 and every pay 200',

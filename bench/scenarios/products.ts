@@ -31,7 +31,7 @@ export const products: Scenario = {
       if (ctx.options.warmupS > 0)
         await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
       const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
-      measure({ label, value: load.rps, unit: 'req/s', load, baseline: 'hello', target: { minRatio: 0.45 } });
+      measure({ label, value: load.rps, unit: 'req/s', load, baseline: 'mysql-by-id', target: { minRatio: 0.65 } });
       check({
         name: `${label}: every answer 200`,
         ok: count(load, 200) === load.responses && load.errors === 0,

@@ -28,6 +28,8 @@ export interface Measurement {
   latencyMs?: LoadResult['latencyMs'];
   baseline?: BaselineResult['name'];
   target?: Target;
+  /** One line printed under the summary (what a number means, a derived cost). */
+  note?: string;
   extra?: Record<string, unknown>;
 }
 

@@ -17,14 +17,32 @@ export class AuthGuard implements CanActivate {
     private readonly tokens: TokenService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
-    const targets = [context.getHandler(), context.getClass()];
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets);
-    if (isPublic && !roles) return true;
+  // Metadata never changes after start-up: read once per handler, not on every request.
+  private readonly access = new WeakMap<object, WeakMap<object, { roles?: Role[]; open: boolean }>>();
 
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const { roles, open } = this.accessOf(context.getHandler(), context.getClass());
+    if (open) return true;
+    return this.authenticate(context.switchToHttp().getRequest(), roles);
+  }
+
+  private accessOf(handler: object, controller: object): { roles?: Role[]; open: boolean } {
+    // By controller, then handler: a subclass may inherit a handler under other class-level metadata.
+    let byHandler = this.access.get(controller);
+    if (!byHandler) this.access.set(controller, (byHandler = new WeakMap()));
+    let access = byHandler.get(handler);
+    if (!access) {
+      const targets = [handler, controller] as Parameters<Reflector['getAllAndOverride']>[1];
+      const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
+      const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets);
+      access = { roles, open: Boolean(isPublic && !roles) };
+      byHandler.set(handler, access);
+    }
+    return access;
+  }
+
+  private async authenticate(request: FastifyRequest & { user?: AuthenticatedUser }, roles: Role[] | undefined): Promise<boolean> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     const user = match ? await this.tokens.verify(match[1]) : null;

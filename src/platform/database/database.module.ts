@@ -36,16 +36,15 @@ export class DatabaseModule {
             return dataSource;
           },
         }),
-        ClsModule.forRoot({
-          global: true,
-          middleware: { mount: true },
-          plugins: [
-            new ClsPluginTransactional({
-              imports: [TypeOrmModule],
-              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-            }),
-          ],
-        }),
+        // Plugins only, not ClsModule.forRoot(): TransactionRunner opens the CLS context a transaction
+        // needs, so requests need none of their own, and forRoot() would mount a global guard and a
+        // global interceptor (pass-through ones when unused) that every route then runs through.
+        ClsModule.registerPlugins([
+          new ClsPluginTransactional({
+            imports: [TypeOrmModule],
+            adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+          }),
+        ]),
       ],
       providers: [
         { provide: SqlDialect, useValue: config.profile === 'embedded' ? new SqliteDialect() : new MysqlDialect() },

@@ -1,0 +1,38 @@
+// Baseline: bare Fastify answering 202 once kafkajs has the broker's ack for one message, with the
+// app's producer settings (idempotent, 5 requests in flight, acks from all in-sync replicas) and
+// one key, as one coupon's requests have.
+import Fastify from 'fastify';
+import { Kafka, logLevel } from 'kafkajs';
+
+const kafka = new Kafka({ clientId: 'bench-baseline', brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+const topic = process.env.BASELINE_TOPIC!;
+let next = 0;
+
+const app = Fastify({ logger: false });
+app.post('/', async (_request, reply) => {
+  const requestId = next++;
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [{ key: 'coupon-1', value: JSON.stringify({ requestId, couponId: 1, userId: requestId }) }],
+  });
+  return reply.code(202).send({ requestId, status: 'PENDING' });
+});
+
+async function start(): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: Number(process.env.BASELINE_PARTITIONS ?? 12) }], waitForLeaders: true });
+  await admin.disconnect();
+  await producer.connect();
+  await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+}
+
+start().then(
+  () => process.send?.('ready'),
+  (error: Error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

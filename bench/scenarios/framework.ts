@@ -1,0 +1,78 @@
+import { type LoadResult, round, runLoad } from '../lib/load';
+import { count, describeStatuses, type Scenario, type ScenarioContext } from './scenario';
+import { type AppUnderTest } from '../lib/app-under-test';
+
+/**
+ * The app's own per-request work on a route without I/O: `GET /health/live` against the smallest
+ * NestJS app (framework-only ratio), at LOG_LEVEL=warn as every other scenario and once more at
+ * info (the default). Probes are not access-logged, so the price of one access line is measured
+ * on a logged route, `GET /products/{id}`: app CPU per request at info minus at warn.
+ */
+export const framework: Scenario = {
+  name: 'framework',
+  description: 'GET /health/live at warn and info vs a NestJS hello; one access line = CPU/req of GET /products/{id} at info - at warn',
+  defaultConnections: 100,
+  async run(ctx, measure, check) {
+    const warnApp = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
+    const product = await warnApp.expect(201, 'POST', '/admin/products', {
+      name: 'Logged item',
+      price: 1_000,
+      stock: 1_000,
+      category: 'bench-framework',
+    });
+    const live = { method: 'GET' as const, path: '/health/live' };
+    const detail = { method: 'GET' as const, path: `/products/${product.id}` };
+
+    const liveWarn = await load(ctx, warnApp, live);
+    measure({
+      label: '/health/live (warn)',
+      value: liveWarn.rps,
+      unit: 'req/s',
+      load: liveWarn,
+      baseline: 'nest-hello',
+      target: { minRatio: 0.8 },
+    });
+    const detailWarn = await load(ctx, warnApp, detail);
+    await ctx.stopApp('lock');
+
+    const infoApp = await ctx.app('info', { COUPON_ISSUE_STRATEGY: 'lock', LOG_LEVEL: 'info' });
+    const liveInfo = await load(ctx, infoApp, live);
+    measure({ label: '/health/live (info)', value: liveInfo.rps, unit: 'req/s', load: liveInfo, baseline: 'nest-hello' });
+    const detailInfo = await load(ctx, infoApp, detail);
+    await ctx.stopApp('info');
+
+    const lineCpuMs =
+      detailInfo.appCpuMsPerResponse !== undefined && detailWarn.appCpuMsPerResponse !== undefined
+        ? round(detailInfo.appCpuMsPerResponse - detailWarn.appCpuMsPerResponse, 3)
+        : undefined;
+    measure({
+      label: 'product detail (info, access-logged)',
+      value: detailInfo.rps,
+      unit: 'req/s',
+      load: detailInfo,
+      baseline: 'mysql-by-id',
+      note:
+        lineCpuMs === undefined
+          ? undefined
+          : `one access line: ${lineCpuMs} ms of app CPU (product detail ${detailWarn.appCpuMsPerResponse} ms/req at warn, ${detailInfo.appCpuMsPerResponse} at info; ${detailWarn.rps} vs ${detailInfo.rps} req/s)`,
+      extra: { accessLineCpuMs: lineCpuMs, detailWarn: { rps: detailWarn.rps, cpuMs: detailWarn.appCpuMsPerResponse } },
+    });
+    for (const [label, result, status] of [
+      ['/health/live at warn', liveWarn, 200],
+      ['/health/live at info', liveInfo, 200],
+      ['product detail at warn', detailWarn, 200],
+      ['product detail at info', detailInfo, 200],
+    ] as const) {
+      check({
+        name: `${label}: every answer ${status}`,
+        ok: count(result, status) === result.responses && result.errors === 0,
+        detail: describeStatuses(result),
+      });
+    }
+  },
+};
+
+async function load(ctx: ScenarioContext, app: AppUnderTest, request: { method: 'GET'; path: string }): Promise<LoadResult> {
+  if (ctx.options.warmupS > 0) await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
+  return runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+}
