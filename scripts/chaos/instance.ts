@@ -18,13 +18,14 @@ export class Instance {
     private readonly env: Record<string, string>,
   ) {}
 
-  async start(): Promise<void> {
+  /** Starts the process; `extraEnv` applies to this start only (a restart without it is back to normal). */
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const port = await freePort();
     mkdirSync(CHAOS_LOG_DIR, { recursive: true });
     const log = createWriteStream(join(CHAOS_LOG_DIR, `${this.name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env, PORT: String(port) },
+      env: { ...process.env, ...this.env, ...extraEnv, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(log);

@@ -101,13 +101,20 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     const missing = [...byTopic.keys()].filter((topic) => !this.ensuredTopics.has(topic));
     if (missing.length > 0) await this.ensureTopics(missing.map((name) => ({ name })));
     const producer = await this.connection.getProducer();
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic: this.connection.topic(topic),
-        messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: m.headers })),
-      })),
-    });
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic: this.connection.topic(topic),
+          messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: m.headers })),
+        })),
+      });
+    } catch (error) {
+      // A topic that existed is gone (deleted, or a broker restarted without its data): the next
+      // send creates it again instead of failing on it for ever.
+      if (isUnknownTopic(error)) for (const topic of byTopic.keys()) this.ensuredTopics.delete(topic);
+      throw error;
+    }
   }
 
   async ensureTopics(topics: Array<{ name: string; partitions?: number }>): Promise<void> {
@@ -230,6 +237,14 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
   }
+}
+
+function isUnknownTopic(error: unknown): boolean {
+  for (let current = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined; current;) {
+    if (current.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    current = (current.cause ?? current.originalError) as typeof current;
+  }
+  return false;
 }
 
 function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
