@@ -650,10 +650,11 @@ async function main(): Promise<number> {
       await rig.start();
       for (const scenario of SCENARIOS.filter((s) => options.scenarios.includes(s.name))) {
         console.log(`▶ ${strategy} / ${scenario.name}: ${scenario.fault}`);
+        const began = Date.now();
         const row = await runScenario(rig, scenario, options);
         rows.push(row);
         console.log(
-          `  ${row.requests} requests (${row.classes}); checks ${row.passed}/${row.total}; recovered in ${row.recoverMs === null ? '—' : `${row.recoverMs} ms`}`,
+          `  ${row.requests} requests (${row.classes}); checks ${row.passed}/${row.total}; recovered in ${row.recoverMs === null ? '—' : `${row.recoverMs} ms`}; ${Math.round((Date.now() - began) / 1000)} s in all`,
         );
         for (const c of row.checks)
           if (!c.ok || c.detail) console[c.ok ? 'log' : 'error'](`  ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail ?? ''}`);
@@ -662,7 +663,7 @@ async function main(): Promise<number> {
       await rig.stop();
     }
   }
-  console.log(`\nscorecard written to ${writeScorecard(rows, options)}`);
+  console.log(`\nscorecard written to ${writeScorecard(rows, options)} (${Math.round(process.uptime())} s)`);
   return rows.some((r) => r.failed.length > 0) ? 1 : 0;
 }
 
