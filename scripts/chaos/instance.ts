@@ -12,6 +12,8 @@ export class Instance {
   url = '';
   /** False from the moment a fault aims at the process until it is ready again: the load stops sending to it. */
   up = false;
+  /** When the last SIGTERM/SIGKILL was sent (a request started after it may be refused). */
+  endedAt = Infinity;
 
   constructor(
     readonly name: string,
@@ -66,6 +68,7 @@ export class Instance {
     if (!routeForMs) this.up = false;
     if (!child || child.exitCode !== null || child.signalCode !== null) return void (this.up = false);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.endedAt = Date.now();
     child.kill(signal);
     if (routeForMs) setTimeout(() => (this.up = false), routeForMs);
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
