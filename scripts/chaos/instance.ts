@@ -12,19 +12,22 @@ export class Instance {
   url = '';
   /** False from the moment a fault aims at the process until it is ready again: the load stops sending to it. */
   up = false;
+  /** When the last SIGTERM/SIGKILL was sent (a request started after it may be refused). */
+  endedAt = Infinity;
 
   constructor(
     readonly name: string,
     private readonly env: Record<string, string>,
   ) {}
 
-  async start(): Promise<void> {
+  /** Starts the process; `extraEnv` applies to this start only (a restart without it is back to normal). */
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const port = await freePort();
     mkdirSync(CHAOS_LOG_DIR, { recursive: true });
     const log = createWriteStream(join(CHAOS_LOG_DIR, `${this.name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env, PORT: String(port) },
+      env: { ...process.env, ...this.env, ...extraEnv, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(log);
@@ -65,6 +68,7 @@ export class Instance {
     if (!routeForMs) this.up = false;
     if (!child || child.exitCode !== null || child.signalCode !== null) return void (this.up = false);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.endedAt = Date.now();
     child.kill(signal);
     if (routeForMs) setTimeout(() => (this.up = false), routeForMs);
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

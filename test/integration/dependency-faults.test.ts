@@ -130,6 +130,22 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     report('redis back (cut) -> first top sellers 200', recoveredIn);
   });
 
+  it('Redis down while order events arrive: nothing is dead-lettered, and top sellers count every paid order once it is back', async () => {
+    const { user, product, orders } = await pendingOrders(3);
+    await redisProxy.cut();
+    // Payments need only MySQL; their events reach the top-sellers consumer while its store is down.
+    for (const order of orders) expect((await pay(user.token, order.id)).status).toBe(200);
+    // Longer than the runner's tries of a failing batch (3 batch + 2 per message, about 1.5 s).
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await redisProxy.restore();
+    await eventually(async () => {
+      const top = await app.api.get('/products/top-sellers?days=1&limit=50');
+      expect(top.body.items.find((item: { productId: number }) => item.productId === product.id)).toMatchObject({ soldQuantity: 3 });
+    }, 60_000);
+    const metrics = await app.api.get('/metrics');
+    expect(metrics.body).not.toMatch(/consumer_dead_lettered_total\{group="top-sellers"\} [1-9]/);
+  });
+
   it('MySQL silent: payments answer 503 within the budgets, nothing is applied, and the pool recovers by itself', async () => {
     const { user, product, orders } = await pendingOrders(4);
     const balance = await shop.balance(user.token);

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { In } from 'typeorm';
 import { TransactionRunner } from '../../src/platform/database/transaction-runner';
 import { OutboxEvent } from '../../src/platform/outbox/outbox-event.entity';
 import { OutboxRelay } from '../../src/platform/outbox/outbox-relay';
@@ -136,6 +138,27 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
       for (const id of paid) expect(reader.messages.some((m) => m.key === String(id))).toBe(true);
     }, 90_000);
     await eventually(async () => expect(await outbox().countBy({ status: 'PENDING' })).toBe(0), 30_000);
+    // An outage is not the events' fault: none of them counted a failed attempt (5 make it DEAD).
+    const rows = await outbox().findBy({ messageKey: In(paid.map(String)) });
+    expect(rows.map((row) => [row.status, row.attempts])).toEqual(paid.map(() => ['SENT', 0]));
+  });
+
+  it('creates a topic again that the broker lost (deleted under the running app), and delivers to it', async () => {
+    const admin = new Kafka({ brokers: engines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [topic('order.completed')] });
+    } finally {
+      await admin.disconnect();
+    }
+    const { order } = await paidOrder();
+    const fresh = await new TopicReader(engines.kafkaBrokers, [topic('order.completed')]).start();
+    try {
+      await eventually(() => expect(fresh.messages.some((m) => m.key === String(order.id))).toBe(true), 60_000);
+    } finally {
+      await fresh.stop();
+    }
+    expect(await outbox().findOneByOrFail({ messageKey: String(order.id) })).toMatchObject({ status: 'SENT', attempts: 0 });
   });
 });
 

@@ -17,11 +17,13 @@ export class TopicReader {
   constructor(
     private readonly brokers: string,
     private readonly topics: string[],
+    /** Defaults to a random group; give one under the run's topic prefix to have cleanup delete it. */
+    private readonly groupId = `reader-${Date.now()}-${Math.random()}`,
   ) {}
 
   async start(): Promise<this> {
     const kafka = new Kafka({ brokers: this.brokers.split(','), logLevel: logLevel.NOTHING, clientId: 'test-reader' });
-    this.consumer = kafka.consumer({ groupId: `reader-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 500 });
+    this.consumer = kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 500 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
     await this.consumer.run({

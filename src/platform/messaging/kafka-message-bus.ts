@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
-import { DependencyUnavailableError } from '../http/dependency-errors';
+import { DependencyUnavailableError, unavailableDependency } from '../http/dependency-errors';
 import { KafkaConnection } from '../kafka/kafka-connection';
 import { ConsumerMetrics } from './consumer-metrics';
 import {
@@ -16,6 +16,8 @@ import {
 const BATCH_ATTEMPTS = 3;
 const MESSAGE_ATTEMPTS = 2;
 const RETRY_DELAY_MS = 200;
+/** Longest wait between tries of a batch while a dependency is down. */
+const OUTAGE_RETRY_MAX_MS = 2_000;
 /** Callers combined into one produce request at most (each usually publishes one message). */
 const MAX_PUBLISHES_PER_SEND = 1_000;
 
@@ -23,7 +25,9 @@ const MAX_PUBLISHES_PER_SEND = 1_000;
  * Kafka adapter of the messaging port, and the app's one consumer runner (kafkajs eachBatch):
  * a batch is handled, then its offsets are committed. A failing batch is retried; if it keeps
  * failing, its messages are retried one by one and those that still fail go to the dead-letter
- * topic `<topic>.dlt` with the original topic, partition, offset and error as headers.
+ * topic `<topic>.dlt` with the original topic, partition, offset and error as headers. A batch
+ * that fails because a dependency is down (Redis, MySQL) is not retried that way: it waits for
+ * the dependency, and nothing of it is dead-lettered or committed.
  */
 @Injectable()
 export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown {
@@ -101,13 +105,20 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     const missing = [...byTopic.keys()].filter((topic) => !this.ensuredTopics.has(topic));
     if (missing.length > 0) await this.ensureTopics(missing.map((name) => ({ name })));
     const producer = await this.connection.getProducer();
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic: this.connection.topic(topic),
-        messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: m.headers })),
-      })),
-    });
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic: this.connection.topic(topic),
+          messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: m.headers })),
+        })),
+      });
+    } catch (error) {
+      // A topic that existed is gone (deleted, or a broker restarted without its data): the next
+      // send creates it again instead of failing on it for ever.
+      if (isUnknownTopic(error)) for (const topic of byTopic.keys()) this.ensuredTopics.delete(topic);
+      throw error;
+    }
   }
 
   async ensureTopics(topics: Array<{ name: string; partitions?: number }>): Promise<void> {
@@ -147,7 +158,12 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
         if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
         const topic = logicalTopic.get(batch.topic) ?? batch.topic;
         const messages = batch.messages.map((m) => toIncoming(topic, batch.partition, m));
-        await this.handle(subscription, messages, () => payload.heartbeat());
+        await this.handle(
+          subscription,
+          messages,
+          () => payload.heartbeat(),
+          () => payload.isRunning() && !payload.isStale(),
+        );
         this.metrics.recordLag(subscription.groupId, batch.partition, Number(batch.offsetLag()));
         payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
         await payload.commitOffsetsIfNecessary();
@@ -170,9 +186,14 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     };
   }
 
-  private async handle(subscription: Subscription, messages: IncomingMessage[], heartbeat: () => Promise<void>): Promise<void> {
+  private async handle(
+    subscription: Subscription,
+    messages: IncomingMessage[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
     const group = subscription.groupId;
-    for (let attempt = 1; attempt <= BATCH_ATTEMPTS; attempt++) {
+    for (let attempt = 1, outage = 0; attempt <= BATCH_ATTEMPTS; attempt++) {
       try {
         await subscription.handleBatch(messages);
         this.metrics.processed.inc({ group }, messages.length);
@@ -182,6 +203,16 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
         this.logger.warn(`${group}: batch of ${messages.length} failed (attempt ${attempt}): ${(error as Error).message}`);
         // A malformed message stays malformed: isolate it now rather than retry the batch.
         if (error instanceof MalformedMessageError) break;
+        if (unavailableDependency(error)) {
+          // A dependency that is down (Redis, MySQL) is not the messages' fault: nothing is
+          // dead-lettered or committed; the batch waits for it, or is fetched again after a stop.
+          if (!isRunning()) throw error;
+          attempt--;
+          outage++;
+          await heartbeat();
+          await delay(Math.min(RETRY_DELAY_MS * outage, OUTAGE_RETRY_MAX_MS));
+          continue;
+        }
         await heartbeat();
         await delay(RETRY_DELAY_MS * attempt);
       }
@@ -198,6 +229,8 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
         } catch (error) {
           lastError = error;
           if (error instanceof MalformedMessageError) break;
+          // An outage that began meanwhile: kafkajs fetches the unresolved rest again (handlers are idempotent).
+          if (unavailableDependency(error)) throw error;
           await heartbeat();
         }
       }
@@ -230,6 +263,14 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
   }
+}
+
+function isUnknownTopic(error: unknown): boolean {
+  for (let current = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined; current;) {
+    if (current.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    current = (current.cause ?? current.originalError) as typeof current;
+  }
+  return false;
 }
 
 function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
+import { DependencyUnavailableError } from '../http/dependency-errors';
 import { MessageBus, OutgoingMessage } from '../messaging/message-bus';
 import { relayBackoffMs } from './backoff';
 import { OutboxMetrics } from './outbox-metrics';
@@ -157,8 +158,13 @@ function toMessage(row: ClaimedEvent): OutgoingMessage {
   };
 }
 
-/** True when the broker as a whole cannot be reached, as opposed to this message being refused. */
+/**
+ * True when the broker as a whole cannot be reached, as opposed to this message being refused.
+ * The bus's own "not acknowledged within KAFKA_PRODUCE_TIMEOUT_MS" is an outage too: against a
+ * stopped broker kafkajs gives up only after about 7 s, so that timeout is what the relay sees first.
+ */
 export function isBrokerUnavailable(error: unknown): boolean {
+  if (error instanceof DependencyUnavailableError && error.dependency === 'kafka') return true;
   const names = [
     'KafkaJSConnectionError',
     'KafkaJSBrokerNotFound',
