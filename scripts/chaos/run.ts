@@ -364,12 +364,17 @@ async function readOrderEvents(rig: Rig): Promise<ReadMessage[]> {
 async function invariants(rig: Rig, scenarioOutcomes: Outcome[], allOutcomes: Outcome[], ended?: 'SIGKILL' | 'SIGTERM'): Promise<Check[]> {
   const db = rig.bench.db();
   const rows = async (sql: string) => (await db.query(sql))[0] as Array<Record<string, any>>;
-  // Quiet: the relay has sent every event and the queue consumer has decided every request.
+  // Quiet: the relay has sent every event and the queue consumer has decided every accepted request
+  // (a request has no row until it is decided, so "no PENDING row" alone would not mean quiet).
+  const accepted = allOutcomes.filter((o) => o.op === 'issue' && o.status === 202).map((o) => String(o.body.requestId));
   for (let i = 0; i < 120; i++) {
     const [{ n }] = await rows(
       "SELECT (SELECT COUNT(*) FROM outbox_events WHERE status = 'PENDING') + (SELECT COUNT(*) FROM coupon_issue_requests WHERE status = 'PENDING') AS n",
     );
-    if (Number(n) === 0) break;
+    const decidedIds = new Set(
+      (await rows("SELECT request_id FROM coupon_issue_requests WHERE status <> 'PENDING'")).map((r) => String(r.request_id)),
+    );
+    if (Number(n) === 0 && accepted.every((id) => decidedIds.has(id))) break;
     await sleep(500);
   }
   const checks: Check[] = [];

@@ -32,6 +32,6 @@ describe('KafkaMessageBus publishing to a topic the broker lost', () => {
     await expect(bus.publish([message])).rejects.toThrow('does not host this topic-partition');
     await bus.publish([message]);
     expect(ensureTopics).toHaveBeenCalledTimes(2);
-    expect(ensureTopics).toHaveBeenLastCalledWith([{ name: 'order.completed', numPartitions: 6 }]);
+    expect(ensureTopics).toHaveBeenLastCalledWith([expect.objectContaining({ name: 'order.completed' })]);
   });
 });
