@@ -15,14 +15,8 @@ export interface NewOutboxEvent {
 }
 
 /** What a relay pass needs of a claimed row. */
-export interface ClaimedEvent {
+export interface ClaimedEvent extends Omit<NewOutboxEvent, 'occurredAt'> {
   id: number;
-  eventId: string;
-  eventType: string;
-  topic: string;
-  messageKey: string;
-  payload: string;
-  headers: string;
   attempts: number;
 }
 
