@@ -25,6 +25,7 @@ async function crowd(app: TestApp, firstId: number) {
 
 const ROOT = join(__dirname, '..', '..');
 const LOCK_TTL_MS = 3_000; // the default COUPON_LOCK_TTL_MS these apps run with
+const LOCK_WAIT_MS = 2_000; // the default COUPON_LOCK_WAIT_MS these apps run with
 
 function expectExact(result: Awaited<ReturnType<typeof runDrop>>, stock: number) {
   expect(result.issued.size).toBe(stock);
@@ -108,6 +109,30 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         expect(after.stored).toHaveLength(100);
         expect(new Map(after.stored.map((c) => [c.userId, c.id]))).toEqual(issued);
         expect(await issuedSoFar()).toBe(100);
+      });
+
+      it('callers whose wait runs out in line behind a slow batch get 503 COUPON_BUSY, not LOCK_UNAVAILABLE', async () => {
+        const couponId = await createCoupon(shop, 100);
+        const ledger = apps[0].app.get(CouponLedger);
+        const issueBatch = ledger.issueBatch.bind(ledger);
+        // One batch outlasts the wait of everyone who queues behind it (COUPON_LOCK_WAIT_MS).
+        const slowBatch = jest
+          .spyOn(ledger, 'issueBatch')
+          .mockImplementationOnce(async (...args) => (await sleep(LOCK_WAIT_MS + 1_500), issueBatch(...args)));
+        const [firstCaller, ...later] = await callers(apps[0], 51, 12_500_000);
+        try {
+          const first = runDrop([apps[0]], shop, couponId, [firstCaller]);
+          await eventually(() => expect(slowBatch).toHaveBeenCalled(), 5_000, 10);
+          const behind = await runDrop([apps[0]], shop, couponId, later);
+          expect((await first).issued.size).toBe(1);
+          expect(behind.unavailable).toBe(50);
+          expect(behind.unavailableCodes).toEqual(new Set(['COUPON_BUSY']));
+        } finally {
+          slowBatch.mockRestore();
+        }
+        // Redis was fine all along: the next caller is served.
+        const next = await runDrop(apps, shop, couponId, await callers(apps[0], 1, 12_500_100));
+        expect(next.issued.size).toBe(1);
       });
 
       it.each([

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ExecutionError, Lock, Redlock, ResourceLockedError } from '@sesamecare-oss/redlock';
 import type Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { InjectAppConfig } from '../config/config.module';
 import { InjectRedis } from '../redis/redis.module';
 import { LockBusyError, LockManager, LockOptions, LockUnavailableError } from './lock-manager';
 
@@ -15,7 +17,10 @@ export class RedisLockManager extends LockManager {
   private readonly logger = new Logger('RedisLockManager');
   private readonly redlock: Redlock;
 
-  constructor(@InjectRedis() private readonly redis: Redis) {
+  constructor(
+    @InjectRedis() private readonly redis: Redis,
+    @InjectAppConfig() private readonly config: AppConfig,
+  ) {
     super();
     this.redlock = new Redlock([redis], { retryDelay: RETRY_DELAY_MS, retryJitter: RETRY_DELAY_MS, retryCount: 0 });
   }
@@ -33,7 +38,9 @@ export class RedisLockManager extends LockManager {
    * Tries once per retry delay until `waitMs` has passed, each try bounded by the time left: a
    * held lock is LockBusyError at the deadline; a Redis that fails or does not answer (every
    * command is also bounded by REDIS_COMMAND_TIMEOUT_MS) is LockUnavailableError at once, not
-   * after every retry has timed out in turn.
+   * after every retry has timed out in turn. A try cut short by the caller's deadline before Redis
+   * had its own command budget to answer says nothing about Redis: that caller waited too long
+   * (LockBusyError), as callers do whose wait ran out in line behind a slow batch.
    */
   private async acquire(resource: string, options: LockOptions): Promise<Lock> {
     const deadline = Date.now() + options.waitMs;
@@ -41,6 +48,7 @@ export class RedisLockManager extends LockManager {
     for (;;) {
       // redlock would retry against a Redis that is simply gone: answer at once instead.
       if (this.redis.status !== 'ready') throw new LockUnavailableError(`lock service unreachable (redis ${this.redis.status})`);
+      const triedAt = Date.now();
       const attempt = this.redlock.acquire([resource], options.ttlMs, { retryCount: 0 });
       let outcome: { lock: Lock } | { error: unknown } | 'timeout';
       let timer: NodeJS.Timeout | undefined;
@@ -58,8 +66,10 @@ export class RedisLockManager extends LockManager {
       if (outcome === 'timeout') {
         // A lease granted after we gave up is released (or expires with its TTL).
         void attempt.then((lock) => lock.release()).catch(() => undefined);
-        // Redis answered "held" before: still contention. It never answered: unavailable.
-        if (contended) throw new LockBusyError(`lock ${resource} is held by others`);
+        // Redis answered "held" before, or had less than its command budget: the wait ran out.
+        // It had the whole budget and never answered: unavailable.
+        if (contended || Date.now() - triedAt < this.config.redis.commandTimeoutMs)
+          throw new LockBusyError(`lock ${resource} was not free in time`);
         throw new LockUnavailableError(`lock service did not answer within ${options.waitMs} ms`);
       }
       if ('lock' in outcome) return outcome.lock;

@@ -63,7 +63,10 @@ export class LockCouponIssuer extends CouponIssuer {
     const { lockTtlMs } = this.config.coupon;
     try {
       while (line.waiting.length > 0) {
-        const waitMs = Math.max(0, Math.max(...line.waiting.map((w) => w.deadline)) - Date.now());
+        // Callers whose wait ran out in line (behind a slow batch) are told so, not served late.
+        this.giveUp(line, (w) => w.deadline <= Date.now(), busy(coupon.id, this.config));
+        if (line.waiting.length === 0) break;
+        const waitMs = Math.max(...line.waiting.map((w) => w.deadline)) - Date.now();
         try {
           await this.locks.withLock(`coupon:${coupon.id}`, { ttlMs: lockTtlMs, waitMs }, async () => {
             // Taken inside the lock: everyone who arrived while it was being acquired is served now.
