@@ -16,10 +16,13 @@ Creates a coupon of N copies (issue window: now to +1 h), fires M users at it (C
 --repeat of them press twice), follows queued requests to their decision, prints a report and
 writes a chart of copies issued over time. The app's COUPON_ISSUE_STRATEGY decides the strategy;
 --strategy says which one you expect, and the drop fails if the app answers otherwise.
-Users: with --jwt-secret (or JWT_SECRET) tokens are signed for fresh user ids (fast); without it
-M users are signed up and logged in through the API first (argon2: slow, but nothing to share).
-Defaults: --url http://127.0.0.1:3000, admin from ADMIN_EMAIL/ADMIN_PASSWORD or the compose
-defaults (admin@example.com / admin-password), --concurrency 200, --repeat 0.1.`;
+Admin: the account the app was started with (its ADMIN_EMAIL/ADMIN_PASSWORD), from --admin-email
+and --admin-password or DROP_ADMIN_EMAIL and DROP_ADMIN_PASSWORD (the environment keeps the password
+out of the process list); there is no default.
+Users: with --jwt-secret (or DROP_JWT_SECRET; the app's JWT_SECRET or its jwt-secret file) tokens are
+signed for fresh user ids (fast); without it M users are signed up and logged in through the API
+first (argon2: slow, but nothing to share).
+Defaults: --url DROP_URL or http://127.0.0.1:3000, --concurrency 200, --repeat 0.1.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -30,9 +33,9 @@ async function main(): Promise<number> {
       strategy: { type: 'string' },
       concurrency: { type: 'string', default: '200' },
       repeat: { type: 'string', default: '0.1' },
-      'admin-email': { type: 'string', default: process.env.ADMIN_EMAIL ?? 'admin@example.com' },
-      'admin-password': { type: 'string', default: process.env.ADMIN_PASSWORD ?? 'admin-password' },
-      'jwt-secret': { type: 'string', default: process.env.JWT_SECRET },
+      'admin-email': { type: 'string', default: process.env.DROP_ADMIN_EMAIL },
+      'admin-password': { type: 'string', default: process.env.DROP_ADMIN_PASSWORD },
+      'jwt-secret': { type: 'string', default: process.env.DROP_JWT_SECRET },
       chart: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -52,8 +55,16 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
+  const adminEmail = values['admin-email']?.trim();
+  const adminPassword = values['admin-password'];
+  if (!adminEmail || !adminPassword) {
+    console.error(
+      'npm run drop: admin credentials missing: pass --admin-email and --admin-password or set DROP_ADMIN_EMAIL and DROP_ADMIN_PASSWORD (the ADMIN_EMAIL/ADMIN_PASSWORD the app was started with)',
+    );
+    return 2;
+  }
   const url = values.url.replace(/\/$/, '');
-  const admin = await login(url, values['admin-email'], values['admin-password']);
+  const admin = await adminLogin(url, adminEmail, adminPassword);
   const startsAt = new Date();
   const coupon = await post(url, '/admin/coupons', admin, {
     name: `Drop ${startsAt.toISOString()}`,
@@ -68,7 +79,9 @@ async function main(): Promise<number> {
   console.log(
     `coupon ${coupon.id}: ${stock} copies; ${userCount} users, ${concurrency} at a time, ${Math.round(repeat * 100)}% press twice; ${url}`,
   );
-  const users = values['jwt-secret'] ? signedUsers(values['jwt-secret'], userCount) : await signedUpUsers(url, userCount, concurrency);
+  // Trimmed as the app trims its secret file (a `\r` or newline from a shell would sign bad tokens).
+  const jwtSecret = values['jwt-secret']?.trim();
+  const users = jwtSecret ? signedUsers(jwtSecret, userCount) : await signedUpUsers(url, userCount, concurrency);
 
   const result = await runDrop(url, coupon.id, users, { concurrency, repeat, progress: process.stderr.isTTY === true });
   const seen = result.answers.some((a) => a.status === 202) ? 'queue' : result.answers.some((a) => a.status === 201) ? 'lock' : undefined;
@@ -133,6 +146,21 @@ async function signedUpUsers(url: string, count: number, concurrency: number): P
   );
   bar?.stop();
   return users;
+}
+
+async function adminLogin(url: string, email: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status === 401)
+    throw new Error(
+      `admin login as ${email} at ${url} refused (401): check DROP_ADMIN_EMAIL/DROP_ADMIN_PASSWORD against the app's ADMIN_EMAIL/ADMIN_PASSWORD`,
+    );
+  const text = await response.text();
+  if (!response.ok) throw new Error(`admin login at ${url}: ${response.status} ${text}`);
+  return (JSON.parse(text) as { accessToken: string }).accessToken;
 }
 
 async function login(url: string, email: string, password: string): Promise<string> {

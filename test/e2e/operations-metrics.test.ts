@@ -47,10 +47,12 @@ describe.each(cases)('metrics for the operations dashboard (%s profile, %s strat
     expect(drop.issued.size).toBe(5);
     await eventually(async () => {
       const text = await scrape();
-      expect(sample(text, `coupon_issued_quantity{coupon="${couponId}"}`)).toBe(5);
+      expect(sample(text, `coupon_issued_total{coupon="${couponId}"}`)).toBe(5);
       expect(sample(text, `coupon_remaining_quantity{coupon="${couponId}"}`)).toBe(0);
     }, 10_000);
     const text = await scrape();
+    // A counter, so the dashboard's rate() of it is what Prometheus expects.
+    expect(text).toContain('# TYPE coupon_issued_total counter');
     // A coupon whose window closed has no series: the label set stays bounded.
     expect(text).not.toContain(`coupon="${closedId}"`);
     if (strategy === 'lock') expect(sample(text, 'coupon_lock_wait_seconds_count')).toBeGreaterThanOrEqual(1);

@@ -10,6 +10,8 @@ const CODE_PATTERNS = [
   // In code: a quoted literal assigned to it, or given as its default (`password: 'abc123'`, `.default('...')`).
   new RegExp(String.raw`${SECRET_NAME}\s*[:=]\s*(['"\x60])(?!\$\{)[^'"\x60]{4,}\2`, 'i'),
   new RegExp(String.raw`${SECRET_NAME}:\s*Joi\..*\.default\((['"\x60])[^'"\x60]+\2`, 'i'),
+  // Or as the fallback of one (`process.env.ADMIN_PASSWORD ?? 'abc123'`).
+  new RegExp(String.raw`${SECRET_NAME}\s*(\?\?|\|\|)\s*(['"\x60])(?!\$\{)[^'"\x60]{4,}\3`, 'i'),
 ];
 const CONFIG_PATTERNS = [
   // In compose and env files: an unquoted value, or a non-empty `${VAR:-default}`.
@@ -29,6 +31,7 @@ const ALLOWED: Array<[RegExp, string]> = [
   [/MYSQL_RANDOM_ROOT_PASSWORD: "yes"/, 'not a password: asks MySQL to generate one'],
   [/^\w+_FILE: /, 'a path to a secret, not a secret'],
   [/^DB_PASSWORD="\$\{DB_PASSWORD:-commerce\}"$/, 'scripts/engines/up.sh: the local development engines it creates itself'],
+  [/^password: process\.env\.DB_PASSWORD \?\? 'commerce',$/, 'bench/lib/bench-env.ts: the same local engines (npm run engines:up)'],
 ];
 
 function files(path: string): string[] {
@@ -55,6 +58,7 @@ describe('no secret in the source', () => {
     const value = randomBytes(24).toString('hex');
     expect(ASSIGNED_SECRET.test(`const DEV_JWT_SECRET = '${value}';`)).toBe(true);
     expect(ASSIGNED_SECRET.test(`JWT_SECRET: Joi.string().default('${value}'),`)).toBe(true);
+    expect(ASSIGNED_SECRET.test(`password: process.env.ADMIN_PASSWORD ?? '${value}',`)).toBe(true);
     expect(ASSIGNED_SECRET.test(`JWT_SECRET: \${JWT_SECRET:-${value}}`, 'compose.yml')).toBe(true);
     expect(ASSIGNED_SECRET.test(`ADMIN_PASSWORD: ${value}`, 'compose.yml')).toBe(true);
     expect(ASSIGNED_SECRET.test('JWT_SECRET: ${JWT_SECRET:-}', 'compose.yml')).toBe(false);

@@ -6,7 +6,7 @@ import { Coupon } from '../entities/coupon.entities';
 
 /** Coupons with a `coupon` label at most: the newest ones in their issue window (bounded cardinality). */
 export const STOCK_GAUGE_COUPONS = 20;
-/** Both stock gauges come from one read per scrape. */
+/** The issued counter and the remaining gauge come from one read per scrape. */
 const SNAPSHOT_MAX_AGE_MS = 1_000;
 
 type StockRow = Pick<Coupon, 'id' | 'totalQuantity' | 'issuedQuantity'>;
@@ -45,25 +45,29 @@ export class CouponIssueMetrics {
     });
     // Read at scrape time from the database, so every instance reports the same shared numbers.
     const activeCoupons = () => this.activeCoupons();
-    const stock = (pick: (row: StockRow) => number) =>
-      async function (this: Gauge<'coupon'>) {
-        const rows = await activeCoupons();
-        this.reset(); // a coupon whose window closed loses its series
-        for (const row of rows) this.set({ coupon: String(row.id) }, pick(row));
-      };
-    new Gauge({
-      name: 'coupon_issued_quantity',
-      help: `Copies issued so far, for the ${STOCK_GAUGE_COUPONS} newest coupons in their issue window (only grows)`,
+    // `issued_quantity` only ever grows (issuing is the one write after creation), so it is exported
+    // as a counter: `rate()`/`increase()` on it are exact, and Prometheus treats it as one.
+    new Counter({
+      name: 'coupon_issued_total',
+      help: `Copies issued so far, for the ${STOCK_GAUGE_COUPONS} newest coupons in their issue window (read from the database)`,
       labelNames: ['coupon'],
       registers,
-      collect: stock((row) => row.issuedQuantity),
+      async collect(this: Counter<'coupon'>) {
+        const rows = await activeCoupons();
+        this.reset(); // a coupon whose window closed loses its series
+        for (const row of rows) this.inc({ coupon: String(row.id) }, row.issuedQuantity);
+      },
     });
     new Gauge({
       name: 'coupon_remaining_quantity',
       help: `Stock left, for the ${STOCK_GAUGE_COUPONS} newest coupons in their issue window`,
       labelNames: ['coupon'],
       registers,
-      collect: stock((row) => row.totalQuantity - row.issuedQuantity),
+      async collect(this: Gauge<'coupon'>) {
+        const rows = await activeCoupons();
+        this.reset();
+        for (const row of rows) this.set({ coupon: String(row.id) }, row.totalQuantity - row.issuedQuantity);
+      },
     });
   }
 
