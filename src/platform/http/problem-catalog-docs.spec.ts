@@ -19,7 +19,9 @@ function isCode(word: string): word is ProblemCode {
 /** Every "<status> `CODE` `CODE`" (backticks optional) in the prose and tables of `text`. */
 function statusMentions(text: string): Array<{ status: number; code: ProblemCode; text: string }> {
   return [...text.matchAll(/\b([1-5]\d\d)((?:[ \t]+`?[A-Z][A-Z0-9_]+`?)+)/g)].flatMap((match) =>
-    (match[2].match(/[A-Z][A-Z0-9_]+/g) ?? []).filter(isCode).map((code) => ({ status: Number(match[1]), code, text: match[0].trim() })),
+    (match[2].match(/[A-Z][A-Z0-9_]+/g) ?? ([] as string[]))
+      .filter(isCode)
+      .map((code) => ({ status: Number(match[1]), code, text: match[0].trim() })),
   );
 }
 
