@@ -50,14 +50,22 @@ describe('contract check (every observed status is declared)', () => {
     // A raw request target is kept as sent: `//admin/products` is no route of the document.
     recordObservation(runId, 'POST', '//admin/products?role=admin', 404);
     recordObservation(runId, 'POST', '/admin/products?role=admin', 403);
+    // The router decodes escapes, except an encoded slash.
+    recordObservation(runId, 'POST', '/%61dmin/products', 418);
+    recordObservation(runId, 'POST', '/admin%2Fproducts', 404);
     recordObservation(runId, 'GET', 'http://127.0.0.1:3000/docs', 200);
     recordObservation(runId, 'DELETE', 'http://127.0.0.1:3000/products', 405);
 
-    expect(undeclaredStatuses(runId, documentFile)).toEqual(['GET /products/top-sellers -> 404', 'GET /products/{id} -> 418']);
+    expect(undeclaredStatuses(runId, documentFile)).toEqual([
+      'GET /products/top-sellers -> 404',
+      'GET /products/{id} -> 418',
+      'POST /admin/products -> 418',
+    ]);
     expect(() => assertContractCovered(runId, documentFile)).toThrow(
-      '[contract] 2 status code(s) observed in tests are not declared in docs/openapi.json:\n' +
+      '[contract] 3 status code(s) observed in tests are not declared in docs/openapi.json:\n' +
         '  - GET /products/top-sellers -> 404\n' +
-        '  - GET /products/{id} -> 418',
+        '  - GET /products/{id} -> 418\n' +
+        '  - POST /admin/products -> 418',
     );
   });
 

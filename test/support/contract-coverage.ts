@@ -18,13 +18,24 @@ function observationLog(runId: string): string {
 }
 
 /**
- * The path of a request as the server received it: an absolute URL gives its (normalised)
- * pathname, as fetch sends it; a request target (`/admin/../x`, `//admin`) is kept as written,
- * since a raw request sends exactly that. The query is not part of the route either way.
+ * The path of a request as the router matches it: an absolute URL gives its (normalised) pathname,
+ * as fetch sends it; a request target (`/admin/../x`, `//admin`) is kept as written, since a raw
+ * request sends exactly that and Fastify does not resolve dot segments. Percent-escapes are decoded
+ * except `%2F`, as the router does (`/%61dmin/products` is `/admin/products`, `/admin%2Fproducts`
+ * no route). The query is not part of the route either way.
  */
 function pathOf(target: string): string {
-  if (/^https?:\/\//i.test(target)) return new URL(target).pathname;
-  return target.split(/[?#]/, 1)[0];
+  const path = /^https?:\/\//i.test(target) ? new URL(target).pathname : target.split(/[?#]/, 1)[0];
+  return path
+    .split(/%2f/i)
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    })
+    .join('%2F');
 }
 
 /** Appends one observed answer to the run's log. `target`: an absolute URL or a request target. */
