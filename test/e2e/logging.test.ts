@@ -180,6 +180,7 @@ describe('the embedded profile at a terminal and without one (built app, dist/ma
     } finally {
       await stop(app);
     }
+    // Stopped: nothing answers (so there is no status for the contract check either).
     await expect(fetch(`${app.url}/health/live`)).rejects.toThrow();
   });
 
