@@ -1,6 +1,7 @@
 /**
  * Three layers, selectable by name (`jest --selectProjects unit|e2e|integration`):
- * - unit: specs beside the code (`src/**\/*.spec.ts`), pure rules, no engines, seconds;
+ * - unit: specs beside the code (`src/**\/*.spec.ts`), pure rules, no engines, seconds; also the
+ *   specs of the test harness itself (`test/support/**\/*.spec.ts`, e.g. the contract check);
  * - e2e: HTTP through the real app, once per available profile (`test/e2e`);
  * - integration: real MySQL/Redis/Kafka, broker restarts, load (`test/integration`).
  * e2e and integration choose their engines once per run (test/support/global-setup.ts): engines
@@ -21,7 +22,7 @@ const withEngines = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts'] },
     { ...withEngines, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
     { ...withEngines, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
   ],

@@ -5,9 +5,12 @@ import { Test } from '@nestjs/testing';
 import { AdminRouteAudit } from '../../src/platform/auth/admin-route-audit';
 import { Public, Roles } from '../../src/platform/auth/authenticated-user';
 import { isolatedEnvironment, IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
-import { startApp, TestApp } from '../support/test-app';
+import { recordAnswer, startApp, TestApp } from '../support/test-app';
 
-/** Sends the path exactly as written (fetch would normalise `..`, `//` and case-insensitive bits). */
+/**
+ * Sends the path exactly as written (fetch would normalise `..`, `//` and case-insensitive bits),
+ * and reports the answer to the contract check like every request of the Api client.
+ */
 function rawRequest(url: string, method: string, path: string, token: string, body?: unknown): Promise<number> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
@@ -15,7 +18,10 @@ function rawRequest(url: string, method: string, path: string, token: string, bo
       { hostname, port, method, path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } },
       (response) => {
         response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('end', () => {
+          recordAnswer(method, path, response.statusCode ?? 0);
+          resolve(response.statusCode ?? 0);
+        });
       },
     );
     request.on('error', reject);

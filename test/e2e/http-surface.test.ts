@@ -28,6 +28,35 @@ describe.each(profilesUnderTest())('security headers and CORS (%s profile)', (pr
     }
   });
 
+  it('serves /docs (200) with every script and stylesheet it references, its init script included', async () => {
+    const page = await app.api.get<string>('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = page.body;
+    // As a browser resolves them, relative to the page's own URL.
+    const assets = [
+      ...[...html.matchAll(/<script[^>]*\ssrc=["']([^"']+)["']/g)].map((m) => ({ kind: 'script', href: m[1] })),
+      ...[...html.matchAll(/<link[^>]*\srel=["']stylesheet["'][^>]*>/g)].map((m) => ({
+        kind: 'style',
+        href: /href=["']([^"']+)["']/.exec(m[0])![1],
+      })),
+    ].map(({ kind, href }) => ({ kind, path: new URL(href, `${app.url}/docs`).pathname }));
+    expect(assets.map((asset) => asset.path)).toEqual(expect.arrayContaining([expect.stringMatching(/\/swagger-ui-init\.js$/)]));
+    for (const { kind, path } of assets) {
+      const asset = await app.api.get<string>(path);
+      // nosniff is on: a browser runs a script or applies a stylesheet only with the right type.
+      expect({ path, status: asset.status, type: asset.headers.get('content-type') }).toEqual({
+        path,
+        status: 200,
+        type: expect.stringMatching(kind === 'script' ? /javascript/ : /text\/css/),
+      });
+    }
+    // The init script starts the UI on this API's own document.
+    const init = await app.api.get<string>(assets.find((asset) => asset.path.endsWith('/swagger-ui-init.js'))!.path);
+    expect(init.body).toContain('SwaggerUIBundle');
+    expect(init.body).toMatch(/"operationId":\s*"payOrder"/);
+  });
+
   it('answers no CORS headers unless CORS_ORIGINS lists the origin', async () => {
     const preflight = await app.api.request('OPTIONS', '/products', {
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },

@@ -24,6 +24,15 @@ export interface RequestOptions {
 // Read once: the contract check's log of observed statuses is per run.
 const RUN_ID = readDecision().runId;
 
+/**
+ * The one way a test reports an answer to the contract check (test/support/contract-coverage.ts):
+ * the Api client below calls it, and so must any request sent another way (a raw `http.request`,
+ * a fetch to a spawned app). `target`: an absolute URL, or the request target exactly as sent.
+ */
+export function recordAnswer(method: string, target: string, status: number): void {
+  recordObservation(RUN_ID, method, target, status);
+}
+
 /** A black-box HTTP client for a running app. */
 export class Api {
   constructor(readonly baseUrl: string) {}
@@ -39,7 +48,7 @@ export class Api {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, signal }).catch((error: Error) => {
       throw signal?.aborted ? new Error(`${method} ${path}: no answer within ${options.timeoutMs} ms`) : error;
     });
-    recordObservation(RUN_ID, method, `${this.baseUrl}${path}`, response.status);
+    recordAnswer(method, `${this.baseUrl}${path}`, response.status);
     const text = await response.text();
     let parsed: unknown = text;
     if (/json/.test(response.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
