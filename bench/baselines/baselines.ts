@@ -11,7 +11,15 @@ import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
  * Every baseline does, with nothing around it, the I/O one kind of app request does: a scenario's
  * ratio is its rate over the baseline's, both measured in the same run.
  */
-export type BaselineName = 'hello' | 'nest-hello' | 'mysql-by-id' | 'redis-get' | 'kafka-send' | 'hot-row' | 'order-pay-sql';
+export type BaselineName =
+  | 'hello'
+  | 'nest-hello'
+  | 'mysql-by-id'
+  | 'mysql-list'
+  | 'redis-get'
+  | 'kafka-send'
+  | 'hot-row'
+  | 'order-pay-sql';
 
 export interface BaselineResult {
   name: BaselineName;
@@ -36,6 +44,7 @@ export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
   hello: 'bare Fastify 5 hello world (GET /, JSON)',
   'nest-hello': 'NestJS 11 + FastifyAdapter hello world (one controller, no logger)',
   'mysql-by-id': 'bare Fastify + mysql2: one product by primary key',
+  'mysql-list': 'bare Fastify + mysql2: a page of 20 products of one category (21 rows read)',
   'redis-get': 'bare Fastify + ioredis: answers from one GET',
   'kafka-send': 'bare Fastify + kafkajs: 202 after one acked send (idempotent, acks -1)',
   'hot-row': 'bare mysql2 hot-row coupon transaction',
@@ -49,7 +58,9 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
     case 'nest-hello':
       return serverBaseline(name, run, 'nest-hello-server.ts', {}, { method: 'GET', path: '/' });
     case 'mysql-by-id':
-      return mysqlById(run);
+      return mysqlProducts(run, 'mysql-by-id');
+    case 'mysql-list':
+      return mysqlProducts(run, 'mysql-list');
     case 'redis-get':
       return serverBaseline(
         name,
@@ -117,6 +128,8 @@ async function serverBaseline(
 }
 
 const BASELINE_PRODUCTS = 100;
+/** The products scenario's page size. */
+const BASELINE_PAGE = 20;
 /** The app's mysql2 options (database.module.ts) that change what the driver does per row. */
 const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false } as const;
 
@@ -124,7 +137,7 @@ const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberSt
  * Products live in a copy of the app's table (`CREATE TABLE … LIKE`: same columns, types and
  * indexes), seeded with as many rows as the products scenario, so the app never sees them.
  */
-async function mysqlById(run: BaselineRun): Promise<BaselineResult> {
+async function mysqlProducts(run: BaselineRun, name: 'mysql-by-id' | 'mysql-list'): Promise<BaselineResult> {
   const pool = createPool({ ...engines.db, database: run.env.database, connectionLimit: 2 });
   const ids: number[] = [];
   try {
@@ -142,7 +155,7 @@ async function mysqlById(run: BaselineRun): Promise<BaselineResult> {
     await pool.end();
   }
   return serverBaseline(
-    'mysql-by-id',
+    name,
     run,
     'mysql-by-id-server.ts',
     {
@@ -154,13 +167,15 @@ async function mysqlById(run: BaselineRun): Promise<BaselineResult> {
       DB_POOL_SIZE: String(run.poolSize),
       BASELINE_TABLE: 'baseline_products',
     },
-    {
-      method: 'GET',
-      path: `/products/${ids[0]}`,
-      setupRequest: (request: any) => ({ ...request, path: `/products/${ids[Math.floor(Math.random() * ids.length)]}` }),
-    },
+    name === 'mysql-list'
+      ? { method: 'GET', path: `/products?category=baseline&limit=${BASELINE_PAGE}` }
+      : {
+          method: 'GET',
+          path: `/products/${ids[0]}`,
+          setupRequest: (request: any) => ({ ...request, path: `/products/${ids[Math.floor(Math.random() * ids.length)]}` }),
+        },
     200,
-    `${BASELINE_DESCRIPTIONS['mysql-by-id']} (pool ${run.poolSize})`,
+    `${BASELINE_DESCRIPTIONS[name]} (pool ${run.poolSize})`,
   );
 }
 
