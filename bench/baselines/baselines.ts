@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
-import { freePort } from '../lib/app-under-test';
+import { freePort, processCpuMs } from '../lib/app-under-test';
 import { type BenchEnvironment, engines } from '../lib/bench-env';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 
@@ -28,6 +28,11 @@ export interface BaselineResult {
   /** Operations per second: requests (servers) or committed transactions / paid orders (loops). */
   rate: number;
   latencyMs: LoadResult['latencyMs'];
+  /**
+   * CPU ms per operation of what does the work: the server process (servers), or the bench
+   * process running the loop with the app idle (loops). Comparable with the app's CPU ms/req.
+   */
+  cpuMsPerOp?: number;
   checks: Array<{ name: string; ok: boolean }>;
 }
 
@@ -108,13 +113,16 @@ async function serverBaseline(
     const target = `http://127.0.0.1:${port}`;
     const requests = [request];
     if (run.warmupS > 0) await runLoad(target, { durationS: run.warmupS, connections: run.connections, requests });
+    const cpuBefore = processCpuMs(child.pid);
     const load = await runLoad(target, { durationS: run.durationS, connections: run.connections, requests });
+    const cpuAfter = processCpuMs(child.pid);
     return {
       name,
       description,
       connections: run.connections,
       rate: load.rps,
       latencyMs: load.latencyMs,
+      cpuMsPerOp: cpuBefore !== undefined && cpuAfter !== undefined && load.responses > 0 ? round((cpuAfter - cpuBefore) / load.responses, 3) : undefined,
       checks: [
         {
           name: `every response ${expectedStatus}`,
@@ -201,9 +209,12 @@ async function loop(pool: Pool, run: BaselineRun, body: (connection: PoolConnect
     }
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: run.connections }, worker));
   const elapsedS = (performance.now() - started) / 1000;
-  return { completed, rate: round(completed / elapsedS), latencyMs: percentiles(latencies) };
+  const used = process.cpuUsage(cpu);
+  const cpuMsPerOp = completed > 0 ? round((used.user + used.system) / 1000 / completed, 3) : undefined;
+  return { completed, rate: round(completed / elapsedS), latencyMs: percentiles(latencies), cpuMsPerOp };
 }
 
 /**
@@ -240,6 +251,7 @@ export async function hotRowLoop(run: BaselineRun): Promise<BaselineResult> {
       connections: run.connections,
       rate: result.rate,
       latencyMs: result.latencyMs,
+      cpuMsPerOp: result.cpuMsPerOp,
       checks: [
         { name: 'issued = rows = commits', ok: Number(row.issued) === result.completed && Number(row.holders) === result.completed },
       ],
@@ -365,6 +377,7 @@ export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult>
       connections: run.connections,
       rate: result.rate,
       latencyMs: result.latencyMs,
+      cpuMsPerOp: result.cpuMsPerOp,
       checks: [
         {
           name: 'paid orders = units sold = events = iterations',
