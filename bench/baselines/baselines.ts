@@ -11,15 +11,7 @@ import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
  * Every baseline does, with nothing around it, the I/O one kind of app request does: a scenario's
  * ratio is its rate over the baseline's, both measured in the same run.
  */
-export type BaselineName =
-  | 'hello'
-  | 'nest-hello'
-  | 'mysql-by-id'
-  | 'mysql-list'
-  | 'redis-get'
-  | 'kafka-send'
-  | 'hot-row'
-  | 'order-pay-sql';
+export type BaselineName = 'hello' | 'nest-hello' | 'mysql-by-id' | 'mysql-list' | 'redis-get' | 'kafka-send' | 'hot-row' | 'order-pay-sql';
 
 export interface BaselineResult {
   name: BaselineName;
@@ -122,7 +114,10 @@ async function serverBaseline(
       connections: run.connections,
       rate: load.rps,
       latencyMs: load.latencyMs,
-      cpuMsPerOp: cpuBefore !== undefined && cpuAfter !== undefined && load.responses > 0 ? round((cpuAfter - cpuBefore) / load.responses, 3) : undefined,
+      cpuMsPerOp:
+        cpuBefore !== undefined && cpuAfter !== undefined && load.responses > 0
+          ? round((cpuAfter - cpuBefore) / load.responses, 3)
+          : undefined,
       checks: [
         {
           name: `every response ${expectedStatus}`,

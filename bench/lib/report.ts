@@ -17,7 +17,18 @@ export function printSummary(reports: ScenarioReport[], baselines: BaselineResul
   ];
   for (const b of baselines) {
     // Its CPU per operation sits in the app's column: the same work without the app around it.
-    rows.push([`baseline: ${b.name}`, String(b.connections), `${b.rate} ops/s`, ...latency(b.latencyMs), '', b.cpuMsPerOp === undefined ? '' : String(b.cpuMsPerOp), '', '', '', '']);
+    rows.push([
+      `baseline: ${b.name}`,
+      String(b.connections),
+      `${b.rate} ops/s`,
+      ...latency(b.latencyMs),
+      '',
+      b.cpuMsPerOp === undefined ? '' : String(b.cpuMsPerOp),
+      '',
+      '',
+      '',
+      '',
+    ]);
   }
   for (const r of reports) {
     for (const m of r.measurements) {

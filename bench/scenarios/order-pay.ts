@@ -80,7 +80,9 @@ export const orderPay: Scenario = {
       // Statements the server ran per paid order (the baseline loop runs 13): the app's own
       // requests, its outbox relay and anything else it does meanwhile, from the server's counters.
       const statementsPerOrder =
-        statementsBefore !== undefined && paid > 0 ? Math.round((((await statementsRun(ctx)) - statementsBefore) / paid) * 10) / 10 : undefined;
+        statementsBefore !== undefined && paid > 0
+          ? Math.round((((await statementsRun(ctx)) - statementsBefore) / paid) * 10) / 10
+          : undefined;
       if (statementsPerOrder !== undefined) ctx.log(`  statements per paid order (server Questions): ${statementsPerOrder}`);
       measure({
         label: 'order create + pay (paid/s)',

@@ -5,7 +5,11 @@ import { TokenService } from './token.service';
 
 describe('TokenService', () => {
   const key = (secret: string) => createSecretKey(Buffer.from(secret));
-  const jwt = new JwtService({ secret: key('a'.repeat(32)), signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } });
+  const jwt = new JwtService({
+    secret: key('a'.repeat(32)),
+    signOptions: { algorithm: 'HS256' },
+    verifyOptions: { algorithms: ['HS256'] },
+  });
   const tokens = (expiresInSeconds = 60) => new TokenService(jwt, { jwt: { expiresInSeconds } } as AppConfig);
 
   afterEach(() => jest.restoreAllMocks());

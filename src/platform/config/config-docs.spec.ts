@@ -15,7 +15,9 @@ describe('configuration docs', () => {
   });
 
   it('gives each Retry-After setting the same default in docs/errors.md (where the 503s are explained), the README and .env.example', () => {
-    const [errors, readme, example] = [join('docs', 'errors.md'), 'README.md', '.env.example'].map((file) => readFileSync(join(ROOT, file), 'utf8'));
+    const [errors, readme, example] = [join('docs', 'errors.md'), 'README.md', '.env.example'].map((file) =>
+      readFileSync(join(ROOT, file), 'utf8'),
+    );
     const keys = (envSchema.describe() as { keys: Record<string, { flags?: { default?: unknown } }> }).keys;
     const retryAfter = variables.filter((name) => name.startsWith('RETRY_AFTER_'));
     expect(retryAfter.length).toBeGreaterThan(1);

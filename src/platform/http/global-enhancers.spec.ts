@@ -45,7 +45,9 @@ describe('global enhancers (every request runs them)', () => {
     const bound = controllers.flatMap((controller) => {
       const prototype = controller.prototype as Record<string, unknown>;
       return [controller, ...Object.getOwnPropertyNames(prototype).map((name) => prototype[name])]
-        .filter((target) => typeof target === 'function' && (Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined)?.length)
+        .filter(
+          (target) => typeof target === 'function' && (Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined)?.length,
+        )
         .map((target) => `${controller.name}.${(target as Type).name}`);
     });
     expect(bound).toEqual([]);
