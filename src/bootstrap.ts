@@ -51,7 +51,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useLogger(app.get(Logger));
   app.flushLogs();
   answerHeaders(app, config);
-  app.useGlobalFilters(new ProblemFilter(routes));
+  app.useGlobalFilters(new ProblemFilter(routes, config.retryAfter.unavailableSeconds));
   app.useGlobalPipes(createValidationPipe());
   recordHttpMetrics(app);
   setUpApiDocs(app);

@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
-import { freePort } from '../lib/app-under-test';
+import { freePort, processCpuMs } from '../lib/app-under-test';
 import { type BenchEnvironment, engines } from '../lib/bench-env';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 
@@ -11,7 +11,7 @@ import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
  * Every baseline does, with nothing around it, the I/O one kind of app request does: a scenario's
  * ratio is its rate over the baseline's, both measured in the same run.
  */
-export type BaselineName = 'hello' | 'nest-hello' | 'mysql-by-id' | 'redis-get' | 'kafka-send' | 'hot-row' | 'order-pay-sql';
+export type BaselineName = 'hello' | 'nest-hello' | 'mysql-by-id' | 'mysql-list' | 'redis-get' | 'kafka-send' | 'hot-row' | 'order-pay-sql';
 
 export interface BaselineResult {
   name: BaselineName;
@@ -20,6 +20,11 @@ export interface BaselineResult {
   /** Operations per second: requests (servers) or committed transactions / paid orders (loops). */
   rate: number;
   latencyMs: LoadResult['latencyMs'];
+  /**
+   * CPU ms per operation of what does the work: the server process (servers), or the bench
+   * process running the loop with the app idle (loops). Comparable with the app's CPU ms/req.
+   */
+  cpuMsPerOp?: number;
   checks: Array<{ name: string; ok: boolean }>;
 }
 
@@ -36,6 +41,7 @@ export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
   hello: 'bare Fastify 5 hello world (GET /, JSON)',
   'nest-hello': 'NestJS 11 + FastifyAdapter hello world (one controller, no logger)',
   'mysql-by-id': 'bare Fastify + mysql2: one product by primary key',
+  'mysql-list': 'bare Fastify + mysql2: a page of 20 products of one category (21 rows read)',
   'redis-get': 'bare Fastify + ioredis: answers from one GET',
   'kafka-send': 'bare Fastify + kafkajs: 202 after one acked send (idempotent, acks -1)',
   'hot-row': 'bare mysql2 hot-row coupon transaction',
@@ -49,7 +55,9 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
     case 'nest-hello':
       return serverBaseline(name, run, 'nest-hello-server.ts', {}, { method: 'GET', path: '/' });
     case 'mysql-by-id':
-      return mysqlById(run);
+      return mysqlProducts(run, 'mysql-by-id');
+    case 'mysql-list':
+      return mysqlProducts(run, 'mysql-list');
     case 'redis-get':
       return serverBaseline(
         name,
@@ -97,13 +105,19 @@ async function serverBaseline(
     const target = `http://127.0.0.1:${port}`;
     const requests = [request];
     if (run.warmupS > 0) await runLoad(target, { durationS: run.warmupS, connections: run.connections, requests });
+    const cpuBefore = processCpuMs(child.pid);
     const load = await runLoad(target, { durationS: run.durationS, connections: run.connections, requests });
+    const cpuAfter = processCpuMs(child.pid);
     return {
       name,
       description,
       connections: run.connections,
       rate: load.rps,
       latencyMs: load.latencyMs,
+      cpuMsPerOp:
+        cpuBefore !== undefined && cpuAfter !== undefined && load.responses > 0
+          ? round((cpuAfter - cpuBefore) / load.responses, 3)
+          : undefined,
       checks: [
         {
           name: `every response ${expectedStatus}`,
@@ -117,6 +131,8 @@ async function serverBaseline(
 }
 
 const BASELINE_PRODUCTS = 100;
+/** The products scenario's page size. */
+const BASELINE_PAGE = 20;
 /** The app's mysql2 options (database.module.ts) that change what the driver does per row. */
 const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false } as const;
 
@@ -124,7 +140,7 @@ const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberSt
  * Products live in a copy of the app's table (`CREATE TABLE … LIKE`: same columns, types and
  * indexes), seeded with as many rows as the products scenario, so the app never sees them.
  */
-async function mysqlById(run: BaselineRun): Promise<BaselineResult> {
+async function mysqlProducts(run: BaselineRun, name: 'mysql-by-id' | 'mysql-list'): Promise<BaselineResult> {
   const pool = createPool({ ...engines.db, database: run.env.database, connectionLimit: 2 });
   const ids: number[] = [];
   try {
@@ -142,7 +158,7 @@ async function mysqlById(run: BaselineRun): Promise<BaselineResult> {
     await pool.end();
   }
   return serverBaseline(
-    'mysql-by-id',
+    name,
     run,
     'mysql-by-id-server.ts',
     {
@@ -154,13 +170,15 @@ async function mysqlById(run: BaselineRun): Promise<BaselineResult> {
       DB_POOL_SIZE: String(run.poolSize),
       BASELINE_TABLE: 'baseline_products',
     },
-    {
-      method: 'GET',
-      path: `/products/${ids[0]}`,
-      setupRequest: (request: any) => ({ ...request, path: `/products/${ids[Math.floor(Math.random() * ids.length)]}` }),
-    },
+    name === 'mysql-list'
+      ? { method: 'GET', path: `/products?category=baseline&limit=${BASELINE_PAGE}` }
+      : {
+          method: 'GET',
+          path: `/products/${ids[0]}`,
+          setupRequest: (request: any) => ({ ...request, path: `/products/${ids[Math.floor(Math.random() * ids.length)]}` }),
+        },
     200,
-    `${BASELINE_DESCRIPTIONS['mysql-by-id']} (pool ${run.poolSize})`,
+    `${BASELINE_DESCRIPTIONS[name]} (pool ${run.poolSize})`,
   );
 }
 
@@ -186,9 +204,12 @@ async function loop(pool: Pool, run: BaselineRun, body: (connection: PoolConnect
     }
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: run.connections }, worker));
   const elapsedS = (performance.now() - started) / 1000;
-  return { completed, rate: round(completed / elapsedS), latencyMs: percentiles(latencies) };
+  const used = process.cpuUsage(cpu);
+  const cpuMsPerOp = completed > 0 ? round((used.user + used.system) / 1000 / completed, 3) : undefined;
+  return { completed, rate: round(completed / elapsedS), latencyMs: percentiles(latencies), cpuMsPerOp };
 }
 
 /**
@@ -225,6 +246,7 @@ export async function hotRowLoop(run: BaselineRun): Promise<BaselineResult> {
       connections: run.connections,
       rate: result.rate,
       latencyMs: result.latencyMs,
+      cpuMsPerOp: result.cpuMsPerOp,
       checks: [
         { name: 'issued = rows = commits', ok: Number(row.issued) === result.completed && Number(row.holders) === result.completed },
       ],
@@ -350,6 +372,7 @@ export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult>
       connections: run.connections,
       rate: result.rate,
       latencyMs: result.latencyMs,
+      cpuMsPerOp: result.cpuMsPerOp,
       checks: [
         {
           name: 'paid orders = units sold = events = iterations',

@@ -1,4 +1,6 @@
-// Baseline: bare Fastify + mysql2 answering one product by primary key, on a pool the size of the app's.
+// Baselines: bare Fastify + mysql2 answering one product by primary key (mysql-by-id), or a page of
+// 20 products of one category (mysql-list: the app's list query, 21 rows read for the next cursor),
+// on a pool the size of the app's.
 import Fastify from 'fastify';
 import { createPool } from 'mysql2/promise';
 
@@ -31,6 +33,24 @@ app.get<{ Params: { id: string } }>('/products/:id', async (request, reply) => {
     category: row.category,
     status: row.status,
   };
+});
+// The app's list statement (product.repository.ts) and page shape (cursor.ts), nothing else.
+app.get<{ Querystring: { category: string; limit: string } }>('/products', async (request) => {
+  const limit = Number(request.query.limit);
+  const [rows] = (await pool.query(`SELECT id, name, price, stock, category, status FROM ${table} WHERE category = ? ORDER BY id LIMIT ?`, [
+    request.query.category,
+    limit + 1,
+  ])) as [Array<{ id: number; name: string; price: string; stock: number; category: string; status: string }>, unknown];
+  const items = rows.slice(0, limit).map((row) => ({
+    id: Number(row.id),
+    name: row.name,
+    price: Number(row.price),
+    stock: Number(row.stock),
+    category: row.category,
+    status: row.status,
+  }));
+  const more = rows.length > limit;
+  return { items, nextCursor: more ? Buffer.from(`id:${items[items.length - 1].id}`).toString('base64url') : null };
 });
 app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).then(
   () => process.send?.('ready'),

@@ -11,6 +11,18 @@ export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 /** USER_HZ: /proc reports CPU times in these ticks; 100 on every Linux build that matters here. */
 const CLOCK_TICKS_PER_S = 100;
 
+/** User + system CPU time of a process so far (Linux /proc); undefined elsewhere or once it is gone. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (!pid || process.platform !== 'linux') return undefined;
+  try {
+    // Fields after the command name: state is 3rd, utime 14th and stime 15th of the whole line.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The app as operators run it (`node dist/main.js`, full profile) in its own process, so the
  * load generator and the app do not share an event loop. With BENCH_URL, a running app instead.
@@ -54,15 +66,7 @@ export class AppUnderTest {
 
   /** User + system CPU time of the app process so far (Linux /proc); undefined for BENCH_URL or elsewhere. */
   cpuMs(): number | undefined {
-    const pid = this.child?.pid;
-    if (!pid || process.platform !== 'linux') return undefined;
-    try {
-      // Fields after the command name: state is 3rd, utime 14th and stime 15th of the whole line.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-    } catch {
-      return undefined;
-    }
+    return processCpuMs(this.child?.pid);
   }
 
   /** SIGTERM (graceful: consumers commit, the relay stops), as an orchestrator would. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
@@ -34,7 +34,9 @@ export class BenchEnvironment {
   readonly topicPrefix = `bench.${this.runId}.`;
   readonly kafka = new Kafka({ clientId: 'bench', brokers: engines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
   private pool?: Pool;
-  private readonly jwt = new JwtService({ secret: BENCH_JWT_SECRET });
+  // A KeyObject, as the app's own: with the string, jsonwebtoken first tries to parse it as a PEM
+  // key on every sign, 0.5 ms of the load generator's CPU per token instead of 0.02 ms.
+  private readonly jwt = new JwtService({ secret: createSecretKey(Buffer.from(BENCH_JWT_SECRET)) });
   private nextUserId = 1_000_000;
 
   async create(): Promise<void> {

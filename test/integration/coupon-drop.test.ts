@@ -196,7 +196,7 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
           const refused = await issue();
           expect(refused.status).toBe(503);
           expect(refused.body.code).toBe('QUEUE_UNAVAILABLE');
-          expect(refused.headers.get('retry-after')).toBe('5');
+          expect(refused.headers.get('retry-after')).toBe('2'); // RETRY_AFTER_UNAVAILABLE_SECONDS
           // Nothing PENDING is left behind: only the mark that keeps a late message from being decided.
           expect((await requests()).map((r) => [r.userId, r.status])).toEqual([[caller.id, 'WITHDRAWN']]);
         } finally {

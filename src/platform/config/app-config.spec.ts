@@ -34,7 +34,10 @@ describe('loadAppConfig', () => {
     expect(config.outbox).toEqual({ batchSize: 100, pollIntervalMs: 1000, retentionSeconds: 7 * 86_400, maxAttempts: 5 });
     expect(config.idempotency.retentionSeconds).toBe(86_400);
     expect(config.kafkaTopicPartitions).toBe(6);
-    expect(config.retryAfter.busySeconds).toBe(1);
+    expect(config.retryAfter).toEqual({ busySeconds: 1, unavailableSeconds: 2 });
+    expect(loadAppConfig({ RETRY_AFTER_UNAVAILABLE_SECONDS: '5' }).retryAfter.unavailableSeconds).toBe(5);
+    expect(() => loadAppConfig({ RETRY_AFTER_UNAVAILABLE_SECONDS: '0' })).toThrow(/RETRY_AFTER_UNAVAILABLE_SECONDS/);
+    expect(() => loadAppConfig({ RETRY_AFTER_UNAVAILABLE_SECONDS: '1.5' })).toThrow(/RETRY_AFTER_UNAVAILABLE_SECONDS/);
     const tuned = loadAppConfig({
       OUTBOX_BATCH_SIZE: '500',
       OUTBOX_RETENTION: '2d',

@@ -42,8 +42,12 @@ export interface AppConfig {
   idempotency: { retentionSeconds: number };
   /** Partitions of a topic the app creates, unless its consumer asks for another count. */
   kafkaTopicPartitions: number;
-  /** Retry-After (seconds) on a refusal because a resource is contended (an Idempotency-Key in progress). */
-  retryAfter: { busySeconds: number };
+  /**
+   * Retry-After (seconds): `busySeconds` on a refusal because a resource is contended (an
+   * Idempotency-Key in progress, a coupon's lock line), `unavailableSeconds` on every 503 because a
+   * dependency is away (SERVICE_UNAVAILABLE, LOCK_UNAVAILABLE, QUEUE_UNAVAILABLE).
+   */
+  retryAfter: { busySeconds: number; unavailableSeconds: number };
   seedDemoData: boolean;
 }
 
@@ -101,6 +105,7 @@ interface ValidatedEnv {
   IDEMPOTENCY_RETENTION: string;
   KAFKA_TOPIC_PARTITIONS: number;
   RETRY_AFTER_BUSY_SECONDS: number;
+  RETRY_AFTER_UNAVAILABLE_SECONDS: number;
   AUTH_RATE_LIMIT_PER_IP: number;
   AUTH_RATE_LIMIT_PER_EMAIL: number;
   AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
@@ -170,6 +175,7 @@ export const envSchema = Joi.object<ValidatedEnv>({
   IDEMPOTENCY_RETENTION: duration.default('24h'),
   KAFKA_TOPIC_PARTITIONS: Joi.number().integer().min(1).max(1000).default(6),
   RETRY_AFTER_BUSY_SECONDS: Joi.number().integer().min(1).max(3600).default(1),
+  RETRY_AFTER_UNAVAILABLE_SECONDS: Joi.number().integer().min(1).max(3600).default(2),
   AUTH_RATE_LIMIT_PER_IP: Joi.number().integer().min(1).default(30),
   AUTH_RATE_LIMIT_PER_EMAIL: Joi.number().integer().min(1).default(10),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
@@ -251,7 +257,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     idempotency: { retentionSeconds: durationToSeconds(value.IDEMPOTENCY_RETENTION) },
     kafkaTopicPartitions: value.KAFKA_TOPIC_PARTITIONS,
-    retryAfter: { busySeconds: value.RETRY_AFTER_BUSY_SECONDS },
+    retryAfter: { busySeconds: value.RETRY_AFTER_BUSY_SECONDS, unavailableSeconds: value.RETRY_AFTER_UNAVAILABLE_SECONDS },
     // A newcomer's `npm start` should show a shop with something in it; production starts empty.
     seedDemoData: value.SEED_DEMO_DATA ?? profile === 'embedded',
   };

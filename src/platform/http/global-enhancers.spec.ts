@@ -1,5 +1,5 @@
 import { type DynamicModule, type ForwardReference, type Provider, type Type } from '@nestjs/common';
-import { MODULE_METADATA } from '@nestjs/common/constants';
+import { INTERCEPTORS_METADATA, MODULE_METADATA } from '@nestjs/common/constants';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AppModule } from '../../app.module';
 import { loadAppConfig } from '../config/app-config';
@@ -12,32 +12,45 @@ function metadata<T>(key: string, type: Type): T[] {
 }
 
 /** Every provider the module graph registers, from the modules' own metadata (what Nest reads at start-up). */
-function providersOf(root: ModuleRef, seen = new Set<unknown>()): Provider[] {
+function declared<T>(key: 'providers' | 'controllers', root: ModuleRef, seen = new Set<unknown>()): T[] {
   if (!root || root instanceof Promise || 'forwardRef' in root || seen.has(root)) return [];
   seen.add(root);
   const type = typeof root === 'function' ? root : root.module;
   const dynamic: Partial<DynamicModule> = typeof root === 'function' ? {} : root;
   const imports = [...metadata<ModuleRef>(MODULE_METADATA.IMPORTS, type), ...(dynamic.imports ?? [])];
-  const own = [...metadata<Provider>(MODULE_METADATA.PROVIDERS, type), ...(dynamic.providers ?? [])];
-  return [...own, ...imports.flatMap((child) => providersOf(child, seen))];
+  const own = [...metadata<T>(MODULE_METADATA[key === 'providers' ? 'PROVIDERS' : 'CONTROLLERS'], type), ...((dynamic[key] ?? []) as T[])];
+  return [...own, ...imports.flatMap((child) => declared<T>(key, child, seen))];
 }
 
-const enhancers = (token: unknown) =>
-  providersOf(AppModule.forRoot(loadAppConfig({ APP_PROFILE: 'embedded', SQLITE_PATH: ':memory:' }))).filter(
-    (p) => typeof p === 'object' && p.provide === token,
-  );
+const app = () => AppModule.forRoot(loadAppConfig({ APP_PROFILE: 'embedded', SQLITE_PATH: ':memory:' }));
+const enhancers = (token: unknown) => declared<Provider>('providers', app()).filter((p) => typeof p === 'object' && p.provide === token);
 
 /**
- * A global interceptor, of any kind, sends every route through NestJS's RxJS interceptor chain
- * and two `AsyncResource.bind` calls (a quarter of a cheap GET's CPU, docs/benchmarks.md), and a
- * global guard runs on every request. Per-route interceptors (`@UseInterceptors`) are the way here.
- * This fails when a library starts registering one (nestjs-cls's `forRoot()` does, pass-through).
+ * An interceptor, global or on a route, sends the route through NestJS's RxJS interceptor chain
+ * and two `AsyncResource.bind` calls per request, each building two `util.deprecate` wrappers
+ * (a quarter of a cheap GET's CPU, docs/benchmarks.md), and a global guard runs on every request.
+ * What must run around a handler is a wrapping decorator (see `@Idempotent()`). This fails when a
+ * library starts registering one (nestjs-cls's `forRoot()` does, pass-through).
  */
 describe('global enhancers (every request runs them)', () => {
   it('registers no global interceptor, pipe or filter through modules', () => {
     expect(enhancers(APP_INTERCEPTOR)).toEqual([]);
     expect(enhancers(APP_PIPE)).toEqual([]);
     expect(enhancers(APP_FILTER)).toEqual([]);
+  });
+
+  it('binds no interceptor to any controller or route', () => {
+    const controllers = declared<Type>('controllers', app());
+    expect(controllers.length).toBeGreaterThan(5);
+    const bound = controllers.flatMap((controller) => {
+      const prototype = controller.prototype as Record<string, unknown>;
+      return [controller, ...Object.getOwnPropertyNames(prototype).map((name) => prototype[name])]
+        .filter(
+          (target) => typeof target === 'function' && (Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined)?.length,
+        )
+        .map((target) => `${controller.name}.${(target as Type).name}`);
+    });
+    expect(bound).toEqual([]);
   });
 
   it('has one global guard: authentication', () => {

@@ -5,9 +5,6 @@ import { DomainError, FieldError, PROBLEM_CATALOG, ProblemCode } from './problem
 import { ReplayedResponse } from './replayed-response';
 import type { RouteIndex } from './route-index';
 
-/** Seconds a client or load balancer should wait before retrying a 503. */
-const RETRY_AFTER_SECONDS = '2';
-
 export interface Problem {
   type: string;
   title: string;
@@ -20,16 +17,27 @@ export interface Problem {
 
 /**
  * Turns every error into application/problem+json (RFC 9457). A dependency that is unavailable
- * (refused, reset, timed out, pool exhausted, broker down) is a 503 with Retry-After, the
- * dependency named in the log only. Unknown errors become a 500 with a generic detail so
+ * (refused, reset, timed out, pool exhausted, broker down) is a 503 with Retry-After
+ * (RETRY_AFTER_UNAVAILABLE_SECONDS, on every 503 that does not set its own), the dependency named
+ * in the log only. Unknown errors become a 500 with a generic detail so
  * internals never leak; they are logged with their stack.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
-  /** `routes` turns a 404 for a known path with another method into 405 with Allow. */
-  constructor(private readonly routes?: RouteIndex) {}
+  private readonly retryAfterUnavailable: string;
+
+  /**
+   * `routes` turns a 404 for a known path with another method into 405 with Allow;
+   * `retryAfterUnavailableSeconds` is the Retry-After of a 503.
+   */
+  constructor(
+    private readonly routes?: RouteIndex,
+    retryAfterUnavailableSeconds = 2,
+  ) {
+    this.retryAfterUnavailable = String(retryAfterUnavailableSeconds);
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -44,7 +52,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (problem.status >= 500 && problem.code === 'INTERNAL_ERROR') {
       this.logger.error({ err: exception, url: request.url }, 'unhandled error');
     }
-    if (problem.status === 503) headers['Retry-After'] ??= RETRY_AFTER_SECONDS;
+    if (problem.status === 503) headers['Retry-After'] ??= this.retryAfterUnavailable;
     problem.instance = request.url;
     void reply.headers(headers).status(problem.status).type('application/problem+json').send(problem);
   }

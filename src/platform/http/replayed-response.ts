@@ -6,6 +6,10 @@ export class ReplayedResponse extends Error {
     readonly status: number,
     readonly body: unknown,
   ) {
+    // Control flow, not a fault: no stack trace to capture (see DomainError).
+    const frames = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('replayed response');
+    Error.stackTraceLimit = frames;
   }
 }

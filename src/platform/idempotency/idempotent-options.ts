@@ -1,6 +1,4 @@
-/** What @Idempotent() tells the interceptor (a file of its own: both of them import it). */
-export const IDEMPOTENT_OPTIONS = 'idempotency:options';
-
+/** What @Idempotent() tells IdempotentHandler (a file of its own: both of them import it). */
 export interface IdempotentOptions {
   /**
    * true (default): the handler runs in one transaction that also stores the reply, so a change

@@ -118,6 +118,7 @@ function busy(couponId: number, config: AppConfig): DomainError {
   });
 }
 
+/** Its Retry-After is the one of every 503 of an unavailable dependency (RETRY_AFTER_UNAVAILABLE_SECONDS, the problem filter). */
 function unavailable(): DomainError {
-  return new DomainError('LOCK_UNAVAILABLE', 'The lock service is unreachable; nothing was issued', { headers: { 'Retry-After': '5' } });
+  return new DomainError('LOCK_UNAVAILABLE', 'The lock service is unreachable; nothing was issued');
 }

@@ -50,9 +50,8 @@ export class QueueCouponIssuer extends CouponIssuer {
       if (!(await this.withdraw({ requestId, couponId: coupon.id, userId, requestedAt }))) {
         return { kind: 'queued', requestId }; // it did reach the broker, and is already decided
       }
-      throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued', {
-        headers: { 'Retry-After': '5' },
-      });
+      // Retry-After: RETRY_AFTER_UNAVAILABLE_SECONDS, as on every 503 of an unavailable dependency (the problem filter).
+      throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued');
     }
     return { kind: 'queued', requestId };
   }
