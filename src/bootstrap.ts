@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { LogController } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { type AppConfig } from './platform/config/app-config';
@@ -20,11 +21,17 @@ import { appLogger, logEveryRequest } from './platform/observability/app-logger'
 import { Metrics } from './platform/observability/metrics';
 import { requestIdOf } from './platform/observability/request-id';
 
+export interface CreateAppOptions {
+  /** Where the log lines go instead of stdout (tests that read them). */
+  logDestination?: DestinationStream;
+}
+
 /**
  * Builds the HTTP application for a config: used by main.ts, the tests and the benchmarks, so
  * all three run exactly the same app.
  */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  appLogger(config, options.logDestination); // the one logger of this config, before anything logs
   const adapter = new FastifyAdapter({
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

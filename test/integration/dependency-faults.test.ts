@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { callers, createCoupon } from '../support/coupon-drop';
+import type { Dependency } from '../../src/platform/http/dependency-errors';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
-import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
 import { type HttpResponse, startApp, type TestApp } from '../support/test-app';
 
@@ -19,6 +20,8 @@ const BUDGETS = {
 };
 // Not a latency check: only a request that hangs (the failure under test) takes this long.
 const MUST_ANSWER_WITHIN_MS = 30_000;
+// The apps here keep their log in memory (startApp's captureLogs) and write the warn lines this file reads.
+const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'warn';
 
 /** The times the closing report quotes: from the fault to the last 503, from recovery to the first success. */
 function report(what: string, ms: number): void {
@@ -33,11 +36,36 @@ function expectUnavailable(response: HttpResponse, code = 'SERVICE_UNAVAILABLE')
   expect(JSON.stringify(response.body)).not.toMatch(/mysql|redis|kafka|ECONN|timeout/i);
 }
 
+/**
+ * The dependency is named in the log: the line `"<dependency> unavailable"` (the problem filter's,
+ * or the lock's or the queue's for their own 503 codes), written since `since`, with the error.
+ */
+function expectLoggedUnavailable(app: TestApp, dependency: Dependency, since: number, error = /./): string {
+  const lines = app
+    .logs!.entries(since)
+    .filter((entry) => entry.msg === `${dependency} unavailable`)
+    .map((entry) => ({ level: entry.level, dependency: entry.dependency, error: String(entry.error) }));
+  expect(lines).toContainEqual({ level: 40, dependency, error: expect.stringMatching(error) });
+  return lines.find((line) => error.test(line.error))!.error;
+}
+
 /** Retries `attempt` until it succeeds; returns how long that took after `since`. */
 async function firstSuccess(since: number, attempt: () => Promise<HttpResponse>, isSuccess: (r: HttpResponse) => boolean): Promise<number> {
   await eventually(async () => expect(isSuccess(await attempt())).toBe(true), 60_000, 50);
   return Date.now() - since;
 }
+
+/** A user with points and `count` pending orders of one product. */
+async function pendingOrdersOf(shop: Shop, count: number) {
+  const product = await shop.product({ price: 1_000, stock: 1_000 });
+  const user = await shop.user(100_000);
+  const orders = [];
+  for (let i = 0; i < count; i++) orders.push(await shop.order(user.token, [{ productId: product.id, quantity: 1 }]));
+  return { user, product, orders };
+}
+
+const payOn = (app: TestApp, token: string, orderId: number, headers: Record<string, string> = {}) =>
+  app.api.post(`/orders/${orderId}/pay`, undefined, { token, headers, timeoutMs: MUST_ANSWER_WITHIN_MS });
 
 describeWithEngines('every request ends, and ends honestly, when MySQL or Redis fail (full profile)', (engines) => {
   let env: IsolatedEnvironment;
@@ -59,8 +87,9 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
       DB_HOST: '127.0.0.1',
       DB_PORT: String(mysqlProxy.port),
       REDIS_URL: redisUrl.toString(),
+      LOG_LEVEL,
     });
-    app = await startApp(env.env);
+    app = await startApp(env.env, { captureLogs: true });
     shop = await Shop.open(app);
   });
 
@@ -76,17 +105,8 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     await env?.cleanup();
   });
 
-  /** A user with points and `count` pending orders of one product. */
-  async function pendingOrders(count: number) {
-    const product = await shop.product({ price: 1_000, stock: 1_000 });
-    const user = await shop.user(100_000);
-    const orders = [];
-    for (let i = 0; i < count; i++) orders.push(await shop.order(user.token, [{ productId: product.id, quantity: 1 }]));
-    return { user, product, orders };
-  }
-
-  const pay = (token: string, orderId: number, headers: Record<string, string> = {}) =>
-    app.api.post(`/orders/${orderId}/pay`, undefined, { token, headers, timeoutMs: MUST_ANSWER_WITHIN_MS });
+  const pendingOrders = (count: number) => pendingOrdersOf(shop, count);
+  const pay = (token: string, orderId: number, headers: Record<string, string> = {}) => payOn(app, token, orderId, headers);
 
   it('Redis silent: 20 concurrent lock-strategy issues answer 503 LOCK_UNAVAILABLE within the lock wait; issuing resumes when Redis answers', async () => {
     const couponId = await createCoupon(shop, 10);
@@ -100,6 +120,7 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     );
     report('redis silent -> last of 20 coupon issues answered 503', Date.now() - faultAt);
     for (const response of responses) expectUnavailable(response, 'LOCK_UNAVAILABLE');
+    expectLoggedUnavailable(app, 'redis', faultAt);
 
     await redisProxy.restore();
     const recoveredIn = await firstSuccess(
@@ -121,6 +142,7 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
       50,
     );
     report('redis cut -> top sellers 503', Date.now() - faultAt);
+    expectLoggedUnavailable(app, 'redis', faultAt);
     await redisProxy.restore();
     const recoveredIn = await firstSuccess(
       Date.now(),
@@ -156,6 +178,7 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     );
     report('mysql silent -> last of 3 payments answered 503', Date.now() - faultAt);
     for (const response of responses) expectUnavailable(response);
+    expectLoggedUnavailable(app, 'mysql', faultAt, /did not complete within/);
 
     await mysqlProxy.restore();
     const recoveredIn = await firstSuccess(
@@ -184,6 +207,7 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     const responses = await Promise.all(orders.slice(0, 5).map((order) => pay(user.token, order.id)));
     report('mysql cut -> last of 5 payments answered 503', Date.now() - faultAt);
     for (const response of responses) expectUnavailable(response);
+    expectLoggedUnavailable(app, 'mysql', faultAt);
 
     await mysqlProxy.restore();
     const recoveredIn = await firstSuccess(
@@ -224,6 +248,129 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
   });
 });
 
+describeWithEngines('the other MySQL budgets: pool wait, transaction, connect (full profile, a pool of one connection)', (engines) => {
+  let env: IsolatedEnvironment;
+  let app: TestApp;
+  let shop: Shop;
+  let mysqlProxy: TcpProxy;
+  // One pooled connection, so one held statement exhausts the pool. The budgets are the file's,
+  // except two, so that the budget under test is the one that runs out first (the log line names
+  // which did): connect 2000 < pool wait 3000 < transaction 4000 < statement 6000.
+  const POOL_BUDGETS = { ...BUDGETS, DB_POOL_SIZE: '1', DB_ACQUIRE_TIMEOUT_MS: '3000', DB_STATEMENT_TIMEOUT_MS: '6000' };
+
+  beforeAll(async () => {
+    mysqlProxy = await new TcpProxy(engines.db.host, engines.db.port).start();
+    env = await isolatedEnvironment('full', {
+      ...ADMIN,
+      ...POOL_BUDGETS,
+      DB_HOST: '127.0.0.1',
+      DB_PORT: String(mysqlProxy.port),
+      // The relay polls the database every second; here only the requests under test should use the connection.
+      OUTBOX_POLL_INTERVAL_MS: '600000',
+      LOG_LEVEL,
+    });
+    app = await startApp(env.env, { captureLogs: true });
+    shop = await Shop.open(app);
+  });
+
+  afterEach(async () => {
+    await mysqlProxy.restore();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await mysqlProxy?.stop();
+    await env?.cleanup();
+  });
+
+  const readOrder = (token: string, orderId: number) => app.api.get(`/orders/${orderId}`, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
+
+  /** The pool serves again: one read, then more concurrent reads than it has connections. */
+  async function expectPoolServes(token: string, orderId: number, since: number): Promise<number> {
+    const recoveredIn = await firstSuccess(
+      since,
+      () => readOrder(token, orderId),
+      (r) => r.status === 200,
+    );
+    const reads = await Promise.all(Array.from({ length: 10 }, () => readOrder(token, orderId)));
+    expect(reads.map((r) => r.status)).toEqual(reads.map(() => 200));
+    return recoveredIn;
+  }
+
+  it('pool wait: with its one connection held by a silent statement, another request answers 503 after DB_ACQUIRE_TIMEOUT_MS; the pool serves again once MySQL answers', async () => {
+    const { user, orders } = await pendingOrdersOf(shop, 2);
+    expect((await readOrder(user.token, orders[0].id)).status).toBe(200); // the connection is open and idle
+    await mysqlProxy.silent();
+    const faultAt = Date.now();
+    // Takes the one connection; its statement gets no answer until the statement budget ends it.
+    const holder = readOrder(user.token, orders[0].id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const waiterAt = Date.now();
+    const waiter = await readOrder(user.token, orders[1].id);
+    report('mysql silent, pool of 1 held -> waiting request answered 503', Date.now() - waiterAt);
+    expectUnavailable(waiter);
+    expectLoggedUnavailable(app, 'mysql', faultAt, /no database connection within 3000 ms/);
+    const held = await holder;
+    report('mysql silent, pool of 1 held -> the holding request answered 503', Date.now() - faultAt);
+    expectUnavailable(held);
+
+    await mysqlProxy.restore();
+    report('mysql back (pool of 1 was held) -> first read 200', await expectPoolServes(user.token, orders[1].id, Date.now()));
+  });
+
+  it('transaction: a payment whose transaction outlives DB_TRANSACTION_TIMEOUT_MS (blocked on a row lock) answers 503, is rolled back, and its connection is not left stuck', async () => {
+    const { user, orders } = await pendingOrdersOf(shop, 2);
+    const [order, next] = orders;
+    const balance = await shop.balance(user.token);
+    // Another session holds the order's row: the payment's first UPDATE waits, well inside the
+    // statement budget and the server's lock-wait timeout, until the transaction budget ends it.
+    const blocked = await withMysql(
+      engines,
+      async (connection) => {
+        await connection.query('START TRANSACTION');
+        await connection.query('SELECT id FROM orders WHERE id = ? FOR UPDATE', [order.id]);
+        const faultAt = Date.now();
+        const response = await payOn(app, user.token, order.id);
+        report('mysql row lock held -> payment answered 503 (transaction budget)', Date.now() - faultAt);
+        expectUnavailable(response);
+        expectLoggedUnavailable(app, 'mysql', faultAt, /transaction did not complete within 4000 ms/);
+        await connection.query('ROLLBACK');
+        return response;
+      },
+      env.env.DB_NAME,
+    );
+    expect(blocked.status).toBe(503);
+
+    // Rolled back, and the pool's one connection serves the next requests.
+    const recoveredAt = Date.now();
+    report('mysql row lock released -> first read 200', await expectPoolServes(user.token, order.id, recoveredAt));
+    expect((await readOrder(user.token, order.id)).body.status).toBe('PENDING');
+    expect(await shop.balance(user.token)).toBe(balance);
+    expect((await payOn(app, user.token, order.id)).status).toBe(200);
+    expect((await payOn(app, user.token, next.id)).status).toBe(200);
+    expect(await shop.balance(user.token)).toBe(balance - 2 * 1_000);
+  });
+
+  it('connect: MySQL accepting connections but never answering the handshake gives 503 after DB_CONNECT_TIMEOUT_MS, and connections open again once it answers', async () => {
+    const { user, orders } = await pendingOrdersOf(shop, 1);
+    // Dropping every connection empties the pool, so the next request has to open a new one ...
+    await mysqlProxy.cut();
+    await eventually(async () => expect((await readOrder(user.token, orders[0].id)).status).toBe(503), 10_000, 50);
+    // ... which a silent server accepts and never greets.
+    await mysqlProxy.silent();
+    const faultAt = Date.now();
+    const response = await readOrder(user.token, orders[0].id);
+    report('mysql silent at connect -> read answered 503', Date.now() - faultAt);
+    expectUnavailable(response);
+    const logged = expectLoggedUnavailable(app, 'mysql', faultAt);
+    process.stdout.write(`[dependency-faults] mysql silent at connect: logged ${JSON.stringify(logged)}\n`);
+    expect(logged).not.toMatch(/no database connection|did not complete/);
+
+    await mysqlProxy.restore();
+    report('mysql back (silent at connect) -> first read 200', await expectPoolServes(user.token, orders[0].id, Date.now()));
+  });
+});
+
 const KAFKA_PID_FILE = join(process.env.KAFKA_RUN_DIR ?? join(homedir(), '.cache/commerce-kafka/run'), 'kafka.pid');
 
 /** The broker scripts/kafka/start.sh runs, when this run uses it (not a container or a remote one). */
@@ -241,8 +388,8 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
 
   beforeAll(async () => {
     if (!brokerPid) return;
-    env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue', KAFKA_PRODUCE_TIMEOUT_MS: '3000' });
-    app = await startApp(env.env);
+    env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue', KAFKA_PRODUCE_TIMEOUT_MS: '3000', LOG_LEVEL });
+    app = await startApp(env.env, { captureLogs: true });
     shop = await Shop.open(app);
   });
 
@@ -261,7 +408,7 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
       expect((await issue(people[0].token)).status).toBe(202); // producer connected, topic created
 
       process.kill(brokerPid!, 'SIGSTOP');
-      let silent: HttpResponse;
+      let silent: HttpResponse | undefined;
       const faultAt = Date.now();
       try {
         silent = await issue(people[1].token);
@@ -270,6 +417,7 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
         process.kill(brokerPid!, 'SIGCONT');
       }
       expectUnavailable(silent, 'QUEUE_UNAVAILABLE');
+      expectLoggedUnavailable(app, 'kafka', faultAt, /not acknowledged within/);
       const recoveredIn = await firstSuccess(
         Date.now(),
         () => issue(people[2].token),

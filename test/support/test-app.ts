@@ -76,19 +76,52 @@ export class Api {
   }
 }
 
+/** One line of the app's JSON log (pino), as an operator's log shipper would read it. */
+export interface LogEntry {
+  level: number;
+  time: number;
+  msg?: string;
+  context?: string;
+  [field: string]: unknown;
+}
+
+/** The app's log lines, kept in memory (and also written to stdout when TEST_LOG_LEVEL is set). */
+export class CapturedLog {
+  private readonly lines: string[] = [];
+
+  /** A pino destination. */
+  write(line: string): void {
+    this.lines.push(line);
+    if (process.env.TEST_LOG_LEVEL) process.stdout.write(line);
+  }
+
+  /** The entries written at or after `since` (epoch ms). */
+  entries(since = 0): LogEntry[] {
+    return this.lines.map((line) => JSON.parse(line) as LogEntry).filter((entry) => entry.time >= since);
+  }
+}
+
 export interface TestApp {
   app: NestFastifyApplication;
   api: Api;
   url: string;
+  /** The app's log, when started with `captureLogs`. */
+  logs?: CapturedLog;
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Keep the app's log lines in `TestApp.logs` instead of writing them to stdout. */
+  captureLogs?: boolean;
+}
+
 /** Boots the real application (the same createApp as main.ts) on a random port of 127.0.0.1. */
-export async function startApp(env: EnvOverrides): Promise<TestApp> {
-  const app = await createApp(loadAppConfig(env));
+export async function startApp(env: EnvOverrides, options: StartOptions = {}): Promise<TestApp> {
+  const logs = options.captureLogs ? new CapturedLog() : undefined;
+  const app = await createApp(loadAppConfig(env), { logDestination: logs });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
-  return { app, api: new Api(url), url, close: () => app.close() };
+  return { app, api: new Api(url), url, logs, close: () => app.close() };
 }

@@ -23,9 +23,12 @@ describe('loadAppConfig', () => {
       transactionTimeoutMs: 10_000,
     });
     expect(config.redis.commandTimeoutMs).toBe(1000);
+    expect(config.redis.connectTimeoutMs).toBe(2000);
     expect(config.kafka.produceTimeoutMs).toBe(5000);
     expect(loadAppConfig({ DB_STATEMENT_TIMEOUT_MS: '750' }).db.statementTimeoutMs).toBe(750);
     expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: 'soon' })).toThrow(/"REDIS_COMMAND_TIMEOUT_MS" must be a number/);
+    expect(loadAppConfig({ REDIS_CONNECT_TIMEOUT_MS: '500' }).redis.connectTimeoutMs).toBe(500);
+    expect(() => loadAppConfig({ REDIS_CONNECT_TIMEOUT_MS: '10' })).toThrow(/"REDIS_CONNECT_TIMEOUT_MS"/);
     expect(() => loadAppConfig({ KAFKA_PRODUCE_TIMEOUT_MS: '0' })).toThrow(/"KAFKA_PRODUCE_TIMEOUT_MS"/);
   });
 

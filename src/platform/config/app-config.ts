@@ -29,7 +29,8 @@ export interface AppConfig {
     transactionTimeoutMs: number;
   };
   sqlitePath: string;
-  redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
+  /** Budgets (ms): open the connection (each reconnect too), one command. */
+  redis: { url: string; keyPrefix: string; connectTimeoutMs: number; commandTimeoutMs: number };
   kafka: { brokers: string[]; topicPrefix: string; clientId: string; produceTimeoutMs: number };
   coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
@@ -83,6 +84,7 @@ interface ValidatedEnv {
   SQLITE_PATH: string;
   REDIS_URL: string;
   REDIS_KEY_PREFIX: string;
+  REDIS_CONNECT_TIMEOUT_MS: number;
   REDIS_COMMAND_TIMEOUT_MS: number;
   KAFKA_BROKERS: string;
   KAFKA_TOPIC_PREFIX: string;
@@ -145,6 +147,7 @@ export const envSchema = Joi.object<ValidatedEnv>({
     .uri({ scheme: ['redis', 'rediss'] })
     .default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: Joi.string().allow('').default(''),
+  REDIS_CONNECT_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(2000),
   REDIS_COMMAND_TIMEOUT_MS: Joi.number().integer().min(50).max(60_000).default(1000),
   KAFKA_BROKERS: Joi.string()
     .pattern(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/)
@@ -228,7 +231,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       transactionTimeoutMs: value.DB_TRANSACTION_TIMEOUT_MS,
     },
     sqlitePath: value.SQLITE_PATH,
-    redis: { url: value.REDIS_URL, keyPrefix: value.REDIS_KEY_PREFIX, commandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: value.REDIS_URL,
+      keyPrefix: value.REDIS_KEY_PREFIX,
+      connectTimeoutMs: value.REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS,
+    },
     kafka: {
       brokers: value.KAFKA_BROKERS.split(','),
       topicPrefix: value.KAFKA_TOPIC_PREFIX,

@@ -5,7 +5,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { ClsModule } from 'nestjs-cls';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseIdentity } from './database-identity';
 import { MIGRATIONS } from './migrations';
@@ -113,7 +113,11 @@ async function runMigrations(dataSource: DataSource): Promise<void> {
       const [row] = (await runner.query('SELECT GET_LOCK(?, 60) AS locked', [MIGRATION_LOCK])) as Array<{ locked: number | string | null }>;
       if (Number(row.locked) !== 1) throw new Error('could not take the migration lock within 60 s');
     }
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    // On the connection that holds the lock: with DB_POOL_SIZE=1, dataSource.runMigrations() would
+    // wait for a second connection for ever.
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
     if (applied.length > 0) logger.log(`applied ${applied.map((m) => m.name).join(', ')}`);
   } finally {
     if (isMysql) await runner.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);

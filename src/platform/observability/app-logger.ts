@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { type AppConfig } from '../config/app-config';
 
 // Probes and scrapes would drown the log; everything else gets one line per request.
@@ -11,11 +11,12 @@ const loggers = new WeakMap<AppConfig, Logger>();
  * The app's one pino logger for a config: Fastify's (a child per request, bound to its id) and the
  * NestJS logger's (nestjs-pino with `useExisting`, so a log line written while a request runs
  * carries that request's `reqId`).
+ * `destination` (tests that read the log) replaces stdout; it counts only on the first call for a config.
  */
-export function appLogger(config: AppConfig): Logger {
+export function appLogger(config: AppConfig, destination?: DestinationStream): Logger {
   let logger = loggers.get(config);
   if (!logger) {
-    logger = pino({
+    const options: pino.LoggerOptions = {
       level: config.logLevel,
       // Fastify's own serializers would drop the id; these also keep headers (tokens, cookies) out.
       serializers: {
@@ -24,10 +25,11 @@ export function appLogger(config: AppConfig): Logger {
       },
       // A person at a terminal running the demo reads lines; anything else (a container, a pipe) gets JSON.
       transport:
-        config.profile === 'embedded' && process.stdout.isTTY
+        config.profile === 'embedded' && process.stdout.isTTY && !destination
           ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
           : undefined,
-    });
+    };
+    logger = destination ? pino(options, destination) : pino(options);
     loggers.set(config, logger);
   }
   return logger;

@@ -22,7 +22,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
+      // A server that accepts the connection and never answers the handshake: the attempt fails and
+      // ioredis tries again (retryStrategy), so commands meanwhile fail fast instead of queuing.
+      connectTimeout: config.redis.connectTimeoutMs,
       // A reply that never comes (a silent server, a half-open connection) must fail the command,
       // not hang the request: REDIS_COMMAND_TIMEOUT_MS bounds every command, redlock's included.
       commandTimeout: config.redis.commandTimeoutMs,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
+import { unavailableDependency } from '../../../platform/http/dependency-errors';
 import { DomainError } from '../../../platform/http/problem-catalog';
 import { MessageBus } from '../../../platform/messaging/message-bus';
 import { IssueRequestRepository } from '../database/issue-request.repository';
@@ -46,7 +47,9 @@ export class QueueCouponIssuer extends CouponIssuer {
         },
       ]);
     } catch (error) {
-      this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
+      const dependency = unavailableDependency(error);
+      if (dependency) this.logger.warn({ dependency, error: (error as Error).message, requestId }, `${dependency} unavailable`);
+      else this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
       if (!(await this.withdraw({ requestId, couponId: coupon.id, userId, requestedAt }))) {
         return { kind: 'queued', requestId }; // it did reach the broker, and is already decided
       }
