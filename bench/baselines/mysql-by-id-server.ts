@@ -18,13 +18,10 @@ const pool = createPool({
 });
 const table = process.env.BASELINE_TABLE ?? 'products';
 
-const app = Fastify({ logger: false });
-app.get<{ Params: { id: string } }>('/products/:id', async (request, reply) => {
-  const [rows] = (await pool.query(`SELECT id, name, price, stock, category, status FROM ${table} WHERE id = ?`, [
-    Number(request.params.id),
-  ])) as [Array<{ id: number; name: string; price: string; stock: number; category: string; status: string }>, unknown];
-  if (rows.length === 0) return reply.code(404).send({ code: 'PRODUCT_NOT_FOUND' });
-  const [row] = rows;
+type ProductRow = { id: number; name: string; price: string; stock: number; category: string; status: string };
+
+/** The app's product shape, with the explicit numeric conversion its row mapper does. */
+function toProduct(row: ProductRow) {
   return {
     id: Number(row.id),
     name: row.name,
@@ -33,6 +30,15 @@ app.get<{ Params: { id: string } }>('/products/:id', async (request, reply) => {
     category: row.category,
     status: row.status,
   };
+}
+
+const app = Fastify({ logger: false });
+app.get<{ Params: { id: string } }>('/products/:id', async (request, reply) => {
+  const [rows] = (await pool.query(`SELECT id, name, price, stock, category, status FROM ${table} WHERE id = ?`, [
+    Number(request.params.id),
+  ])) as [ProductRow[], unknown];
+  if (rows.length === 0) return reply.code(404).send({ code: 'PRODUCT_NOT_FOUND' });
+  return toProduct(rows[0]);
 });
 // The app's list statement (product.repository.ts) and page shape (cursor.ts), nothing else.
 app.get<{ Querystring: { category: string; limit: string } }>('/products', async (request) => {
@@ -40,15 +46,8 @@ app.get<{ Querystring: { category: string; limit: string } }>('/products', async
   const [rows] = (await pool.query(`SELECT id, name, price, stock, category, status FROM ${table} WHERE category = ? ORDER BY id LIMIT ?`, [
     request.query.category,
     limit + 1,
-  ])) as [Array<{ id: number; name: string; price: string; stock: number; category: string; status: string }>, unknown];
-  const items = rows.slice(0, limit).map((row) => ({
-    id: Number(row.id),
-    name: row.name,
-    price: Number(row.price),
-    stock: Number(row.stock),
-    category: row.category,
-    status: row.status,
-  }));
+  ])) as [ProductRow[], unknown];
+  const items = rows.slice(0, limit).map(toProduct);
   const more = rows.length > limit;
   return { items, nextCursor: more ? Buffer.from(`id:${items[items.length - 1].id}`).toString('base64url') : null };
 });
