@@ -38,7 +38,7 @@ function expectUnavailable(response: HttpResponse, code = 'SERVICE_UNAVAILABLE')
 
 /**
  * The dependency is named in the log: the line `"<dependency> unavailable"` (the problem filter's,
- * or the lock's or the queue's for their own 503 codes), written since `since`, with the error.
+ * also for the lock's and the queue's own 503 codes, from their cause), written since `since`, with the error.
  */
 function expectLoggedUnavailable(app: TestApp, dependency: Dependency, since: number, error = /./): string {
   const lines = app

@@ -64,7 +64,8 @@ export class DomainError extends Error {
   constructor(
     readonly code: ProblemCode,
     detail?: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    /** `cause`: the failure behind a 503 (the problem filter names its dependency in the log). */
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     const frames = Error.stackTraceLimit;
     if (PROBLEM_CATALOG[code].status < 500) Error.stackTraceLimit = 0;

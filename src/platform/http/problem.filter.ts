@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { unavailableDependency } from './dependency-errors';
+import { type Dependency, unavailableDependency } from './dependency-errors';
 import { DomainError, FieldError, PROBLEM_CATALOG, ProblemCode } from './problem-catalog';
 import { ReplayedResponse } from './replayed-response';
 import type { RouteIndex } from './route-index';
@@ -57,16 +57,22 @@ export class ProblemFilter implements ExceptionFilter {
     void reply.headers(headers).status(problem.status).type('application/problem+json').send(problem);
   }
 
+  /** The one log line of an unavailable dependency: named here, never in the answer. */
+  private logUnavailable(error: unknown, request: FastifyRequest): Dependency | undefined {
+    const dependency = unavailableDependency(error);
+    if (dependency) this.logger.warn({ dependency, error: (error as Error).message, url: request.url }, `${dependency} unavailable`);
+    return dependency;
+  }
+
   private toProblem(exception: unknown, request: FastifyRequest): { problem: Problem; headers?: Record<string, string> } {
     if (exception instanceof DomainError) {
+      this.logUnavailable(exception.extra.cause, request);
       return {
         problem: problemOf(exception.code, exception.message, exception.extra.errors),
         headers: { ...exception.extra.headers },
       };
     }
-    const dependency = unavailableDependency(exception);
-    if (dependency) {
-      this.logger.warn({ dependency, error: (exception as Error).message, url: request.url }, `${dependency} unavailable`);
+    if (this.logUnavailable(exception, request)) {
       return { problem: problemOf('SERVICE_UNAVAILABLE', 'A service this request needs is unavailable; retry shortly') };
     }
     const allowed =

@@ -26,11 +26,7 @@ export class RedisLockManager extends LockManager {
   }
 
   async withLock<T>(key: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
-    const lock = await this.acquire(`lock:${key}`, options).catch((error: unknown) => {
-      // The answer (503 LOCK_UNAVAILABLE) names no dependency; the log line does.
-      if (error instanceof LockUnavailableError) this.logger.warn({ dependency: 'redis', error: error.message, key }, 'redis unavailable');
-      throw error;
-    });
+    const lock = await this.acquire(`lock:${key}`, options);
     try {
       return await work();
     } finally {

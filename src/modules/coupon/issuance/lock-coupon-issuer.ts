@@ -88,7 +88,7 @@ export class LockCouponIssuer extends CouponIssuer {
           });
         } catch (error) {
           if (error instanceof LockBusyError) this.giveUp(line, (w) => w.deadline <= Date.now(), busy(coupon.id, this.config));
-          else if (error instanceof LockUnavailableError) this.giveUp(line, () => true, unavailable());
+          else if (error instanceof LockUnavailableError) this.giveUp(line, () => true, unavailable(error));
           else this.giveUp(line, () => true, error);
         }
       }
@@ -119,6 +119,6 @@ function busy(couponId: number, config: AppConfig): DomainError {
 }
 
 /** Its Retry-After is the one of every 503 of an unavailable dependency (RETRY_AFTER_UNAVAILABLE_SECONDS, the problem filter). */
-function unavailable(): DomainError {
-  return new DomainError('LOCK_UNAVAILABLE', 'The lock service is unreachable; nothing was issued');
+function unavailable(cause: LockUnavailableError): DomainError {
+  return new DomainError('LOCK_UNAVAILABLE', 'The lock service is unreachable; nothing was issued', { cause });
 }

@@ -47,14 +47,13 @@ export class QueueCouponIssuer extends CouponIssuer {
         },
       ]);
     } catch (error) {
-      const dependency = unavailableDependency(error);
-      if (dependency) this.logger.warn({ dependency, error: (error as Error).message, requestId }, `${dependency} unavailable`);
-      else this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
+      if (!unavailableDependency(error))
+        this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);
       if (!(await this.withdraw({ requestId, couponId: coupon.id, userId, requestedAt }))) {
         return { kind: 'queued', requestId }; // it did reach the broker, and is already decided
       }
       // Retry-After: RETRY_AFTER_UNAVAILABLE_SECONDS, as on every 503 of an unavailable dependency (the problem filter).
-      throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued');
+      throw new DomainError('QUEUE_UNAVAILABLE', 'The issue queue did not accept the request; nothing was queued', { cause: error });
     }
     return { kind: 'queued', requestId };
   }
