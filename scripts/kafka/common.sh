@@ -12,10 +12,12 @@ KAFKA_DATA_DIR="$KAFKA_RUN_DIR/data"
 KAFKA_LOG_DIR="$KAFKA_RUN_DIR/logs"
 KAFKA_CONF_DIR="$KAFKA_RUN_DIR/config"
 KAFKA_PID_FILE="$KAFKA_RUN_DIR/kafka.pid"
-# Fixed on purpose: the app's test config expects exactly these.
+# Loopback only. The ports default to the ones the app's config and the docs use; a second broker
+# (e.g. CI's, for a test suite running beside another) takes its own ports and KAFKA_RUN_DIR.
 KAFKA_HOST=127.0.0.1
-KAFKA_BROKER_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_BROKER_PORT="${KAFKA_BROKER_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+[[ "$KAFKA_BROKER_PORT" =~ ^[0-9]+$ && "$KAFKA_CONTROLLER_PORT" =~ ^[0-9]+$ ]] || { echo "[kafka] ERROR: KAFKA_BROKER_PORT and KAFKA_CONTROLLER_PORT must be port numbers" >&2; exit 2; }
 
 JAVA_BIN="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 

@@ -3,8 +3,9 @@
 # one JVM) on 127.0.0.1:9092 (controller 127.0.0.1:9093), from Maven Central jars:
 # no Docker, no distribution tarball needed.
 #
-# Env: KAFKA_VERSION (default 4.1.1), KAFKA_CACHE_DIR (jar cache, default
-# ~/.cache/commerce-kafka), KAFKA_RUN_DIR (data/logs/pid, default
+# Env: KAFKA_BROKER_PORT / KAFKA_CONTROLLER_PORT (default 9092 / 9093; a second broker
+# also needs its own KAFKA_RUN_DIR, and stop.sh the same three), KAFKA_VERSION (default
+# 4.1.1), KAFKA_CACHE_DIR (jar cache, default ~/.cache/commerce-kafka), KAFKA_RUN_DIR (data/logs/pid, default
 # ~/.cache/commerce-kafka/run), KAFKA_START_TIMEOUT (s, default 90),
 # KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m"), KAFKA_MVN_ARGS (extra mvn args,
 # e.g. -Dmaven.repo.local=/tmp/m2), KAFKA_WARMUP (1 = pre-create the internal

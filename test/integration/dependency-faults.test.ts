@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { callers, createCoupon } from '../support/coupon-drop';
 import type { Dependency } from '../../src/platform/http/dependency-errors';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
+import { localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
 import { type HttpResponse, startApp, type TestApp } from '../support/test-app';
@@ -371,23 +369,15 @@ describeWithEngines('the other MySQL budgets: pool wait, transaction, connect (f
   });
 });
 
-const KAFKA_PID_FILE = join(process.env.KAFKA_RUN_DIR ?? join(homedir(), '.cache/commerce-kafka/run'), 'kafka.pid');
-
-/** The broker scripts/kafka/start.sh runs, when this run uses it (not a container or a remote one). */
-function ourBrokerPid(kafkaBrokers: string): number | undefined {
-  if (!/^(127\.0\.0\.1|localhost):9092$/.test(kafkaBrokers) || !existsSync(KAFKA_PID_FILE)) return undefined;
-  const pid = Number(readFileSync(KAFKA_PID_FILE, 'utf8').trim());
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
 describeWithEngines('every request ends, and ends honestly, when Kafka goes silent (full profile, queue strategy)', (engines) => {
   let env: IsolatedEnvironment;
   let app: TestApp;
   let shop: Shop;
-  const brokerPid = ourBrokerPid(engines?.kafkaBrokers ?? '');
+  // Paused in place: its pid is read when the test runs (an earlier suite may have restarted it).
+  const broker = localBroker(engines);
 
   beforeAll(async () => {
-    if (!brokerPid) return;
+    if (!broker) return;
     env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue', KAFKA_PRODUCE_TIMEOUT_MS: '3000', LOG_LEVEL });
     app = await startApp(env.env, { captureLogs: true });
     shop = await Shop.open(app);
@@ -399,7 +389,7 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
   });
 
   // A stopped (SIGSTOP) broker keeps its connections open and answers nothing, as a partition does.
-  (brokerPid ? it : it.skip)(
+  (broker ? it : it.skip)(
     'a silent broker: the issue request answers 503 QUEUE_UNAVAILABLE within the produce budget; queuing resumes when it answers',
     async () => {
       const couponId = await createCoupon(shop, 10);
@@ -407,14 +397,15 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
       const issue = (token: string) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
       expect((await issue(people[0].token)).status).toBe(202); // producer connected, topic created
 
-      process.kill(brokerPid!, 'SIGSTOP');
+      const brokerPid = broker!.pid();
+      process.kill(brokerPid, 'SIGSTOP');
       let silent: HttpResponse | undefined;
       const faultAt = Date.now();
       try {
         silent = await issue(people[1].token);
         report('kafka silent -> coupon issue (queue) answered 503', Date.now() - faultAt);
       } finally {
-        process.kill(brokerPid!, 'SIGCONT');
+        process.kill(brokerPid, 'SIGCONT');
       }
       expectUnavailable(silent, 'QUEUE_UNAVAILABLE');
       expectLoggedUnavailable(app, 'kafka', faultAt, /not acknowledged within/);

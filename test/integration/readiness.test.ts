@@ -1,12 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { eventually } from '../support/eventually';
+import { localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startApp, type TestApp } from '../support/test-app';
-
-const ROOT = join(__dirname, '..', '..');
 
 describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines) => {
   let env: IsolatedEnvironment;
@@ -49,10 +45,9 @@ describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines
     await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 20_000);
   });
 
-  const brokerIsOurs =
-    engines?.mode === 'env' && existsSync(join(ROOT, 'scripts/kafka/stop.sh')) && /127\.0\.0\.1|localhost/.test(engines.kafkaBrokers);
-  (brokerIsOurs ? it : it.skip)('turns 503 naming kafka when the broker stops, and recovers when it starts again', async () => {
-    execFileSync('bash', [join(ROOT, 'scripts/kafka/stop.sh')], { stdio: 'inherit' });
+  const broker = localBroker(engines);
+  (broker ? it : it.skip)('turns 503 naming kafka when the broker stops, and recovers when it starts again', async () => {
+    broker!.stop();
     try {
       await eventually(async () => {
         const ready = await app.api.get('/health/ready');
@@ -60,7 +55,7 @@ describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines
         expect(ready.body.error.kafka.status).toBe('down');
       }, 30_000);
     } finally {
-      execFileSync('bash', [join(ROOT, 'scripts/kafka/start.sh'), '--keep-data'], { stdio: 'inherit' });
+      broker!.start();
     }
     await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 60_000);
   });

@@ -86,6 +86,8 @@ export async function isolatedEnvironment(profile: Profile, extra: EnvOverrides 
       REDIS_KEY_PREFIX: keyPrefix,
       KAFKA_BROKERS: engines.kafkaBrokers,
       KAFKA_TOPIC_PREFIX: topicPrefix,
+      // Tests restart the broker: consumers get their partitions back after 10 s instead of 30 (docs/errors.md).
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
       ...extra,
     },
     cleanup: async () => {

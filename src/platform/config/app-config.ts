@@ -31,7 +31,8 @@ export interface AppConfig {
   sqlitePath: string;
   /** Budgets (ms): open the connection (each reconnect too), one command. */
   redis: { url: string; keyPrefix: string; connectTimeoutMs: number; commandTimeoutMs: number };
-  kafka: { brokers: string[]; topicPrefix: string; clientId: string; produceTimeoutMs: number };
+  /** `sessionTimeoutMs`: a consumer group member silent this long is dropped, and its partitions move. */
+  kafka: { brokers: string[]; topicPrefix: string; clientId: string; produceTimeoutMs: number; sessionTimeoutMs: number };
   coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
   admin: { email?: string; password?: string };
@@ -90,6 +91,7 @@ interface ValidatedEnv {
   KAFKA_TOPIC_PREFIX: string;
   KAFKA_CLIENT_ID: string;
   KAFKA_PRODUCE_TIMEOUT_MS: number;
+  KAFKA_SESSION_TIMEOUT_MS: number;
   COUPON_ISSUE_STRATEGY: CouponIssueStrategy;
   COUPON_LOCK_TTL_MS: number;
   COUPON_LOCK_WAIT_MS: number;
@@ -159,6 +161,8 @@ export const envSchema = Joi.object<ValidatedEnv>({
     .default(''),
   KAFKA_CLIENT_ID: Joi.string().default('commerce'),
   KAFKA_PRODUCE_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
+  // The broker's default group.min/max.session.timeout.ms bound it: 6 s to 30 min.
+  KAFKA_SESSION_TIMEOUT_MS: Joi.number().integer().min(6000).max(1_800_000).default(30_000),
   COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
   COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   COUPON_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
@@ -242,6 +246,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       clientId: value.KAFKA_CLIENT_ID,
       produceTimeoutMs: value.KAFKA_PRODUCE_TIMEOUT_MS,
+      sessionTimeoutMs: value.KAFKA_SESSION_TIMEOUT_MS,
     },
     coupon: {
       issueStrategy: value.COUPON_ISSUE_STRATEGY,

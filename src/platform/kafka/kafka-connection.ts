@@ -48,6 +48,11 @@ export class KafkaConnection implements OnApplicationShutdown {
     return this.config.kafka.produceTimeoutMs;
   }
 
+  /** How long a consumer may go without a heartbeat before its group moves on (KAFKA_SESSION_TIMEOUT_MS). */
+  get sessionTimeoutMs(): number {
+    return this.config.kafka.sessionTimeoutMs;
+  }
+
   topic(logicalName: string): string {
     return `${this.config.kafka.topicPrefix}${logicalName}`;
   }

@@ -138,8 +138,10 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     const state = { stopped: false };
     const consumer = this.connection.kafka.consumer({
       groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      // After a broker restart the group waits out the members it remembers for this long before
+      // the rejoined consumers get their partitions back (kafkajs rejoins as a new member).
+      sessionTimeout: this.connection.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.connection.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 1000,
       // kafkajs restarts a crashed consumer (e.g. after a broker restart); never once it is stopped,
       // or it would reconnect after shutdown.
