@@ -69,6 +69,24 @@ export class AppUnderTest {
     return processCpuMs(this.child?.pid);
   }
 
+  /**
+   * The app's event-loop delay (p50, p99, max in ms) since the previous call, from its own /metrics
+   * (prom-client's monitorEventLoopDelay histogram, which each scrape reads and resets): how long
+   * anything the app schedules, its outbox relay included, waits behind the work already queued.
+   */
+  async eventLoopDelayMs(): Promise<{ p50: number; p99: number; max: number } | undefined> {
+    const text = await fetch(`${this.url}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    const read = (name: string) => {
+      const match = new RegExp(`^nodejs_eventloop_lag_${name}_seconds\\s+([\\d.eE+-]+)$`, 'm').exec(text);
+      return match ? Math.round(Number(match[1]) * 10_000) / 10 : undefined;
+    };
+    const [p50, p99, max] = [read('p50'), read('p99'), read('max')];
+    return p50 === undefined || p99 === undefined || max === undefined ? undefined : { p50, p99, max };
+  }
+
   /** SIGTERM (graceful: consumers commit, the relay stops), as an orchestrator would. */
   async stop(): Promise<void> {
     const child = this.child;
