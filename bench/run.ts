@@ -33,6 +33,8 @@ async function main(): Promise<number> {
   console.log(
     `machine: ${machine.cpu} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${process.version}, ${machine.mysql}, Redis ${machine.redis}`,
   );
+  // The apps (spawn) and the baseline servers (fork) run on this same binary, so one run is one Node version.
+  console.log(`node: ${process.execPath} for the bench, the apps and the baseline servers`);
   await env.create();
   const apps = new Map<string, Promise<AppUnderTest>>();
   const baselines = new Map<string, Promise<BaselineResult>>();

@@ -16,10 +16,15 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { window: { type: 'string' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { window: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeline: { type: 'boolean' } },
+});
 const [file, topArg] = positionals;
 if (!file) {
-  console.error('usage: node -r ts-node/register/transpile-only bench/tools/cpu-top.ts <file.cpuprofile> [top=30] [--window S]');
+  console.error(
+    'usage: node -r ts-node/register/transpile-only bench/tools/cpu-top.ts <file.cpuprofile> [top=30] [--window S] [--from S] [--to S] [--timeline]',
+  );
   process.exit(2);
 }
 const top = Number(topArg ?? 30);
@@ -31,6 +36,26 @@ const isIdle = (node: ProfileNode) => node.callFrame.functionName === '(idle)';
 let samples = profile.samples.map((id, i) => ({ id, at: 0, i }));
 let at = 0;
 for (const sample of samples) sample.at = at += profile.timeDeltas[sample.i] ?? 0;
+// --timeline: busy share per second, to tell a profile's load phases apart (a scenario may run two
+// routes on one app); --from/--to (seconds since the profile started) then keep one of them.
+if (values.timeline) {
+  const perSecond: Array<{ busy: number; all: number }> = [];
+  for (const sample of samples) {
+    const slot = (perSecond[Math.floor(sample.at / 1e6)] ??= { busy: 0, all: 0 });
+    slot.all++;
+    if (!isIdle(byId.get(sample.id)!)) slot.busy++;
+  }
+  console.log(`busy % per second: ${perSecond.map((s, i) => `${i}:${s ? Math.round((100 * s.busy) / s.all) : 0}`).join(' ')}`);
+}
+if (values.from !== undefined || values.to !== undefined) {
+  const from = Number(values.from ?? 0) * 1e6;
+  const to = values.to === undefined ? Infinity : Number(values.to) * 1e6;
+  samples = samples.filter((s) => s.at >= from && s.at < to);
+  const busy = samples.filter((s) => !isIdle(byId.get(s.id)!)).length;
+  console.log(
+    `seconds ${values.from ?? 0}–${values.to ?? 'end'}: ${((100 * busy) / Math.max(1, samples.length)).toFixed(0)}% of samples busy`,
+  );
+}
 if (values.window) {
   const windowUs = Number(values.window) * 1e6;
   let best = { start: 0, end: 0, busy: -1 };

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Store, storage } from 'nestjs-pino/storage';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { type AppConfig } from '../config/app-config';
 
@@ -9,8 +10,8 @@ const loggers = new WeakMap<AppConfig, Logger>();
 
 /**
  * The app's one pino logger for a config: Fastify's (a child per request, bound to its id) and the
- * NestJS logger's (nestjs-pino with `useExisting`, so a log line written while a request runs
- * carries that request's `reqId`).
+ * NestJS logger's (nestjs-pino with `useExisting`; `withRequestLogger` makes a log line written
+ * while a request runs carry that request's `reqId`).
  * `destination` (tests that read the log) replaces stdout; it counts only on the first call for a config.
  */
 export function appLogger(config: AppConfig, destination?: DestinationStream): Logger {
@@ -52,4 +53,17 @@ export function logEveryRequest(fastify: FastifyInstance, logger: Logger): void 
     }
     done();
   });
+}
+
+/**
+ * Runs `next` (the rest of the request: its hooks, guard, pipes, handler and everything they await)
+ * with the request's child logger as the one nestjs-pino's `Logger` writes through, so a line logged
+ * through Nest's `Logger` while the request runs carries its `reqId`. It is what nestjs-pino's own
+ * request middleware does (`storage.run(new Store(req.log), next)`, entered at the same point of
+ * Fastify's `onRequest` hooks), called from the app's one `onRequest` hook instead of through
+ * @fastify/middie and Nest's middleware wrapper, which cost about a quarter of the CPU of
+ * `GET /health/live` (docs/benchmarks.md); observability.module.ts turns that middleware off.
+ */
+export function withRequestLogger(log: FastifyBaseLogger, next: () => void): void {
+  storage.run(new Store(log as Logger), next);
 }

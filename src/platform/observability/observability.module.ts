@@ -10,10 +10,11 @@ import { MetricsController } from './metrics.controller';
 @Module({
   imports: [
     // The logger Fastify was built with (bootstrap.ts): its per-request child carries the request id
-    // into every line logged while the request runs; the access line is written by logEveryRequest.
+    // into every line logged while the request runs (withRequestLogger, from the app's onRequest
+    // hook, so no route gets nestjs-pino's middleware); the access line is written by logEveryRequest.
     LoggerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ pinoHttp: { logger: appLogger(config) }, useExisting: true as const }),
+      useFactory: (config: AppConfig) => ({ pinoHttp: { logger: appLogger(config) }, useExisting: true as const, forRoutes: [] }),
     }),
   ],
   controllers: [MetricsController],

@@ -24,7 +24,18 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 if added > 0 then redis.call('INCRBY', KEYS[2], added) end
 return added`;
 
-type HintRedis = Redis & { addHolders(holders: string, copies: string, ttl: number, ...userIds: string[]): Promise<number> };
+// What the caller may already be told, in one command: 1 a holder (the more useful answer, even
+// when the coupon is also sold out), 2 sold out, 0 nothing. Two plain commands cost the app twice
+// ioredis' per-command work on every sold-out answer (docs/benchmarks.md, fifth round).
+const LOOKUP = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+return 0`;
+
+type HintRedis = Redis & {
+  addHolders(holders: string, copies: string, ttl: number, ...userIds: string[]): Promise<number>;
+  lookupHint(holders: string, soldOut: string, userId: string): Promise<number>;
+};
 
 /**
  * Full profile: Redis. Any Redis error reads as "no hint": the slow path then decides.
@@ -50,12 +61,13 @@ export class RedisIssueHints extends IssueHints {
   ) {
     super();
     redis.defineCommand('addHolders', { numberOfKeys: 2, lua: ADD_HOLDERS });
+    redis.defineCommand('lookupHint', { numberOfKeys: 2, lua: LOOKUP });
     this.redis = redis as HintRedis;
     this.prefix = `coupon-hints:${databaseId}:`;
   }
 
-  // Plain commands rather than a pipeline or MULTI: the connection auto-pipelines them, so the
-  // lookups and holder writes of many concurrent callers leave in one write.
+  // Commands rather than a pipeline or MULTI: the connection auto-pipelines them, so the lookups and
+  // holder writes of many concurrent callers leave in one write.
   async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
     if (!this.checked) {
       // Once per process (retried while Redis or the database is away): concurrent callers share it.
@@ -63,18 +75,14 @@ export class RedisIssueHints extends IssueHints {
       await this.checking;
       if (!this.checked) return undefined;
     }
-    const [holder, soldOut] = await Promise.all([
-      this.redis.sismember(this.holdersKey(couponId), String(userId)),
-      this.redis.exists(`${this.prefix}${couponId}:soldout`),
-    ]).catch(() => [0, 0]);
-    // A holder hears "already issued" even when the coupon is sold out: it is the more useful answer.
-    if (holder === 1) return 'COUPON_ALREADY_ISSUED';
-    if (soldOut === 1) return 'COUPON_SOLD_OUT';
+    const hint = await this.redis.lookupHint(this.holdersKey(couponId), this.soldOutKey(couponId), String(userId)).catch(() => 0);
+    if (hint === 1) return 'COUPON_ALREADY_ISSUED';
+    if (hint === 2) return 'COUPON_SOLD_OUT';
     return undefined;
   }
 
   async markSoldOut(couponId: number): Promise<void> {
-    await this.redis.set(`${this.prefix}${couponId}:soldout`, '1', 'EX', HINT_TTL_SECONDS).catch(() => undefined);
+    await this.redis.set(this.soldOutKey(couponId), '1', 'EX', HINT_TTL_SECONDS).catch(() => undefined);
   }
 
   async addHolders(couponId: number, userIds: number[]): Promise<void> {
@@ -118,6 +126,10 @@ export class RedisIssueHints extends IssueHints {
 
   private holdersKey(couponId: number): string {
     return `${this.prefix}${couponId}:holders`;
+  }
+
+  private soldOutKey(couponId: number): string {
+    return `${this.prefix}${couponId}:soldout`;
   }
 
   private copiesKey(): string {
