@@ -80,7 +80,9 @@ export const orderPay: Scenario = {
       // The relay runs on the app's event loop: each of its awaits waits this long behind requests.
       const eventLoopDelayMs = await app.eventLoopDelayMs();
       if (eventLoopDelayMs)
-        ctx.log(`  app event-loop delay during the load: p50 ${eventLoopDelayMs.p50} ms, p99 ${eventLoopDelayMs.p99} ms, max ${eventLoopDelayMs.max} ms`);
+        ctx.log(
+          `  app event-loop delay during the load: p50 ${eventLoopDelayMs.p50} ms, p99 ${eventLoopDelayMs.p99} ms, max ${eventLoopDelayMs.max} ms`,
+        );
       const paid = count(load, 200);
       // Statements the server ran per paid order (the baseline loop runs 13): the app's own
       // requests, its outbox relay and anything else it does meanwhile, from the server's counters.
