@@ -32,18 +32,16 @@ export const orderPay: Scenario = {
     const buyers = ctx.env.users(BUYERS);
     for (const buyer of buyers) await app.expect(200, 'POST', '/points/charge', { amount: 1_000_000 }, buyer.token);
 
-    const consumed = new Map<number, number>(); // orderId -> ms from occurredAt to consumption
-    // The same path in two parts, split at the record's timestamp (the relay's producer stamps it
-    // when it sends): commit and relay pass up to the send, then the broker's ack and the fetch.
-    const toSend = new Map<number, number>();
+    // orderId -> ms from occurredAt to consumption, and to the record's timestamp (the relay's
+    // producer stamps it when it sends): commit and relay pass before it, broker ack and fetch after.
+    const consumed = new Map<number, { total: number; toSend: number }>();
     const consumer = await startEventConsumer(
       ctx.env.kafka,
       `${ctx.env.topicPrefix}order.completed`,
       `${ctx.env.topicPrefix}bench-outbox-latency`,
       (value, sentAt) => {
-        if (consumed.has(value.orderId)) return;
-        consumed.set(value.orderId, Date.now() - Date.parse(value.occurredAt));
-        toSend.set(value.orderId, sentAt - Date.parse(value.occurredAt));
+        const occurredAt = Date.parse(value.occurredAt);
+        if (!consumed.has(value.orderId)) consumed.set(value.orderId, { total: Date.now() - occurredAt, toSend: sentAt - occurredAt });
       },
     );
     try {
@@ -116,13 +114,11 @@ export const orderPay: Scenario = {
       const paidTotal = canReadDatabase() ? await settled(() => paidRows(ctx)) : paidSeen;
       const deadline = Date.now() + 30_000;
       while (consumed.size < paidTotal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-      const latencies = [...consumed].filter(([orderId]) => !consumedBefore.has(orderId)).map(([, ms]) => ms);
+      const timed = [...consumed].filter(([orderId]) => !consumedBefore.has(orderId)).map(([, ms]) => ms);
+      const latencies = timed.map((ms) => ms.total);
       const outbox = percentiles(latencies);
-      const parts = [...consumed]
-        .filter(([orderId]) => !consumedBefore.has(orderId))
-        .map(([orderId, ms]) => ({ toSend: toSend.get(orderId) ?? 0, afterSend: ms - (toSend.get(orderId) ?? 0) }));
-      const toSendMs = percentiles(parts.map((p) => p.toSend));
-      const afterSendMs = percentiles(parts.map((p) => p.afterSend));
+      const toSendMs = percentiles(timed.map((ms) => ms.toSend));
+      const afterSendMs = percentiles(timed.map((ms) => ms.total - ms.toSend));
       ctx.log(
         `  outbox latency in two parts: occurredAt → relay's send p50 ${toSendMs.p50} ms, p99 ${toSendMs.p99} ms; ` +
           `send → consumed p50 ${afterSendMs.p50} ms, p99 ${afterSendMs.p99} ms`,
