@@ -2,7 +2,6 @@ import { DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nest
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { Logger } from 'nestjs-pino';
@@ -13,7 +12,7 @@ import { frameworkErrorOptions } from './platform/http/framework-errors';
 import { installJsonBodyParser } from './platform/http/json-body';
 import { ProblemFilter } from './platform/http/problem.filter';
 import { RouteIndex } from './platform/http/route-index';
-import { staticHeadersOf } from './platform/http/security-headers';
+import { appSecurityHeaders } from './platform/http/security-headers';
 import { listRoutes } from './platform/http/routes';
 import { createValidationPipe } from './platform/http/validation';
 import { MessageBus } from './platform/messaging/message-bus';
@@ -74,35 +73,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 /**
  * On every request, one `onRequest` hook (Fastify runs it for errors and 404s too): the request id
  * and helmet's security headers on the response, and the request's logger as the one Nest's
- * `Logger` writes through while the request runs (`withRequestLogger`). The CSP allows what Swagger
- * UI at /docs needs (its own scripts and styles, inline styles, data: images) and nothing from
- * elsewhere. CORS stays off unless CORS_ORIGINS lists origins.
+ * `Logger` writes through while the request runs (`withRequestLogger`). CORS stays off unless
+ * CORS_ORIGINS lists origins.
  * helmet's headers do not depend on the request, so they are computed once here and written into
  * the reply as one object: @fastify/helmet rebuilt its middleware (options, CSP string) inside two
  * hooks on every request, and running the built middleware still cost a dozen `setHeader` calls
  * per request (docs/benchmarks.md).
  */
 function answerHeaders(app: NestFastifyApplication, config: AppConfig): void {
-  const securityHeaders = staticHeadersOf(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          // Plain http on localhost must still load /docs' own scripts.
-          upgradeInsecureRequests: null,
-        },
-      },
-      // An API answers JSON to other origins' fetches only when CORS allows it; CORP would block even those.
-      crossOriginResourcePolicy: config.corsOrigins.length > 0 ? { policy: 'cross-origin' } : { policy: 'same-origin' },
-    }),
-  );
+  const securityHeaders = appSecurityHeaders({ crossOrigin: config.corsOrigins.length > 0 });
   app
     .getHttpAdapter()
     .getInstance()

@@ -4,14 +4,26 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { freePort, processCpuMs } from '../lib/app-under-test';
-import { type BenchEnvironment, engines } from '../lib/bench-env';
+import { BENCH_JWT_SECRET, type BenchEnvironment, engines } from '../lib/bench-env';
+import { describeEngineCpu, type EngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
+import { statementCounts, statementMix } from '../lib/statement-mix';
 
 /**
  * Every baseline does, with nothing around it, the I/O one kind of app request does: a scenario's
  * ratio is its rate over the baseline's, both measured in the same run.
  */
-export type BaselineName = 'hello' | 'nest-hello' | 'mysql-by-id' | 'mysql-list' | 'redis-get' | 'kafka-send' | 'hot-row' | 'order-pay-sql';
+export type BaselineName =
+  | 'hello'
+  | 'nest-hello'
+  | 'nest-hello-headers'
+  | 'mysql-by-id'
+  | 'mysql-list'
+  | 'redis-get'
+  | 'redis-get-auth'
+  | 'kafka-send'
+  | 'hot-row'
+  | 'order-pay-sql';
 
 export interface BaselineResult {
   name: BaselineName;
@@ -25,6 +37,8 @@ export interface BaselineResult {
    * process running the loop with the app idle (loops). Comparable with the app's CPU ms/req.
    */
   cpuMsPerOp?: number;
+  /** Loops: CPU ms per operation of each local engine meanwhile (what the database did per paid order). */
+  engineCpuMsPerOp?: EngineCpu;
   checks: Array<{ name: string; ok: boolean }>;
 }
 
@@ -40,9 +54,11 @@ export interface BaselineRun {
 export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
   hello: 'bare Fastify 5 hello world (GET /, JSON)',
   'nest-hello': 'NestJS 11 + FastifyAdapter hello world (one controller, no logger)',
+  'nest-hello-headers': "the NestJS hello answering with the app's security headers and an x-request-id, from one onRequest hook",
   'mysql-by-id': 'bare Fastify + mysql2: one product by primary key',
   'mysql-list': 'bare Fastify + mysql2: a page of 20 products of one category (21 rows read)',
   'redis-get': 'bare Fastify + ioredis: answers from one GET',
+  'redis-get-auth': "bare Fastify + ioredis: one GET after verifying the caller's JWT (@nestjs/jwt, HS256), a new user per request",
   'kafka-send': 'bare Fastify + kafkajs: 202 after one acked send (idempotent, acks -1)',
   'hot-row': 'bare mysql2 hot-row coupon transaction',
   'order-pay-sql': "bare mysql2 loop: the app's statements of one order create + pay",
@@ -54,6 +70,8 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
       return serverBaseline(name, run, 'hello-server.ts', {}, { method: 'GET', path: '/' });
     case 'nest-hello':
       return serverBaseline(name, run, 'nest-hello-server.ts', {}, { method: 'GET', path: '/' });
+    case 'nest-hello-headers':
+      return serverBaseline(name, run, 'nest-hello-server.ts', { BASELINE_APP_HEADERS: '1' }, { method: 'GET', path: '/' });
     case 'mysql-by-id':
       return mysqlProducts(run, 'mysql-by-id');
     case 'mysql-list':
@@ -66,6 +84,26 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix },
         { method: 'GET', path: '/' },
       );
+    case 'redis-get-auth': {
+      // Signed before the load, as the sold-out scenario's tokens are; reused in turn, since this
+      // server remembers none (the app remembers verified tokens, so its scenario sends new ones).
+      const tokens = run.env.users(10_000).map((user) => user.token);
+      let next = 0;
+      return serverBaseline(
+        name,
+        run,
+        'redis-get-server.ts',
+        { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET },
+        {
+          method: 'POST',
+          path: '/',
+          setupRequest: (request: any) => ({
+            ...request,
+            headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+          }),
+        },
+      );
+    }
     case 'kafka-send':
       return serverBaseline(
         name,
@@ -205,11 +243,19 @@ async function loop(pool: Pool, run: BaselineRun, body: (connection: PoolConnect
   };
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const enginesBefore = engineCpuMs();
+  const statementsBefore = await statementCounts(pool);
   await Promise.all(Array.from({ length: run.connections }, worker));
   const elapsedS = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const cpuMsPerOp = completed > 0 ? round((used.user + used.system) / 1000 / completed, 3) : undefined;
-  return { completed, rate: round(completed / elapsedS), latencyMs: percentiles(latencies), cpuMsPerOp };
+  const engineCpuMsPerOp = engineCpuPerOp(enginesBefore, engineCpuMs(), completed);
+  const engineCpu = describeEngineCpu(engineCpuMsPerOp);
+  if (engineCpu) console.log(`  engines' CPU per operation of the loop: ${engineCpu}`);
+  console.log(
+    `  statements per operation of the loop (server counters): ${statementMix(statementsBefore, await statementCounts(pool), completed).text}`,
+  );
+  return { completed, rate: round(completed / elapsedS), latencyMs: percentiles(latencies), cpuMsPerOp, engineCpuMsPerOp };
 }
 
 /**
@@ -373,6 +419,7 @@ export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult>
       rate: result.rate,
       latencyMs: result.latencyMs,
       cpuMsPerOp: result.cpuMsPerOp,
+      engineCpuMsPerOp: result.engineCpuMsPerOp,
       checks: [
         {
           name: 'paid orders = units sold = events = iterations',

@@ -4,8 +4,8 @@ import { type AppUnderTest } from '../lib/app-under-test';
 
 /**
  * The app's own per-request work on a route without I/O: `GET /health/live` against the smallest
- * NestJS app (framework-only ratio), at LOG_LEVEL=warn as every other scenario and once more at
- * info (the default). Probes are not access-logged, so the price of one access line is measured
+ * NestJS app (framework-only ratio), and against that app answering with the app's security headers
+ * and request id, at LOG_LEVEL=warn as every other scenario and once more at info (the default). Probes are not access-logged, so the price of one access line is measured
  * on a logged route, `GET /products/{id}`: app CPU per request at info minus at warn.
  */
 export const framework: Scenario = {
@@ -31,6 +31,15 @@ export const framework: Scenario = {
       load: liveWarn,
       baseline: 'nest-hello',
       target: { minRatio: 0.8 },
+    });
+    // The same load against a hello whose answers carry the app's headers: what the app costs
+    // beyond writing those headers (Node validates and serialises each one on every answer).
+    measure({
+      label: '/health/live (warn) vs same headers',
+      value: liveWarn.rps,
+      unit: 'req/s',
+      load: liveWarn,
+      baseline: 'nest-hello-headers',
     });
     const detailWarn = await load(ctx, warnApp, detail);
     await ctx.stopApp('lock');

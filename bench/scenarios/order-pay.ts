@@ -1,5 +1,8 @@
-import type { Consumer, Kafka } from 'kafkajs';
 import { canReadDatabase, count, describeStatuses, inFlightLimit, type Scenario, type ScenarioContext, settled } from './scenario';
+import { engines } from '../lib/bench-env';
+import { describeEngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
+import { EventLatencyConsumer } from '../lib/event-latency-consumer';
+import { statementCounts, statementMix } from '../lib/statement-mix';
 import { percentiles, runLoad } from '../lib/load';
 
 const PRODUCTS = 100;
@@ -8,7 +11,7 @@ const PRICE = 100;
 
 /**
  * Checkout: create an order for one of 100 products, then pay it (stock, points, outbox in one
- * transaction). A Kafka consumer in the bench times each `order.completed` from its occurredAt.
+ * transaction). A Kafka consumer in its own process times each `order.completed` from its occurredAt.
  */
 export const orderPay: Scenario = {
   name: 'order-pay',
@@ -32,17 +35,12 @@ export const orderPay: Scenario = {
     const buyers = ctx.env.users(BUYERS);
     for (const buyer of buyers) await app.expect(200, 'POST', '/points/charge', { amount: 1_000_000 }, buyer.token);
 
-    // orderId -> ms from occurredAt to consumption, and to the record's timestamp (the relay's
-    // producer stamps it when it sends): commit and relay pass before it, broker ack and fetch after.
-    const consumed = new Map<number, { total: number; toSend: number }>();
-    const consumer = await startEventConsumer(
-      ctx.env.kafka,
+    // Each order.completed timed on arrival in a process of its own, from its occurredAt and to the
+    // record's timestamp: commit and relay pass before the send, broker ack and fetch after it.
+    const consumer = await EventLatencyConsumer.start(
+      engines.kafkaBrokers,
       `${ctx.env.topicPrefix}order.completed`,
       `${ctx.env.topicPrefix}bench-outbox-latency`,
-      (value, sentAt) => {
-        const occurredAt = Date.parse(value.occurredAt);
-        if (!consumed.has(value.orderId)) consumed.set(value.orderId, { total: Date.now() - occurredAt, toSend: sentAt - occurredAt });
-      },
     );
     try {
       const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
@@ -76,10 +74,16 @@ export const orderPay: Scenario = {
         ctx.options.warmupS > 0
           ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests })
           : undefined;
-      const consumedBefore = new Set(consumed.keys());
-      const statementsBefore = canReadDatabase() ? await statementsRun(ctx) : undefined;
+      const consumedBefore = new Set((await consumer.timings()).map((timing) => timing.orderId));
+      const statementsBefore = canReadDatabase() ? await statementCounts(ctx.env.db()) : undefined;
       await app.eventLoopDelayMs(); // starts the window
+      const enginesBefore = engineCpuMs();
       const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests });
+      // What the engines did per paid order: the loop baseline prints the same for its orders. The
+      // app's include its outbox relay and consumers, which the loop does not run (no Kafka).
+      const engineCpuMsPerOrder = engineCpuPerOp(enginesBefore, engineCpuMs(), count(load, 200));
+      const engineCpu = describeEngineCpu(engineCpuMsPerOrder);
+      if (engineCpu) ctx.log(`  engines' CPU per paid order: ${engineCpu}`);
       // The relay runs on the app's event loop: each of its awaits waits this long behind requests.
       const eventLoopDelayMs = await app.eventLoopDelayMs();
       if (eventLoopDelayMs)
@@ -89,11 +93,10 @@ export const orderPay: Scenario = {
       const paid = count(load, 200);
       // Statements the server ran per paid order (the baseline loop runs 13): the app's own
       // requests, its outbox relay and anything else it does meanwhile, from the server's counters.
-      const statementsPerOrder =
-        statementsBefore !== undefined && paid > 0
-          ? Math.round((((await statementsRun(ctx)) - statementsBefore) / paid) * 10) / 10
-          : undefined;
-      if (statementsPerOrder !== undefined) ctx.log(`  statements per paid order (server Questions): ${statementsPerOrder}`);
+      const statements =
+        statementsBefore && paid > 0 ? statementMix(statementsBefore, await statementCounts(ctx.env.db()), paid) : undefined;
+      if (statements) ctx.log(`  statements per paid order (server counters): ${statements.text}`);
+      const statementsPerOrder = statements?.total;
       measure({
         label: 'order create + pay (paid/s)',
         value: paid / load.durationS,
@@ -101,7 +104,7 @@ export const orderPay: Scenario = {
         load,
         baseline: 'order-pay-sql',
         target: { minRatio: 0.6 },
-        extra: { statementsPerOrder },
+        extra: { statementsPerOrder, engineCpuMsPerOrder },
       });
       check({
         name: 'every create 201 and every pay 200',
@@ -113,8 +116,9 @@ export const orderPay: Scenario = {
       // Pays in flight when the timed run stopped still commit; the database says how many.
       const paidTotal = canReadDatabase() ? await settled(() => paidRows(ctx)) : paidSeen;
       const deadline = Date.now() + 30_000;
-      while (consumed.size < paidTotal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-      const timed = [...consumed].filter(([orderId]) => !consumedBefore.has(orderId)).map(([, ms]) => ms);
+      while ((await consumer.count()) < paidTotal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      const consumed = await consumer.timings();
+      const timed = consumed.filter((timing) => !consumedBefore.has(timing.orderId));
       const latencies = timed.map((ms) => ms.total);
       const outbox = percentiles(latencies);
       const toSendMs = percentiles(timed.map((ms) => ms.toSend));
@@ -133,8 +137,8 @@ export const orderPay: Scenario = {
       });
       check({
         name: 'one order.completed consumed per paid order',
-        ok: consumed.size === paidTotal,
-        detail: `paid ${paidTotal}, events ${consumed.size}`,
+        ok: consumed.length === paidTotal,
+        detail: `paid ${paidTotal}, events ${consumed.length}`,
       });
       if (canReadDatabase()) {
         const sold = await ctx.env.count('SELECT SUM(100000000 - stock) AS n FROM products WHERE category = ?', ['bench-checkout']);
@@ -145,7 +149,7 @@ export const orderPay: Scenario = {
         });
       }
     } finally {
-      await consumer.disconnect();
+      await consumer.stop();
     }
   },
 };
@@ -156,27 +160,6 @@ function sample(values: number[], max: number): number[] {
   return Array.from({ length: max }, () => values[Math.floor(Math.random() * values.length)]);
 }
 
-/** The server's count of statements from every client (the run holds the engines to itself). */
-async function statementsRun(ctx: ScenarioContext): Promise<number> {
-  const [rows] = (await ctx.env.db().query("SHOW GLOBAL STATUS LIKE 'Questions'")) as unknown as [Array<{ Value: string }>];
-  return Number(rows[0]?.Value ?? 0);
-}
-
 async function paidRows(ctx: ScenarioContext): Promise<number> {
   return ctx.env.count("SELECT COUNT(*) AS n FROM orders WHERE status = 'PAID'");
-}
-
-async function startEventConsumer(
-  kafka: Kafka,
-  topic: string,
-  groupId: string,
-  onEvent: (value: { orderId: number; occurredAt: string }, sentAt: number) => void,
-): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 20 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  await consumer.run({ eachMessage: async ({ message }) => onEvent(JSON.parse(message.value!.toString()), Number(message.timestamp)) });
-  await joined;
-  return consumer;
 }

@@ -34,7 +34,7 @@ describe('loadAppConfig', () => {
 
   it('keeps the tuning constants of the outbox, idempotency, topics and Retry-After as validated settings', () => {
     const config = loadAppConfig({});
-    expect(config.outbox).toEqual({ batchSize: 100, pollIntervalMs: 1000, retentionSeconds: 7 * 86_400, maxAttempts: 5 });
+    expect(config.outbox).toEqual({ batchSize: 100, pollIntervalMs: 1000, retentionSeconds: 7 * 86_400, maxAttempts: 5, relayPasses: 4 });
     expect(config.idempotency.retentionSeconds).toBe(86_400);
     expect(config.kafkaTopicPartitions).toBe(6);
     expect(config.retryAfter).toEqual({ busySeconds: 1, unavailableSeconds: 2 });
@@ -46,13 +46,19 @@ describe('loadAppConfig', () => {
       OUTBOX_RETENTION: '2d',
       IDEMPOTENCY_RETENTION: '90m',
       KAFKA_TOPIC_PARTITIONS: '3',
+      OUTBOX_RELAY_PASSES: '8',
     });
-    expect([tuned.outbox.batchSize, tuned.outbox.retentionSeconds, tuned.idempotency.retentionSeconds, tuned.kafkaTopicPartitions]).toEqual(
-      [500, 172_800, 5_400, 3],
-    );
+    expect([
+      tuned.outbox.batchSize,
+      tuned.outbox.retentionSeconds,
+      tuned.idempotency.retentionSeconds,
+      tuned.kafkaTopicPartitions,
+      tuned.outbox.relayPasses,
+    ]).toEqual([500, 172_800, 5_400, 3, 8]);
     expect(() => loadAppConfig({ OUTBOX_BATCH_SIZE: '0' })).toThrow(/OUTBOX_BATCH_SIZE/);
     expect(() => loadAppConfig({ OUTBOX_MAX_ATTEMPTS: 'many' })).toThrow(/OUTBOX_MAX_ATTEMPTS/);
     expect(() => loadAppConfig({ OUTBOX_RETENTION: 'a week' })).toThrow(/OUTBOX_RETENTION/);
+    expect(() => loadAppConfig({ OUTBOX_RELAY_PASSES: '0' })).toThrow(/OUTBOX_RELAY_PASSES/);
   });
 
   it('rejects an unknown coupon strategy naming the variable', () => {

@@ -39,8 +39,8 @@ export interface AppConfig {
   /** Attempts allowed per window on /auth/login and /auth/signup, per client IP and per email. */
   authRateLimit: { perIp: number; perEmail: number; windowSeconds: number };
   order: { pendingTtlSeconds: number };
-  /** The relay: rows claimed per pass, idle poll, how long SENT rows are kept, attempts before DEAD. */
-  outbox: { batchSize: number; pollIntervalMs: number; retentionSeconds: number; maxAttempts: number };
+  /** The relay: rows claimed per pass, idle poll, how long SENT rows are kept, attempts before DEAD, passes at once. */
+  outbox: { batchSize: number; pollIntervalMs: number; retentionSeconds: number; maxAttempts: number; relayPasses: number };
   idempotency: { retentionSeconds: number };
   /** Partitions of a topic the app creates, unless its consumer asks for another count. */
   kafkaTopicPartitions: number;
@@ -106,6 +106,7 @@ interface ValidatedEnv {
   OUTBOX_POLL_INTERVAL_MS: number;
   OUTBOX_RETENTION: string;
   OUTBOX_MAX_ATTEMPTS: number;
+  OUTBOX_RELAY_PASSES: number;
   IDEMPOTENCY_RETENTION: string;
   KAFKA_TOPIC_PARTITIONS: number;
   RETRY_AFTER_BUSY_SECONDS: number;
@@ -179,6 +180,7 @@ export const envSchema = Joi.object<ValidatedEnv>({
   OUTBOX_POLL_INTERVAL_MS: Joi.number().integer().min(10).max(600_000).default(1000),
   OUTBOX_RETENTION: duration.default('7d'),
   OUTBOX_MAX_ATTEMPTS: Joi.number().integer().min(1).max(1000).default(5),
+  OUTBOX_RELAY_PASSES: Joi.number().integer().min(1).max(16).default(4),
   IDEMPOTENCY_RETENTION: duration.default('24h'),
   KAFKA_TOPIC_PARTITIONS: Joi.number().integer().min(1).max(1000).default(6),
   RETRY_AFTER_BUSY_SECONDS: Joi.number().integer().min(1).max(3600).default(1),
@@ -267,6 +269,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pollIntervalMs: value.OUTBOX_POLL_INTERVAL_MS,
       retentionSeconds: durationToSeconds(value.OUTBOX_RETENTION),
       maxAttempts: value.OUTBOX_MAX_ATTEMPTS,
+      relayPasses: value.OUTBOX_RELAY_PASSES,
     },
     idempotency: { retentionSeconds: durationToSeconds(value.IDEMPOTENCY_RETENTION) },
     kafkaTopicPartitions: value.KAFKA_TOPIC_PARTITIONS,

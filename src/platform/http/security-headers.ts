@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
 
 /** A Connect-style middleware that only sets headers, as helmet's is. */
 type HeaderMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -31,4 +32,32 @@ export function staticHeadersOf(middleware: HeaderMiddleware): Readonly<Record<s
   if (outcome.error instanceof Error) throw outcome.error;
   if (outcome.error) throw new Error('the header middleware failed', { cause: outcome.error });
   return Object.freeze(headers);
+}
+
+/**
+ * The app's security headers (helmet), as every response carries them. The CSP allows what Swagger
+ * UI at /docs needs (its own scripts and styles, inline styles, data: images) and nothing from
+ * elsewhere. `crossOrigin`: CORS is on (CORS_ORIGINS), so other origins may read the JSON.
+ */
+export function appSecurityHeaders(options: { crossOrigin: boolean }): Readonly<Record<string, string>> {
+  return staticHeadersOf(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          // Plain http on localhost must still load /docs' own scripts.
+          upgradeInsecureRequests: null,
+        },
+      },
+      // An API answers JSON to other origins' fetches only when CORS allows it; CORP would block even those.
+      crossOriginResourcePolicy: options.crossOrigin ? { policy: 'cross-origin' } : { policy: 'same-origin' },
+    }),
+  );
 }

@@ -10,12 +10,6 @@ import { OutboxMetrics } from './outbox-metrics';
 import { ClaimedEvent, OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 
-/**
- * Passes run at once where the engine has concurrent transactions: while one waits for Kafka's
- * acknowledgement, the next claims what was committed meanwhile, so an event does not wait for a
- * whole pass before its own starts. SQLite runs one (its transactions are serialised anyway).
- */
-const CONCURRENT_PASSES = 2;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
 /**
@@ -60,12 +54,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = Array.from({ length: this.dialect.concurrentTransactions ? CONCURRENT_PASSES : 1 }, () => this.runLoop());
+    // OUTBOX_RELAY_PASSES run at once where the engine has concurrent transactions: while one waits
+    // for Kafka's acknowledgement, the next claims what was committed meanwhile, so an event does not
+    // wait for a whole pass before its own starts. SQLite runs one (its transactions are serialised).
+    const passes = this.dialect.concurrentTransactions ? this.settings.relayPasses : 1;
+    this.loops = Array.from({ length: passes }, () => this.runLoop());
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.signal.notify();
+    this.signal.wakeAll();
     await Promise.all(this.loops);
   }
 

@@ -6,9 +6,19 @@ export class OutboxSignal {
   private readonly waiters = new Set<() => void>();
   private pending = false;
 
-  /** Wakes every waiting relay loop; with none waiting, the next wait returns at once. */
+  /**
+   * Wakes one waiting relay pass, the longest waiting; with none waiting, the next wait returns at
+   * once. One is enough: a pass claims every committed row (up to a batch), and waking every idle
+   * pass would send them all to claim the same rows, most of them to find nothing.
+   */
   notify(): void {
-    if (this.waiters.size === 0) this.pending = true;
+    const [wake] = this.waiters;
+    if (wake) wake();
+    else this.pending = true;
+  }
+
+  /** Wakes every waiting pass (shutdown). */
+  wakeAll(): void {
     for (const wake of [...this.waiters]) wake();
   }
 
