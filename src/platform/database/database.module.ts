@@ -1,7 +1,6 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,16 +8,18 @@ import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseIdentity } from './database-identity';
 import { MIGRATIONS } from './migrations';
+import { BackgroundPool } from './background-pool';
 import { applyMysqlBudgets } from './mysql-budgets';
 import { Sql } from './sql';
 import { MysqlDialect, SqlDialect, SqliteDialect } from './sql-dialect';
+import { TypeOrmTransactionAdapter } from './transaction-adapter';
 import { TransactionRunner } from './transaction-runner';
 
 /**
  * The data source for the profile (SQLite file or MySQL/MariaDB) with its `SqlDialect`, schema by
  * migrations in both, and the one transaction mechanism: `TransactionRunner.run()` over
  * @nestjs-cls/transactional's `TransactionHost`, which lets every module's repository join the
- * caller's transaction.
+ * caller's transaction. On MySQL, a `BackgroundPool` of its own for the outbox relay.
  */
 @Global()
 @Module({})
@@ -42,7 +43,7 @@ export class DatabaseModule {
         ClsModule.registerPlugins([
           new ClsPluginTransactional({
             imports: [TypeOrmModule],
-            adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+            adapter: new TypeOrmTransactionAdapter({ dataSourceToken: getDataSourceToken() }),
           }),
         ]),
       ],
@@ -50,6 +51,12 @@ export class DatabaseModule {
         { provide: SqlDialect, useValue: config.profile === 'embedded' ? new SqliteDialect() : new MysqlDialect() },
         TransactionRunner,
         Sql,
+        {
+          // Sized for the outbox relay, its one user: a connection per pass.
+          provide: BackgroundPool,
+          inject: [getDataSourceToken()],
+          useFactory: (dataSource: DataSource) => BackgroundPool.open(dataSource, config.outbox.relayPasses, config.db),
+        },
         {
           provide: DatabaseIdentity,
           inject: [getDataSourceToken()],

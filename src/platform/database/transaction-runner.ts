@@ -1,14 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { TransactionalAdapterTypeOrm, type TypeOrmTransactionOptions } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsService } from 'nestjs-cls';
 import { QueryFailedError } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { AppConfig } from '../config/app-config';
+import { BackgroundPool } from './background-pool';
 import { InjectAppConfig } from '../config/config.module';
 import { DependencyUnavailableError } from '../http/dependency-errors';
 import { abortConnection } from './mysql-budgets';
 import { SqlDialect } from './sql-dialect';
+import type { AdapterTransactionOptions } from './transaction-adapter';
 
 /** Attempts of a transaction that hit a deadlock or lock-wait timeout, the first included. */
 const MAX_ATTEMPTS = 4;
@@ -16,6 +18,8 @@ const AFTER_COMMIT = Symbol('afterCommit');
 
 export interface TransactionOptions {
   isolationLevel?: IsolationLevel;
+  /** On the background pool's connections instead of the request pool's (the outbox relay). */
+  background?: boolean;
 }
 
 /**
@@ -25,6 +29,8 @@ export interface TransactionOptions {
  *   number of times with jitter, then surfaces.
  * - An engine without concurrent transactions (SQLite: one connection serves the whole process)
  *   gets its transactions queued here; interleaving them on one connection would merge them.
+ * - `background`: on the background pool's own connections (the outbox relay), so it never waits
+ *   behind requests for a pooled one; still the CLS transaction every repository joins.
  * - A transaction open longer than DB_TRANSACTION_TIMEOUT_MS loses its connection where the
  *   dialect can end one (MySQL: the server rolls it back) and fails as "database unavailable",
  *   so a stalled server or a stuck step cannot hold a request and a pooled connection without end.
@@ -40,6 +46,7 @@ export class TransactionRunner {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly cls: ClsService,
     private readonly dialect: SqlDialect,
+    private readonly backgroundPool: BackgroundPool,
     @InjectAppConfig() config: AppConfig,
   ) {
     this.serialize = !dialect.concurrentTransactions;
@@ -61,11 +68,12 @@ export class TransactionRunner {
             clearTimeout(budget);
           }
         };
-        const result = await this.exclusive(() =>
-          options.isolationLevel
-            ? this.txHost.withTransaction({ isolationLevel: options.isolationLevel }, body)
-            : this.txHost.withTransaction(body),
-        );
+        const txOptions: AdapterTransactionOptions = {
+          isolationLevel: options.isolationLevel,
+          on: options.background ? this.backgroundPool.dataSource : undefined,
+        };
+        // The library types isolationLevel as required; TypeORM takes it as optional.
+        const result = await this.exclusive(() => this.txHost.withTransaction(txOptions as TypeOrmTransactionOptions, body));
         for (const callback of callbacks) callback();
         return result;
       } catch (error) {

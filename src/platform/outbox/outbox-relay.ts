@@ -87,19 +87,23 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One pass: claim, publish, mark. Returns how many rows it claimed. */
   async relayOnce(): Promise<number> {
-    return this.transactions.run(async () => {
-      const rows = await this.outbox.claimPending(this.settings.batchSize);
-      if (rows.length === 0) return 0;
-      try {
-        await this.bus.publish(rows.map(toMessage));
-        await this.markSent(rows);
-      } catch (error) {
-        if (isBrokerUnavailable(error)) throw error;
-        await this.publishOneByOne(rows);
-      }
-      return rows.length;
-      // A relay waiting on Kafka must never block new orders' inserts with gap locks.
-    }, this.dialect.noGapLocks);
+    return this.transactions.run(
+      async () => {
+        const rows = await this.outbox.claimPending(this.settings.batchSize);
+        if (rows.length === 0) return 0;
+        try {
+          await this.bus.publish(rows.map(toMessage));
+          await this.markSent(rows);
+        } catch (error) {
+          if (isBrokerUnavailable(error)) throw error;
+          await this.publishOneByOne(rows);
+        }
+        return rows.length;
+        // A relay waiting on Kafka must never block new orders' inserts with gap locks, nor wait
+        // behind requests for a connection.
+      },
+      { ...this.dialect.noGapLocks, background: true },
+    );
   }
 
   private async markSent(rows: ClaimedEvent[]): Promise<void> {
