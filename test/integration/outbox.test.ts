@@ -63,6 +63,41 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
     expect((await outbox().findOneByOrFail({ eventId: message.eventId })).status).toBe('SENT');
   });
 
+  it('relays while requests hold every connection of their pool: the relay has connections of its own', async () => {
+    const config = app.app.get<AppConfig>(APP_CONFIG);
+    // Every connection of the request pool, held as a burst of requests would hold them.
+    const held = await Promise.all(
+      Array.from({ length: config.db.poolSize }, async () => {
+        const runner = shop.dataSource.createQueryRunner();
+        await runner.connect();
+        return runner;
+      }),
+    );
+    try {
+      const eventId = randomUUID();
+      const key = `pool-held-${eventId}`;
+      const occurredAt = new Date();
+      // Recorded on a held connection; the relay finds it on its next poll (within a second).
+      await held[0].manager.getRepository(OutboxEvent).insert({
+        eventId,
+        eventType: 'order.completed',
+        topic: 'order.completed',
+        messageKey: key,
+        payload: JSON.stringify({ eventId, occurredAt: occurredAt.toISOString(), orderId: -2, userId: 1, items: [] }),
+        headers: JSON.stringify({ 'event-id': eventId, 'event-type': 'order.completed', 'occurred-at': occurredAt.toISOString() }),
+        status: 'PENDING',
+        attempts: 0,
+        lastError: null,
+        occurredAt,
+        sentAt: null,
+      });
+      await eventually(() => expect(reader.messages.some((m) => m.key === key)).toBe(true), 15_000);
+      expect((await held[0].manager.getRepository(OutboxEvent).findOneByOrFail({ eventId })).status).toBe('SENT');
+    } finally {
+      await Promise.all(held.map((runner) => runner.release()));
+    }
+  });
+
   it('publishes nothing for a transaction that fails after recording its event', async () => {
     const key = `rolled-back-${randomUUID()}`;
     await expect(
