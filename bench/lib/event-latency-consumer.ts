@@ -98,9 +98,10 @@ async function consume(): Promise<void> {
     if (request.type === 'count') process.send!({ type: 'count', count: timings.size } satisfies Reply);
     else process.send!({ type: 'timings', timings: [...timings.values()] } satisfies Reply);
   });
-  process.once('SIGTERM', () => {
-    void consumer.disconnect().finally(() => process.exit(0));
-  });
+  const stop = () => void consumer.disconnect().finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  // The bench process ended without stopping this one (a crash): do not outlive it.
+  process.once('disconnect', stop);
   process.send!({ type: 'ready' } satisfies Reply);
 }
 
