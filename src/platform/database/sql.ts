@@ -1,15 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { SqlDialect } from './sql-dialect';
+import { SqlDialect, type SqlResult } from './sql-dialect';
 
-export interface SqlResult<Row> {
-  rows: Row[];
-  /** Rows changed by an UPDATE, INSERT or DELETE. */
-  affected: number;
-  /** The generated id of a single-row INSERT. */
-  insertId?: number;
-}
+export type { SqlResult } from './sql-dialect';
 
 /**
  * Plain statements for the hot paths (order create/pay/cancel, balance changes, stock, catalogue
@@ -31,13 +25,7 @@ export class Sql {
     const values = params.map((value) => this.dialect.bind(value));
     const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
     try {
-      const result = await runner.query(statement, values, true);
-      const raw = result.raw as number | { insertId?: number } | undefined;
-      return {
-        rows: (result.records ?? []) as Row[],
-        affected: result.affected ?? 0,
-        insertId: typeof raw === 'number' ? raw : raw?.insertId,
-      };
+      return await this.dialect.run<Row>(runner, statement, values);
     } finally {
       if (!manager.queryRunner) await runner.release();
     }
