@@ -11,8 +11,7 @@ export type { SqlResult } from './sql-dialect';
  * TypeORM's query builder spends about 120 µs of CPU building each statement, twice what the
  * driver needs to run it (docs/benchmarks.md). Used only by repositories (`*.repository.ts`), which
  * use TypeORM's repositories for everything that is not hot.
- * Parameters are positional `?`; each is bound as the engine stores it (`SqlDialect.bind`), and the
- * statement is run the engine's way (`SqlDialect.run`: on MySQL straight on the mysql2 connection).
+ * Parameters are positional `?`; each is bound as the engine stores it (`SqlDialect.bind`).
  */
 @Injectable()
 export class Sql {
