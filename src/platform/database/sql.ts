@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { SqlDialect, type SqlResult } from './sql-dialect';
+import { SqlDialect } from './sql-dialect';
 
-export type { SqlResult } from './sql-dialect';
+export interface SqlResult<Row> {
+  rows: Row[];
+  /** Rows changed by an UPDATE, INSERT or DELETE. */
+  affected: number;
+  /** The generated id of a single-row INSERT. */
+  insertId?: number;
+}
 
 /**
  * Plain statements for the hot paths (order create/pay/cancel, balance changes, stock, catalogue
@@ -25,7 +31,13 @@ export class Sql {
     const values = params.map((value) => this.dialect.bind(value));
     const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
     try {
-      return await this.dialect.run<Row>(runner, statement, values);
+      const result = await runner.query(statement, values, true);
+      const raw = result.raw as number | { insertId?: number } | undefined;
+      return {
+        rows: (result.records ?? []) as Row[],
+        affected: result.affected ?? 0,
+        insertId: typeof raw === 'number' ? raw : raw?.insertId,
+      };
     } finally {
       if (!manager.queryRunner) await runner.release();
     }
