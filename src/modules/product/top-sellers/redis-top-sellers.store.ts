@@ -30,24 +30,33 @@ for i = 4, #ARGV, 3 do
 end
 return 1`;
 
-/** Full profile: per-day sorted sets of quantity and revenue; dedupe and update in one Lua script. */
+type TopSellersRedis = Redis & {
+  recordSaleCompleted(...keysThenArgs: Array<string | number>): Promise<number>;
+  recordSaleCancelled(...keysThenArgs: Array<string | number>): Promise<number>;
+};
+
+/**
+ * Full profile: per-day sorted sets of quantity and revenue; dedupe and update in one Lua script.
+ * The scripts are defined commands (EVALSHA once loaded, not the script text with every event), and
+ * the connection auto-pipelines them, so the events of a batch recorded without awaiting each other
+ * leave in one write and are applied in the order they were recorded.
+ */
 @Injectable()
 export class RedisTopSellersStore extends TopSellersStore {
+  private readonly redis: TopSellersRedis;
   private readonly prefix: string;
 
-  constructor(
-    @InjectRedis() private readonly redis: Redis,
-    @InjectAppConfig() config: AppConfig,
-  ) {
+  constructor(@InjectRedis() redis: Redis, @InjectAppConfig() config: AppConfig) {
     super();
+    redis.defineCommand('recordSaleCompleted', { numberOfKeys: 4, lua: RECORD_COMPLETED });
+    redis.defineCommand('recordSaleCancelled', { numberOfKeys: 2, lua: RECORD_CANCELLED });
+    this.redis = redis as TopSellersRedis;
     // Keys built inside Lua do not get ioredis' keyPrefix, so the script is given it.
     this.prefix = config.redis.keyPrefix;
   }
 
   async recordCompleted(eventId: string, orderId: number, day: string, lines: SoldLine[]): Promise<boolean> {
-    const applied = await this.redis.eval(
-      RECORD_COMPLETED,
-      4,
+    const applied = await this.redis.recordSaleCompleted(
       `top:inbox:${eventId}`,
       `top:order:${orderId}`,
       `top:qty:${day}`,
@@ -60,9 +69,7 @@ export class RedisTopSellersStore extends TopSellersStore {
   }
 
   async recordCancelled(eventId: string, orderId: number, lines: SoldLine[]): Promise<boolean> {
-    const applied = await this.redis.eval(
-      RECORD_CANCELLED,
-      2,
+    const applied = await this.redis.recordSaleCancelled(
       `top:inbox:${eventId}`,
       `top:order:${orderId}`,
       TOP_SELLERS_RETENTION_SECONDS,

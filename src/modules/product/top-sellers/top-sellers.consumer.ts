@@ -21,17 +21,32 @@ export class TopSellersConsumer {
     await this.recordSales(messages);
   }
 
-  /** Applies a batch; an event already applied (redelivery, replay) changes nothing. */
+  /**
+   * Applies a batch; an event already applied (redelivery, replay) changes nothing. Each event is
+   * recorded without awaiting the one before: the store applies them in the order they were recorded
+   * (Redis: one connection, auto-pipelined), so the batch costs one round trip instead of one per event.
+   * Awaited one by one, each event waited a turn of the busy event loop: under the order-pay bench
+   * the consumer handled about 90 events/s while about 175/s were paid, and fell behind for good.
+   */
   async recordSales(messages: IncomingMessage[]): Promise<void> {
+    const recorded: Array<Promise<boolean>> = [];
+    let malformed: Error | undefined;
     for (const message of messages) {
-      // A malformed event throws MalformedMessageError: the runner dead-letters it.
-      const event = parseOrderEvent(message.topic, message.value);
-      const eventId = message.headers['event-id'] ?? event.eventId;
-      if (event.type === ORDER_COMPLETED) {
-        await this.store.recordCompleted(eventId, event.orderId, event.occurredAt.slice(0, 10), event.items);
-      } else {
-        await this.store.recordCancelled(eventId, event.orderId, event.items);
+      try {
+        const event = parseOrderEvent(message.topic, message.value);
+        const eventId = message.headers['event-id'] ?? event.eventId;
+        recorded.push(
+          event.type === ORDER_COMPLETED
+            ? this.store.recordCompleted(eventId, event.orderId, event.occurredAt.slice(0, 10), event.items)
+            : this.store.recordCancelled(eventId, event.orderId, event.items),
+        );
+      } catch (error) {
+        // A malformed event throws MalformedMessageError: the runner dead-letters it, once the events before it are applied.
+        malformed = error as Error;
+        break;
       }
     }
+    await Promise.all(recorded);
+    if (malformed) throw malformed;
   }
 }

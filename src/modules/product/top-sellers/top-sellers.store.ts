@@ -15,6 +15,8 @@ export interface SalesTotal {
  * atomically with remembering that id, so replaying a topic from the beginning changes nothing.
  * A cancellation subtracts from the day the order was counted on; one that arrives before its
  * completion (different topics) makes the completion count nothing.
+ * Record calls take effect in the order they are made, also when the caller does not await one
+ * before making the next (the consumer records a batch that way).
  */
 export abstract class TopSellersStore {
   abstract recordCompleted(eventId: string, orderId: number, day: string, lines: SoldLine[]): Promise<boolean>;
