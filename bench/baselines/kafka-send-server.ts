@@ -1,9 +1,12 @@
 // Baseline: bare Fastify answering 202 once kafkajs has the broker's ack for one message, with the
 // app's producer settings (idempotent, 5 requests in flight, acks from all in-sync replicas) and
-// one key, as one coupon's requests have.
+// one key, as one coupon's requests have. With the app's fix of kafkajs' request queue, so both
+// run the same client.
 import Fastify from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
+import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 
+fixKafkajsRequestQueue();
 const kafka = new Kafka({ clientId: 'bench-baseline', brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
 const topic = process.env.BASELINE_TOPIC!;

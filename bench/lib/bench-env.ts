@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
 import { createConnection, createPool, type Pool } from 'mysql2/promise';
+import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 
 /** The local engines `npm run engines:up` provides, overridable by the app's own variables. */
 export const engines = {
@@ -27,6 +28,9 @@ export const BENCH_ADMIN = {
  * Everything one bench run creates: a database, a Redis key prefix and a Kafka topic prefix,
  * all named after the run and removed at the end, so runs never see each other's data.
  */
+// The load generator's own Kafka clients must not wake every millisecond either.
+fixKafkajsRequestQueue();
+
 export class BenchEnvironment {
   readonly runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   readonly database = `commerce_bench_${this.runId}`;

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
+import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 
 /** One consumed `order.completed`: ms from its occurredAt to consumption, and to the record's timestamp. */
 export interface EventTiming {
@@ -68,6 +69,7 @@ export class EventLatencyConsumer {
 }
 
 async function consume(): Promise<void> {
+  fixKafkajsRequestQueue(); // or it wakes every millisecond, a process's worth of CPU beside the app
   const kafka = new Kafka({
     clientId: 'bench-latency',
     brokers: process.env.BENCH_LATENCY_BROKERS!.split(','),

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Admin, ITopicConfig, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
+import { fixKafkajsRequestQueue } from './kafkajs-request-queue-fix';
 
 /** How a kafkajs log entry is logged here (kafkajs logs routine events at ERROR). */
 export function kafkaLogSeverity(level: logLevel, message: string, error?: unknown): 'error' | 'warn' | 'debug' | 'skip' {
@@ -25,6 +26,8 @@ export class KafkaConnection implements OnApplicationShutdown {
   private admin?: Promise<Admin>;
 
   constructor(@InjectAppConfig() private readonly config: AppConfig) {
+    // Before any client exists: kafkajs would otherwise wake every millisecond on each connection.
+    fixKafkajsRequestQueue();
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
