@@ -92,7 +92,11 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
         sentAt: null,
       });
       await eventually(() => expect(reader.messages.some((m) => m.key === key)).toBe(true), 15_000);
-      expect((await held[0].manager.getRepository(OutboxEvent).findOneByOrFail({ eventId })).status).toBe('SENT');
+      // Marked SENT in the same pass, committed just after the broker's acknowledgement.
+      await eventually(
+        async () => expect((await held[0].manager.getRepository(OutboxEvent).findOneByOrFail({ eventId })).status).toBe('SENT'),
+        5_000,
+      );
     } finally {
       await Promise.all(held.map((runner) => runner.release()));
     }
