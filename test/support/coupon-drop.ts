@@ -9,6 +9,8 @@ export interface DropResult {
   rejections: Map<string, number>; // code -> count
   unavailable: number; // 503s
   unavailableCodes: Set<string>;
+  /** What the apps' logs name as unavailable during the drop (apps started with `captureLogs` at warn). */
+  unavailableDependencies: Set<string>;
   stored: UserCoupon[];
 }
 
@@ -43,13 +45,27 @@ export async function runDrop(
   couponId: number,
   requests: Array<{ id: number; token: string }>,
 ): Promise<DropResult> {
+  const startedAt = Date.now();
   const responses: Array<{ caller: { id: number; token: string }; response: HttpResponse; app: TestApp }> = await Promise.all(
     requests.map(async (caller, i) => {
       const app = apps[i % apps.length];
       return { caller, app, response: await app.api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token }) };
     }),
   );
-  const result: DropResult = { issued: new Map(), rejections: new Map(), unavailable: 0, unavailableCodes: new Set(), stored: [] };
+  const result: DropResult = {
+    issued: new Map(),
+    rejections: new Map(),
+    unavailable: 0,
+    unavailableCodes: new Set(),
+    unavailableDependencies: new Set(
+      apps.flatMap((app) =>
+        (app.logs?.entries(startedAt) ?? []).flatMap((entry) =>
+          typeof entry.dependency === 'string' ? [`${entry.dependency}: ${String(entry.error)}`] : [],
+        ),
+      ),
+    ),
+    stored: [],
+  };
   const reject = (code: string) => result.rejections.set(code, (result.rejections.get(code) ?? 0) + 1);
   const recordIssued = (userId: number, userCouponId: number) => {
     if (result.issued.has(userId)) throw new Error(`user ${userId} was told twice that a coupon was issued`);

@@ -23,8 +23,8 @@ export interface IssueRequestView {
 /** The front of issuing: the checks, the hints, then the strategy; and the status of a queued request. */
 @Injectable()
 export class CouponIssuance {
-  /** Coupon terms by id, for the process's life (see {@link issueTerms}). */
-  private readonly terms = new Map<number, Coupon>();
+  /** Coupon terms by id, for the process's life (see {@link issueTerms}); one read per coupon in flight. */
+  private readonly terms = new Map<number, Promise<Coupon | undefined>>();
 
   constructor(
     private readonly coupons: CouponRepository,
@@ -84,14 +84,29 @@ export class CouponIssuance {
   /**
    * A coupon's terms for issuing. Only `issued_quantity` ever changes after creation, and issuing
    * reads that from the database under the fence, so the terms are cached for the process's life.
+   * The first callers of a drop share one read: a thousand requests in its first second would
+   * otherwise queue a thousand identical reads for the pool and answer 503 once they waited
+   * `DB_ACQUIRE_TIMEOUT_MS`. A failed or empty read is not kept, so the next caller reads again.
    */
-  private async issueTerms(id: number): Promise<Coupon | undefined> {
+  private issueTerms(id: number): Promise<Coupon | undefined> {
     const cached = this.terms.get(id);
     if (cached) return cached;
-    const coupon = await this.coupons.findById(id);
-    if (!coupon) return undefined;
     if (this.terms.size >= MAX_CACHED_TERMS) this.terms.clear();
-    this.terms.set(id, coupon);
-    return coupon;
+    const read = this.coupons.findById(id).then(
+      (coupon) => {
+        if (!coupon) this.forget(id, read);
+        return coupon ?? undefined;
+      },
+      (error: unknown) => {
+        this.forget(id, read);
+        throw error;
+      },
+    );
+    this.terms.set(id, read);
+    return read;
+  }
+
+  private forget(id: number, read: Promise<Coupon | undefined>): void {
+    if (this.terms.get(id) === read) this.terms.delete(id);
   }
 }
