@@ -102,6 +102,35 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
     }
   });
 
+  it("a pass waiting on Kafka with its claim held never blocks new orders' events (no gap locks)", async () => {
+    const relay = app.app.get(OutboxRelay);
+    const bus = (relay as unknown as { bus: { publish(messages: unknown[]): Promise<void> } }).bus;
+    const publish = bus.publish.bind(bus);
+    let claimed!: () => void;
+    const held = new Promise<void>((resolve) => (claimed = resolve));
+    let answer!: () => void;
+    const kafkaAnswers = new Promise<void>((resolve) => (answer = resolve));
+    const slowBroker = jest.spyOn(bus, 'publish').mockImplementationOnce(async (messages) => {
+      claimed();
+      await kafkaAnswers;
+      return publish(messages);
+    });
+    try {
+      const first = await paidOrder();
+      await held;
+      // Under REPEATABLE READ the claim's next-key locks cover the gap new PENDING rows go to: this
+      // payment's outbox insert would wait for the pass, and answer 503 after DB_STATEMENT_TIMEOUT_MS.
+      const second = await paidOrder();
+      answer();
+      for (const { order } of [first, second]) {
+        await eventually(() => expect(reader.messages.some((m) => m.key === String(order.id))).toBe(true), 20_000);
+      }
+    } finally {
+      answer();
+      slowBroker.mockRestore();
+    }
+  });
+
   it('publishes nothing for a transaction that fails after recording its event', async () => {
     const key = `rolled-back-${randomUUID()}`;
     await expect(

@@ -15,6 +15,6 @@ describe('SqlDialect', () => {
 
   it('claims rows with SKIP LOCKED and runs transactions concurrently only on MySQL', () => {
     expect(new MysqlDialect()).toMatchObject({ concurrentTransactions: true, claimRowsClause: ' FOR UPDATE SKIP LOCKED' });
-    expect(new SqliteDialect()).toMatchObject({ concurrentTransactions: false, claimRowsClause: '', noGapLocks: {} });
+    expect(new SqliteDialect()).toMatchObject({ concurrentTransactions: false, claimRowsClause: '' });
   });
 });

@@ -1,5 +1,4 @@
 import type { QueryRunner } from 'typeorm';
-import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { DateUtils } from 'typeorm/util/DateUtils';
 
 /**
@@ -11,8 +10,6 @@ export abstract class SqlDialect {
   abstract readonly concurrentTransactions: boolean;
   /** Appended to a SELECT that claims rows several workers share (empty where rows cannot be skipped). */
   abstract readonly claimRowsClause: string;
-  /** Isolation for a long transaction that must not block inserts by gap locks (none where the engine has none). */
-  abstract readonly noGapLocks: { isolationLevel?: IsolationLevel };
   /** A statement parameter as this engine stores it. */
   abstract bind(value: unknown): unknown;
   /** The driver connection under a transaction's query runner, for ending it when it overruns; none where it cannot be. */
@@ -23,7 +20,6 @@ export abstract class SqlDialect {
 export class MysqlDialect extends SqlDialect {
   readonly concurrentTransactions = true;
   readonly claimRowsClause = ' FOR UPDATE SKIP LOCKED';
-  readonly noGapLocks = { isolationLevel: 'READ COMMITTED' as const };
 
   bind(value: unknown): unknown {
     return value;
@@ -38,7 +34,6 @@ export class MysqlDialect extends SqlDialect {
 export class SqliteDialect extends SqlDialect {
   readonly concurrentTransactions = false;
   readonly claimRowsClause = '';
-  readonly noGapLocks = {};
 
   bind(value: unknown): unknown {
     return value instanceof Date ? DateUtils.mixedDateToUtcDatetimeString(value) : value;

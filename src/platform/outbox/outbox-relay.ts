@@ -99,10 +99,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           await this.publishOneByOne(rows);
         }
         return rows.length;
-        // A relay waiting on Kafka must never block new orders' inserts with gap locks, nor wait
-        // behind requests for a connection.
+        // On the background pool: never waiting behind requests for a connection, and READ
+        // COMMITTED, so a pass waiting on Kafka never blocks new orders' inserts with gap locks.
       },
-      { ...this.dialect.noGapLocks, background: true },
+      { background: true },
     );
   }
 
