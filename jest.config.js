@@ -18,6 +18,7 @@ const withEngines = {
   ...shared,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/kafkajs-fix.ts'],
 };
 
 module.exports = {
