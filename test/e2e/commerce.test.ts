@@ -1,5 +1,6 @@
 import { OutboxEvent } from '../../src/platform/outbox/outbox-event.entity';
 import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
+import { callers } from '../support/coupon-drop';
 import { eventually } from '../support/eventually';
 import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
 import { startApp, type TestApp } from '../support/test-app';
@@ -97,6 +98,15 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect((await shop.api.request('POST', '/points/charge', { rawBody: '{"amount":', token })).status).toBe(400);
       expect(await shop.balance(token)).toBe(1_001_000);
       expect(await shop.history(token)).toHaveLength(2);
+    });
+
+    it("first charges of 100 new users at once: every one 200 with its balance (new accounts never deadlock each other's charge)", async () => {
+      const people = await callers(app, 100, 30_000_000);
+      const responses = await Promise.all(people.map(({ token }) => shop.api.post('/points/charge', { amount: 10_000 }, { token })));
+      expect(responses.map((r) => [r.status, r.body.balance ?? r.body.code])).toEqual(people.map(() => [200, 10_000]));
+      // The same callers again, concurrently with a second charge each: every account exists now.
+      const again = await Promise.all(people.map(({ token }) => shop.api.post('/points/charge', { amount: 1_000 }, { token })));
+      expect(again.map((r) => [r.status, r.body.balance ?? r.body.code])).toEqual(people.map(() => [200, 11_000]));
     });
 
     it('never lets the balance exceed 10,000,000', async () => {

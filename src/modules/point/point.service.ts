@@ -43,13 +43,14 @@ export class PointService {
     if (!Number.isSafeInteger(amount) || amount < CHARGE_MIN || amount > CHARGE_MAX || amount % CHARGE_UNIT !== 0) {
       throw new DomainError('INVALID_CHARGE_AMOUNT', `amount must be a multiple of ${CHARGE_UNIT} between ${CHARGE_MIN} and ${CHARGE_MAX}`);
     }
+    // A first charge opens the account on its own, before the charge's transaction. Inside it, the
+    // UPDATE of a missing row locks the gap at the end of the table, and the INSERT then waits for
+    // the gap another new user's charge holds: 50 first charges at once deadlocked until 29 of them
+    // ran out of attempts.
+    if ((await this.points.balanceOf(userId)) === undefined) await this.transactions.runStatement(() => this.points.openAccount(userId));
     return this.transactions.run(async () => {
       // Conditional increment: the cap holds whatever runs concurrently.
-      let changed = await this.points.changeBalance(userId, amount, { max: BALANCE_CAP });
-      if (!changed && (await this.points.balanceOf(userId)) === undefined) {
-        await this.points.openAccount(userId);
-        changed = await this.points.changeBalance(userId, amount, { max: BALANCE_CAP });
-      }
+      const changed = await this.points.changeBalance(userId, amount, { max: BALANCE_CAP });
       if (!changed) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `The balance may not exceed ${BALANCE_CAP}`);
       await this.points.appendHistory(userId, 'CHARGE', amount, null);
       return this.balanceOf(userId);

@@ -26,7 +26,7 @@ export interface TransactionOptions {
  * The one way to open a transaction. Services of every module reach the same transaction through
  * `TransactionHost.tx` (CLS), so a use case calls `run()` once and everything inside joins it.
  * - MySQL: a deadlock or lock-wait timeout rolls the whole attempt back; it is retried a bounded
- *   number of times with jitter, then surfaces.
+ *   number of times with jitter, then surfaces as the database unavailable (503, Retry-After).
  * - An engine without concurrent transactions (SQLite: one connection serves the whole process)
  *   gets its transactions queued here; interleaving them on one connection would merge them.
  * - `background`: on the background pool's own connections (the outbox relay), so it never waits
@@ -77,8 +77,13 @@ export class TransactionRunner {
         for (const callback of callbacks) callback();
         return result;
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !isTransient(error)) throw error;
-        this.logger.warn(`transaction attempt ${attempt} hit ${(error as { code?: string }).code}; retrying`);
+        if (!isTransient(error)) throw error;
+        const code = (error as QueryFailedError & { driverError: { code?: string } }).driverError.code;
+        if (attempt >= MAX_ATTEMPTS) {
+          // Contention that outlasted every attempt: 503 and Retry-After, as for a busy dependency, not a 500.
+          throw new DependencyUnavailableError('mysql', `transaction hit ${code} on all ${MAX_ATTEMPTS} attempts`);
+        }
+        this.logger.warn(`transaction attempt ${attempt} hit ${code}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       }
     }
