@@ -1,20 +1,10 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { applyMysqlBudgets } from './mysql-budgets';
+import { applyMysqlBudgets, type MysqlPool, type PooledConnection } from './mysql-budgets';
 
 /** Set once per connection, so a background transaction opens with one round trip, not two. */
 const READ_COMMITTED_SESSION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 const PREPARED = Symbol('readCommittedSession');
-
-interface SessionConnection {
-  query(sql: string, callback: (error: Error | null) => void): void;
-  destroy(): void;
-  [PREPARED]?: true;
-}
-
-interface Pool {
-  getConnection(callback: (error: Error | null, connection: SessionConnection) => void): void;
-}
 
 /**
  * Connections of their own for background work that must not queue behind requests for a pooled
@@ -54,12 +44,12 @@ export class BackgroundPool implements OnApplicationShutdown {
 
 /** Every connection handed out has run {@link READ_COMMITTED_SESSION} (a new one runs it first). */
 function readCommittedSessions(dataSource: DataSource): void {
-  const pool = (dataSource.driver as unknown as { pool: Pool }).pool;
+  const pool = (dataSource.driver as unknown as { pool: MysqlPool }).pool;
   const getConnection = pool.getConnection.bind(pool);
   pool.getConnection = (callback) =>
-    getConnection((error, connection) => {
+    getConnection((error, connection: PooledConnection & { [PREPARED]?: true }) => {
       if (error || connection[PREPARED]) return callback(error, connection);
-      connection.query(READ_COMMITTED_SESSION, (setError) => {
+      connection.query(READ_COMMITTED_SESSION, (setError: Error | null) => {
         if (setError) {
           connection.destroy();
           return callback(setError, undefined as never);

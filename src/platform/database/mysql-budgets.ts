@@ -1,14 +1,16 @@
 import type { DataSource } from 'typeorm';
 import { DependencyUnavailableError } from '../http/dependency-errors';
 
-/** The part of a mysql2 pool connection the budgets use. */
-interface PooledConnection {
+/** The part of a mysql2 pool connection the budgets and the background pool use. */
+export interface PooledConnection {
   query(...args: unknown[]): unknown;
   release(): void;
+  destroy(): void;
   stream?: { destroy(error?: Error): void };
 }
 
-interface Pool {
+/** A TypeORM data source's mysql2 pool, where connections are handed out. */
+export interface MysqlPool {
   getConnection(callback: (error: Error | null, connection: PooledConnection) => void): void;
 }
 
@@ -23,7 +25,7 @@ const BUDGETED = Symbol('budgeted');
  * (Opening a connection is bounded by mysql2's `connectTimeout`.)
  */
 export function applyMysqlBudgets(dataSource: DataSource, budgets: { acquireTimeoutMs: number; statementTimeoutMs: number }): void {
-  const pool = (dataSource.driver as unknown as { pool?: Pool }).pool;
+  const pool = (dataSource.driver as unknown as { pool?: MysqlPool }).pool;
   if (!pool) return;
   const getConnection = pool.getConnection.bind(pool);
   pool.getConnection = (callback) => {

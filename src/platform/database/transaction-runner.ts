@@ -77,8 +77,8 @@ export class TransactionRunner {
         for (const callback of callbacks) callback();
         return result;
       } catch (error) {
-        if (!isTransient(error)) throw error;
-        const code = (error as QueryFailedError & { driverError: { code?: string } }).driverError.code;
+        const code = transientCode(error);
+        if (!code) throw error;
         if (attempt >= MAX_ATTEMPTS) {
           // Contention that outlasted every attempt: 503 and Retry-After, as for a busy dependency, not a 500.
           throw new DependencyUnavailableError('mysql', `transaction hit ${code} on all ${MAX_ATTEMPTS} attempts`);
@@ -126,8 +126,11 @@ export class TransactionRunner {
   }
 }
 
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
+const TRANSIENT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
+
+/** The driver's code of a failure that a fresh attempt may not meet (deadlock, lock wait, busy), else undefined. */
+function transientCode(error: unknown): string | undefined {
+  if (!(error instanceof QueryFailedError)) return undefined;
   const code = (error.driverError as { code?: string }).code;
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
+  return code && TRANSIENT_CODES.has(code) ? code : undefined;
 }
