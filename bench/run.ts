@@ -128,9 +128,10 @@ async function runScenario(
   }
   // Baselines after the scenario, so the app processes are idle while they run.
   for (const m of measurements) {
+    const value = m.rateOfBaseline ? (await ctx.baseline(m.rateOfBaseline)).rate : m.value;
     const baseline = m.baseline ? await ctx.baseline(m.baseline) : undefined;
-    const ratio = baseline ? round(m.value / baseline.rate, 3) : undefined;
-    report.measurements.push({ ...m, value: round(m.value), baselineRate: baseline?.rate, ratio, meetsTarget: meets(m, ratio) });
+    const ratio = baseline ? round(value / baseline.rate, 3) : undefined;
+    report.measurements.push({ ...m, value: round(value), baselineRate: baseline?.rate, ratio, meetsTarget: meets(m, ratio) });
   }
   report.seconds = round((Date.now() - started) / 1000, 1);
   return report;

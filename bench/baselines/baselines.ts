@@ -7,7 +7,9 @@ import { freePort, processCpuMs } from '../lib/app-under-test';
 import { BENCH_JWT_SECRET, type BenchEnvironment, engines } from '../lib/bench-env';
 import { describeEngineCpu, type EngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
+import { EventLatencyConsumer } from '../lib/event-latency-consumer';
 import { statementCounts, statementMix } from '../lib/statement-mix';
+import { BareOutbox } from './bare-outbox';
 
 /**
  * Every baseline does, with nothing around it, the I/O one kind of app request does: a scenario's
@@ -21,9 +23,11 @@ export type BaselineName =
   | 'mysql-list'
   | 'redis-get'
   | 'redis-get-auth'
+  | 'nest-sold-out'
   | 'kafka-send'
   | 'hot-row'
-  | 'order-pay-sql';
+  | 'order-pay-sql'
+  | 'order-pay-sql-outbox';
 
 export interface BaselineResult {
   name: BaselineName;
@@ -59,9 +63,13 @@ export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
   'mysql-list': 'bare Fastify + mysql2: a page of 20 products of one category (21 rows read)',
   'redis-get': 'bare Fastify + ioredis: answers from one GET',
   'redis-get-auth': "bare Fastify + ioredis: one GET after verifying the caller's JWT (@nestjs/jwt, HS256), a new user per request",
+  'nest-sold-out':
+    "the smallest NestJS app doing the sold-out refusal's work: JWT guard, the app's headers, ParseIntPipe, the app's hint script, a 409 HttpException",
   'kafka-send': 'bare Fastify + kafkajs: 202 after one acked send (idempotent, acks -1)',
   'hot-row': 'bare mysql2 hot-row coupon transaction',
   'order-pay-sql': "bare mysql2 loop: the app's statements of one order create + pay",
+  'order-pay-sql-outbox':
+    'the order-pay-sql loop plus what the app does with each event: bare relay passes (claim, kafkajs send acked by all replicas, mark SENT) and a consumer group applying it to Redis',
 };
 
 export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<BaselineResult> {
@@ -84,26 +92,23 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix },
         { method: 'GET', path: '/' },
       );
-    case 'redis-get-auth': {
-      // Signed before the load, as the sold-out scenario's tokens are; reused in turn, since this
-      // server remembers none (the app remembers verified tokens, so its scenario sends new ones).
-      const tokens = run.env.users(10_000).map((user) => user.token);
-      let next = 0;
+    case 'redis-get-auth':
       return serverBaseline(
         name,
         run,
         'redis-get-server.ts',
         { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET },
-        {
-          method: 'POST',
-          path: '/',
-          setupRequest: (request: any) => ({
-            ...request,
-            headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
-          }),
-        },
+        withTokensInTurn(run, { method: 'POST', path: '/' }),
       );
-    }
+    case 'nest-sold-out':
+      return serverBaseline(
+        name,
+        run,
+        'nest-sold-out-server.ts',
+        { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET },
+        withTokensInTurn(run, { method: 'POST', path: '/coupons/1/issue' }),
+        409,
+      );
     case 'kafka-send':
       return serverBaseline(
         name,
@@ -116,8 +121,24 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
     case 'hot-row':
       return hotRowLoop(run);
     case 'order-pay-sql':
-      return orderPaySqlLoop(run);
+      return orderPaySqlLoop(run, false);
+    case 'order-pay-sql-outbox':
+      return orderPaySqlLoop(run, true);
   }
+}
+
+/**
+ * A request carrying one of 10,000 users' tokens in turn, signed before the load as the sold-out
+ * scenario's are; reused, since the baseline servers remember none (the app remembers verified
+ * tokens, so its scenario sends new ones).
+ */
+function withTokensInTurn(run: BaselineRun, request: autocannon.Request): autocannon.Request {
+  const tokens = run.env.users(10_000).map((user) => user.token);
+  let next = 0;
+  return {
+    ...request,
+    setupRequest: (req: any) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
+  };
 }
 
 /** A baseline server (one file of this folder) in its own process, loaded like the app. */
@@ -313,9 +334,12 @@ const PRICE = 100;
  * tables (`CREATE TABLE … LIKE`), so the app's relay and expiry sweep never see these rows.
  * One iteration = one paid order; 100 products, 200 buyers, like the order-pay scenario.
  */
-export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult> {
+export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promise<BaselineResult> {
+  const name: BaselineName = publish ? 'order-pay-sql-outbox' : 'order-pay-sql';
   const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
   const t = (table: string) => `baseline_${table}`;
+  let outbox: BareOutbox | undefined;
+  let latency: EventLatencyConsumer | undefined;
   try {
     for (const table of ORDER_TABLES) {
       await pool.query(`DROP TABLE IF EXISTS ${t(table)}`);
@@ -334,6 +358,18 @@ export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult>
     for (const userId of buyers)
       await pool.query(`INSERT INTO ${t('point_balances')} (user_id, balance, updated_at) VALUES (?, 1000000, ?)`, [userId, now]);
     const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
+    const topic = `${run.env.topicPrefix}baseline.order.completed`;
+    if (publish) {
+      outbox = await BareOutbox.start(
+        run.env.database,
+        t('outbox_events'),
+        topic,
+        `${run.env.topicPrefix}baseline-top-sellers`,
+        `${run.env.redisKeyPrefix}baseline:`,
+      );
+      // As in the order-pay scenario: the bench's own consumer, in its own process, times each event.
+      latency = await EventLatencyConsumer.start(engines.kafkaBrokers, topic, `${run.env.topicPrefix}baseline-latency`);
+    }
 
     const result = await loop(pool, run, async (connection) => {
       const userId = pick(buyers);
@@ -391,7 +427,17 @@ export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult>
         [userId, 'USE', -amount, userId, orderId, paidAt],
       );
       const eventId = randomUUID();
-      const payload = { eventId, occurredAt: paidAt.toISOString(), orderId, userId, items: [{ productId, quantity: 1, unitPrice: PRICE }] };
+      const payload = {
+        eventId,
+        occurredAt: paidAt.toISOString(),
+        orderId,
+        userId,
+        items: [{ productId, quantity: 1, unitPrice: PRICE }],
+        totalAmount: PRICE,
+        discountAmount: 0,
+        finalAmount: PRICE,
+        userCouponId: null,
+      };
       await connection.query(
         `INSERT INTO ${t('outbox_events')} (event_id, event_type, topic, message_key, payload, headers, status, attempts, last_error, occurred_at, sent_at)
          VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, NULL, ?, NULL)`,
@@ -406,15 +452,30 @@ export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult>
         ],
       );
       await connection.query('COMMIT');
+      outbox?.wake();
     });
+    let published: { sent: number; consumed: number; latencyMs?: LoadResult['latencyMs'] } | undefined;
+    if (outbox && latency) {
+      // Everything committed is published and applied before the checks (outside the timed loop).
+      const deadline = Date.now() + 30_000;
+      while ((outbox.consumedCount < result.completed || (await latency.count()) < result.completed) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      const [[sent]] = (await pool.query(`SELECT COUNT(*) AS n FROM ${t('outbox_events')} WHERE status = 'SENT'`)) as any;
+      const latencyMs = percentiles((await latency.timings()).map((timing) => timing.total));
+      published = { sent: Number(sent.n), consumed: outbox.consumedCount, latencyMs };
+      console.log(
+        `  the bare relay: ${published.sent} of ${result.completed} events sent, ${published.consumed} applied; ` +
+          `commit → consumer p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms (includes the warm-up-free start)`,
+      );
+    }
     const [[row]] = (await pool.query(
       `SELECT (SELECT COUNT(*) FROM ${t('orders')} WHERE status = 'PAID') AS paid,
               (SELECT SUM(100000000 - stock) FROM ${t('products')}) AS sold,
               (SELECT COUNT(*) FROM ${t('outbox_events')}) AS events`,
     )) as any;
     return {
-      name: 'order-pay-sql',
-      description: `${BASELINE_DESCRIPTIONS['order-pay-sql']} (pool ${run.poolSize}, 13 statements per paid order)`,
+      name,
+      description: `${BASELINE_DESCRIPTIONS[name]} (pool ${run.poolSize}, 13 statements per paid order${publish ? ' plus the relay' : ''})`,
       connections: run.connections,
       rate: result.rate,
       latencyMs: result.latencyMs,
@@ -425,9 +486,19 @@ export async function orderPaySqlLoop(run: BaselineRun): Promise<BaselineResult>
           name: 'paid orders = units sold = events = iterations',
           ok: Number(row.paid) === result.completed && Number(row.sold) === result.completed && Number(row.events) === result.completed,
         },
+        ...(published
+          ? [
+              {
+                name: 'every event sent and applied once',
+                ok: published.sent === result.completed && published.consumed >= result.completed,
+              },
+            ]
+          : []),
       ],
     };
   } finally {
+    await latency?.stop();
+    await outbox?.stop();
     await pool.end();
   }
 }

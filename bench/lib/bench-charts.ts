@@ -25,7 +25,7 @@ export async function writeBenchCharts(results: BenchResults, dir: string): Prom
   const rates = measurements
     .filter((m) => m.unit.endsWith('/s'))
     .flatMap((m) => [
-      { measurement: m.label, series: 'app', value: m.value },
+      { measurement: m.label, series: m.rateOfBaseline ? `baseline: ${m.rateOfBaseline}` : 'app', value: m.value },
       ...(m.baselineRate === undefined ? [] : [{ measurement: m.label, series: `baseline: ${m.baseline}`, value: m.baselineRate }]),
     ]);
   if (rates.length > 0)

@@ -19,6 +19,16 @@ export const couponSoldOut: Scenario = {
     // The same load against a Redis GET behind the same JWT check: what the refusal costs beyond
     // authenticating a new caller, which every issue request must.
     measure({ label: 'sold-out rejections vs same auth', value: load.rps, unit: 'req/s', load, baseline: 'redis-get-auth' });
+    // The same load against the smallest Nest app doing the same work (guard, headers, pipe, hint
+    // script, 409 exception), and that app against redis-get: the framework's own floor for this target.
+    measure({ label: 'sold-out rejections vs a minimal Nest app', value: load.rps, unit: 'req/s', load, baseline: 'nest-sold-out' });
+    measure({
+      label: 'minimal Nest sold-out (no app code)',
+      value: 0,
+      rateOfBaseline: 'nest-sold-out',
+      unit: 'req/s',
+      baseline: 'redis-get',
+    });
     const coupon = await app.expect(200, 'GET', `/coupons/${couponId}`);
     check({
       name: 'every answer 409, still 1 issued',

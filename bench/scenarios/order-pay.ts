@@ -106,6 +106,23 @@ export const orderPay: Scenario = {
         target: { minRatio: 0.6 },
         extra: { statementsPerOrder, engineCpuMsPerOrder },
       });
+      // The loop does not publish what it records; the app does. The same loop with a bare relay and
+      // consumer does all of the app's I/O: the app against it, and it against the plain loop, say
+      // how much of the gap is publishing and how much is the app.
+      measure({
+        label: 'order create + pay vs the loop that publishes',
+        value: paid / load.durationS,
+        unit: 'paid/s',
+        load,
+        baseline: 'order-pay-sql-outbox',
+      });
+      measure({
+        label: 'the loop that publishes (no app code)',
+        value: 0,
+        rateOfBaseline: 'order-pay-sql-outbox',
+        unit: 'paid/s',
+        baseline: 'order-pay-sql',
+      });
       check({
         name: 'every create 201 and every pay 200',
         ok: count(load, 201) >= paid && paid + count(load, 201) === load.responses && load.errors === 0,

@@ -27,6 +27,8 @@ export interface Measurement {
   /** p50/p95/p99 when the latency is not an HTTP one (e.g. outbox commit to consumption). */
   latencyMs?: LoadResult['latencyMs'];
   baseline?: BaselineResult['name'];
+  /** The value is this baseline's rate, measured after the scenario like every baseline (`value` is then ignored). */
+  rateOfBaseline?: BaselineResult['name'];
   target?: Target;
   /** One line printed under the summary (what a number means, a derived cost). */
   note?: string;

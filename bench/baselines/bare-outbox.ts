@@ -1,0 +1,181 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import Redis from 'ioredis';
+import { createPool, type Pool } from 'mysql2/promise';
+import { type AppConfig } from '../../src/platform/config/app-config';
+import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
+import { RedisTopSellersStore } from '../../src/modules/product/top-sellers/redis-top-sellers.store';
+import { engines } from '../lib/bench-env';
+
+/**
+ * What the app does with an order's event after the pay commits, with nothing around it, for the
+ * order-pay-sql loop to do the app's whole I/O: relay passes on connections of their own (READ
+ * COMMITTED) claim PENDING rows with the app's statement, publish them with the app's producer
+ * settings (idempotent, acks -1, one send in flight with later publishes combined into the next),
+ * mark them SENT and commit; a consumer group applies each event to Redis with the app's own
+ * top-sellers store (the same Lua script). The app's defaults: 4 passes, batches of 100, a pass woken
+ * by a commit or after 1 s, 6 partitions.
+ */
+export class BareOutbox {
+  private readonly waiting: Array<() => void> = [];
+  private readonly unsent: Array<{
+    messages: Array<{ key: string; value: string; headers: Record<string, string> }>;
+    done: () => void;
+    fail: (e: unknown) => void;
+  }> = [];
+  private sending = false;
+  private running = true;
+  private passes: Array<Promise<void>> = [];
+  private consumed = 0;
+  private readonly readCommitted = new WeakSet<object>();
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly producer: Producer,
+    private readonly consumer: ReturnType<Kafka['consumer']>,
+    private readonly redis: Redis,
+    private readonly table: string,
+    private readonly topic: string,
+  ) {}
+
+  /** `redisKeyPrefix` keeps its sales apart from the app's. */
+  static async start(database: string, table: string, topic: string, groupId: string, redisKeyPrefix: string): Promise<BareOutbox> {
+    fixKafkajsRequestQueue();
+    const kafka = new Kafka({ clientId: 'bench-bare-outbox', brokers: engines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+    await producer.connect();
+    const pool = createPool({ ...engines.db, timezone: 'Z', database, connectionLimit: PASSES });
+    const redis = new Redis(engines.redisUrl, { keyPrefix: redisKeyPrefix });
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000 });
+    const outbox = new BareOutbox(pool, producer, consumer, redis, table, topic);
+    const store = new RedisTopSellersStore(redis, { redis: { keyPrefix: redisKeyPrefix } } as AppConfig);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    // As the app's consumer runner: offsets resolved after the batch is applied, then committed.
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const applied = batch.messages.map((message) => {
+          const event = JSON.parse(message.value!.toString()) as {
+            eventId: string;
+            orderId: number;
+            occurredAt: string;
+            items: Array<{ productId: number; quantity: number; unitPrice: number }>;
+          };
+          return store.recordCompleted(event.eventId, event.orderId, event.occurredAt.slice(0, 10), event.items);
+        });
+        await Promise.all(applied);
+        outbox.consumed += applied.length;
+        if (batch.messages.length > 0) payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
+      },
+    });
+    outbox.passes = Array.from({ length: PASSES }, () => outbox.passLoop());
+    return outbox;
+  }
+
+  /** A commit happened: wake the pass that has waited longest. */
+  wake(): void {
+    this.waiting.shift()?.();
+  }
+
+  /** Events the consumer applied so far. */
+  get consumedCount(): number {
+    return this.consumed;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.waiting.splice(0).forEach((wake) => wake());
+    await Promise.all(this.passes);
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+    await this.pool.end();
+    this.redis.disconnect();
+  }
+
+  private async passLoop(): Promise<void> {
+    while (this.running) {
+      const claimed = await this.pass();
+      if (claimed < BATCH && this.running)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            const index = this.waiting.indexOf(wake);
+            if (index >= 0) this.waiting.splice(index, 1);
+            resolve();
+          }, POLL_MS);
+          const wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          this.waiting.push(wake);
+        });
+    }
+  }
+
+  private async pass(): Promise<number> {
+    const connection = await this.pool.getConnection();
+    try {
+      // As the app's relay sessions: READ COMMITTED, set once per connection, so a pass never holds gap locks new orders wait on.
+      if (!this.readCommitted.has(connection.connection)) {
+        await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        this.readCommitted.add(connection.connection);
+      }
+      await connection.query('START TRANSACTION');
+      const [rows] = (await connection.query(
+        `SELECT e.id, e.event_id, e.event_type, e.topic, e.message_key, e.payload, e.headers, e.attempts
+           FROM ${this.table} e
+          WHERE e.status = 'PENDING'
+            AND NOT EXISTS (SELECT 1 FROM ${this.table} p
+                             WHERE p.message_key = e.message_key AND p.status = 'PENDING' AND p.id < e.id)
+          ORDER BY e.id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [BATCH],
+      )) as any as [Array<{ id: number; message_key: string; payload: string; headers: string }>];
+      if (rows.length > 0) {
+        await this.publish(
+          rows.map((row) => ({ key: row.message_key, value: JSON.stringify(JSON.parse(row.payload)), headers: JSON.parse(row.headers) })),
+        );
+        await connection.query(`UPDATE ${this.table} SET status = 'SENT', sent_at = ?, last_error = NULL WHERE id IN (?)`, [
+          new Date(),
+          rows.map((row) => row.id),
+        ]);
+      }
+      await connection.query('COMMIT');
+      return rows.length;
+    } finally {
+      connection.release();
+    }
+  }
+
+  /** As the app's bus: one send in flight; publishes that arrive meanwhile go out together in the next. */
+  private publish(messages: Array<{ key: string; value: string; headers: Record<string, string> }>): Promise<void> {
+    return new Promise((done, fail) => {
+      this.unsent.push({ messages, done, fail });
+      if (!this.sending) void this.sendUnsent();
+    });
+  }
+
+  private async sendUnsent(): Promise<void> {
+    this.sending = true;
+    while (this.unsent.length > 0) {
+      const publishes = this.unsent.splice(0);
+      try {
+        await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.topic, messages: publishes.flatMap((p) => p.messages) }] });
+        publishes.forEach((p) => p.done());
+      } catch (error) {
+        publishes.forEach((p) => p.fail(error));
+      }
+    }
+    this.sending = false;
+  }
+}
+
+const PASSES = 4;
+const BATCH = 100;
+const POLL_MS = 1000;
+const PARTITIONS = 6;
