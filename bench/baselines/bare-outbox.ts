@@ -5,6 +5,7 @@ import { type AppConfig } from '../../src/platform/config/app-config';
 import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 import { RedisTopSellersStore } from '../../src/modules/product/top-sellers/redis-top-sellers.store';
 import { engines } from '../lib/bench-env';
+import { CoalescedSend } from './coalesced-send';
 
 /**
  * What the app does with an order's event after the pay commits, with nothing around it, for the
@@ -17,16 +18,11 @@ import { engines } from '../lib/bench-env';
  */
 export class BareOutbox {
   private readonly waiting: Array<() => void> = [];
-  private readonly unsent: Array<{
-    messages: Array<{ key: string; value: string; headers: Record<string, string> }>;
-    done: () => void;
-    fail: (e: unknown) => void;
-  }> = [];
-  private sending = false;
   private running = true;
   private passes: Array<Promise<void>> = [];
   private consumed = 0;
   private readonly readCommitted = new WeakSet<object>();
+  private readonly sender: CoalescedSend;
 
   private constructor(
     private readonly pool: Pool,
@@ -34,8 +30,10 @@ export class BareOutbox {
     private readonly consumer: ReturnType<Kafka['consumer']>,
     private readonly redis: Redis,
     private readonly table: string,
-    private readonly topic: string,
-  ) {}
+    topic: string,
+  ) {
+    this.sender = new CoalescedSend(producer, topic);
+  }
 
   /** `redisKeyPrefix` keeps its sales apart from the app's. */
   static async start(database: string, table: string, topic: string, groupId: string, redisKeyPrefix: string): Promise<BareOutbox> {
@@ -137,7 +135,7 @@ export class BareOutbox {
         [BATCH],
       )) as any as [Array<{ id: number; message_key: string; payload: string; headers: string }>];
       if (rows.length > 0) {
-        await this.publish(
+        await this.sender.publish(
           rows.map((row) => ({ key: row.message_key, value: JSON.stringify(JSON.parse(row.payload)), headers: JSON.parse(row.headers) })),
         );
         await connection.query(`UPDATE ${this.table} SET status = 'SENT', sent_at = ?, last_error = NULL WHERE id IN (?)`, [
@@ -150,28 +148,6 @@ export class BareOutbox {
     } finally {
       connection.release();
     }
-  }
-
-  /** As the app's bus: one send in flight; publishes that arrive meanwhile go out together in the next. */
-  private publish(messages: Array<{ key: string; value: string; headers: Record<string, string> }>): Promise<void> {
-    return new Promise((done, fail) => {
-      this.unsent.push({ messages, done, fail });
-      if (!this.sending) void this.sendUnsent();
-    });
-  }
-
-  private async sendUnsent(): Promise<void> {
-    this.sending = true;
-    while (this.unsent.length > 0) {
-      const publishes = this.unsent.splice(0);
-      try {
-        await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.topic, messages: publishes.flatMap((p) => p.messages) }] });
-        publishes.forEach((p) => p.done());
-      } catch (error) {
-        publishes.forEach((p) => p.fail(error));
-      }
-    }
-    this.sending = false;
   }
 }
 

@@ -25,6 +25,7 @@ export type BaselineName =
   | 'redis-get-auth'
   | 'nest-sold-out'
   | 'kafka-send'
+  | 'kafka-send-coalesced'
   | 'hot-row'
   | 'order-pay-sql'
   | 'order-pay-sql-outbox';
@@ -66,6 +67,7 @@ export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
   'nest-sold-out':
     "the smallest NestJS app doing the sold-out refusal's work: JWT guard, the app's headers, ParseIntPipe, the app's hint script, a 409 HttpException",
   'kafka-send': 'bare Fastify + kafkajs: 202 after one acked send (idempotent, acks -1)',
+  'kafka-send-coalesced': 'the kafka-send server publishing as the app does: one send in flight, requests meanwhile combined into the next',
   'hot-row': 'bare mysql2 hot-row coupon transaction',
   'order-pay-sql': "bare mysql2 loop: the app's statements of one order create + pay",
   'order-pay-sql-outbox':
@@ -110,11 +112,17 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         409,
       );
     case 'kafka-send':
+    case 'kafka-send-coalesced':
       return serverBaseline(
         name,
         run,
         'kafka-send-server.ts',
-        { KAFKA_BROKERS: engines.kafkaBrokers, BASELINE_TOPIC: `${run.env.topicPrefix}baseline.send`, BASELINE_PARTITIONS: '12' },
+        {
+          KAFKA_BROKERS: engines.kafkaBrokers,
+          BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}`,
+          BASELINE_PARTITIONS: '12',
+          BASELINE_COALESCE: name === 'kafka-send-coalesced' ? '1' : '0',
+        },
         { method: 'POST', path: '/' },
         202,
       );

@@ -31,6 +31,15 @@ export const couponQueue: Scenario = {
       baseline: 'kafka-send',
       target: { minRatio: 0.5, maxP99Ms: 50 },
     });
+    // The same send made as the app makes it (combined while one is in flight): the rate and p99 of
+    // a bare server publishing the app's way, beside the target's one-send-per-request baseline.
+    measure({
+      label: 'queue accept vs the coalescing send',
+      value: count(load, 202) / load.durationS,
+      unit: 'req/s',
+      load,
+      baseline: 'kafka-send-coalesced',
+    });
     check({
       name: 'accept: every answer 202',
       ok: count(load, 202) === load.responses && load.errors === 0,
