@@ -40,6 +40,22 @@ export const couponQueue: Scenario = {
       load,
       baseline: 'kafka-send-coalesced',
     });
+    // The smallest Nest app doing the accept's whole work (guard, headers, pipe, hint, signed id,
+    // coalesced send, 202): the floor for a Nest controller, its p99 in its summary row.
+    measure({
+      label: 'queue accept vs a minimal Nest app',
+      value: count(load, 202) / load.durationS,
+      unit: 'req/s',
+      load,
+      baseline: 'nest-queue-accept',
+    });
+    measure({
+      label: 'minimal Nest accept (no app code)',
+      value: 0,
+      rateOfBaseline: 'nest-queue-accept',
+      unit: 'req/s',
+      baseline: 'kafka-send',
+    });
     check({
       name: 'accept: every answer 202',
       ok: count(load, 202) === load.responses && load.errors === 0,
