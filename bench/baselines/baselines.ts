@@ -98,19 +98,13 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         { method: 'GET', path: '/' },
       );
     case 'redis-get-auth':
-      return serverBaseline(
-        name,
-        run,
-        'redis-get-server.ts',
-        { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET },
-        withTokensInTurn(run, { method: 'POST', path: '/' }),
-      );
+      return serverBaseline(name, run, 'redis-get-server.ts', authEnv(run), withTokensInTurn(run, { method: 'POST', path: '/' }));
     case 'nest-sold-out':
       return serverBaseline(
         name,
         run,
         'nest-issue-server.ts',
-        { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET },
+        authEnv(run),
         withTokensInTurn(run, { method: 'POST', path: '/coupons/1/issue' }),
         409,
       );
@@ -120,13 +114,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         name,
         run,
         'nest-issue-server.ts',
-        {
-          REDIS_URL: engines.redisUrl,
-          REDIS_KEY_PREFIX: run.env.redisKeyPrefix,
-          BASELINE_JWT_SECRET: BENCH_JWT_SECRET,
-          BASELINE_KAFKA_BROKERS: engines.kafkaBrokers,
-          BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}`,
-        },
+        { ...authEnv(run), BASELINE_KAFKA_BROKERS: engines.kafkaBrokers, BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}` },
         withTokensInTurn(run, { method: 'POST', path: '/coupons/2/issue' }),
         202,
       );
@@ -152,6 +140,11 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
     case 'order-pay-sql-outbox':
       return orderPaySqlLoop(run, true);
   }
+}
+
+/** A server that reads Redis and verifies the caller's token as the app does. */
+function authEnv(run: BaselineRun): Record<string, string> {
+  return { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET };
 }
 
 /**

@@ -23,15 +23,14 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
-import { appSecurityHeaders } from '../../src/platform/http/security-headers';
 import { CoalescedSend } from './coalesced-send';
+import { serveNestBaseline } from './nest-baseline';
 
 // The app's lookup (src/modules/coupon/issuance/issue-hints.ts): holder first, then sold out.
 const LOOKUP = `
@@ -118,26 +117,4 @@ async function prepare(): Promise<void> {
   await producer.connect();
 }
 
-prepare()
-  .then(() =>
-    NestFactory.create<NestFastifyApplication>(IssueModule, new FastifyAdapter({ genReqId: () => randomUUID() }), { logger: false }),
-  )
-  .then((app) => {
-    const headers = appSecurityHeaders({ crossOrigin: false });
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onRequest', (request, reply, done) => {
-        reply.headers(headers);
-        reply.header('x-request-id', request.id);
-        done();
-      });
-    return app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
-  })
-  .then(
-    () => process.send?.('ready'),
-    (error: Error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+serveNestBaseline(IssueModule, { appHeaders: true, before: prepare });
