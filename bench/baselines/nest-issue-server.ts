@@ -1,14 +1,14 @@
 // Baseline: the smallest NestJS 11 + Fastify app that does what an issue request needs before its
 // strategy: a global guard verifying the caller's bearer token (@nestjs/jwt, HS256, the secret as a
 // KeyObject), the app's security headers and an x-request-id from one onRequest hook, the coupon id
-// through ParseIntPipe, the app's one-command hint lookup (the same Lua script, auto-pipelined).
-// Coupon 1 is sold out: a 409 problem thrown as an HttpException (the sold-out refusal). Any other
-// coupon is accepted as the queue strategy does: a signed request id, one message published the
-// app's way (kafkajs, idempotent, acks -1, combined while a send is in flight), then 202 with a
-// Location. No logger, metrics, idempotency or config: the floor a Nest controller doing this work
-// stands on.
+// through ParseIntPipe, and the app's own hint lookup (RedisIssueHints: one Lua script, on a client
+// auto-pipelining as the app's does). Coupon 1 is sold out: a 409 problem thrown as an HttpException
+// (the sold-out refusal). Any other coupon is accepted as the queue strategy does: a request id from
+// the app's IssueRequestIds, one message published the app's way (kafkajs, idempotent, acks -1,
+// combined while a send is in flight), then 202 with a Location. No logger, metrics, idempotency or
+// config: the floor a Nest controller doing this work stands on.
 import 'reflect-metadata';
-import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import {
   type CanActivate,
   ConflictException,
@@ -28,22 +28,18 @@ import { JwtService } from '@nestjs/jwt';
 import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { RedisIssueHints } from '../../src/modules/coupon/issuance/issue-hints';
+import { IssueRequestIds } from '../../src/modules/coupon/issuance/issue-request-id';
+import { type AppConfig } from '../../src/platform/config/app-config';
 import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 import { CoalescedSend } from './coalesced-send';
 import { serveNestBaseline } from './nest-baseline';
 
-// The app's lookup (src/modules/coupon/issuance/issue-hints.ts): holder first, then sold out.
-const LOOKUP = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
-return 0`;
-
-const prefix = `${process.env.REDIS_KEY_PREFIX ?? ''}baseline:hints:`;
-const redis = new Redis(process.env.REDIS_URL!) as Redis & {
-  lookupHint(holders: string, soldOut: string, userId: string): Promise<number>;
-};
-redis.defineCommand('lookupHint', { numberOfKeys: 2, lua: LOOKUP });
-const idKey = createSecretKey(Buffer.from(process.env.BASELINE_JWT_SECRET!));
+// The app's own hint lookup and request ids, on a Redis client with the app's auto-pipelining.
+const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: process.env.REDIS_KEY_PREFIX ?? '', enableAutoPipelining: true });
+// Its own database identity keeps these hints apart from the app's; nothing to check them against.
+const hints = new RedisIssueHints(redis, 'baseline', () => Promise.resolve(Number.MAX_SAFE_INTEGER));
+const ids = new IssueRequestIds({ jwt: { secret: process.env.BASELINE_JWT_SECRET! } } as AppConfig);
 fixKafkajsRequestQueue();
 const kafka = process.env.BASELINE_KAFKA_BROKERS
   ? new Kafka({ clientId: 'bench-baseline', brokers: process.env.BASELINE_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING })
@@ -79,18 +75,16 @@ class IssueController {
     @Param('id', ParseIntPipe) id: number,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ requestId: string; status: 'PENDING' }> {
-    const hint = await redis.lookupHint(`${prefix}${id}:holders`, `${prefix}${id}:sold-out`, String(userId));
-    if (hint !== 0 || !queue)
+    const hint = await hints.lookup(id, userId);
+    if (hint || !queue)
       throw new ConflictException({
         type: 'about:blank',
         title: 'Conflict',
         status: 409,
-        code: hint === 2 ? 'COUPON_SOLD_OUT' : 'COUPON_ALREADY_ISSUED',
+        code: hint ?? 'COUPON_SOLD_OUT',
         detail: 'This coupon has no copies left',
       });
-    // A request id the status endpoint could recognise without a row, as the app's is.
-    const nonce = randomUUID();
-    const requestId = `${nonce}.${createHmac('sha256', idKey).update(`${nonce}:${id}:${userId}`).digest('base64url').slice(0, 16)}`;
+    const requestId = ids.issue(id, userId);
     const requestedAt = new Date().toISOString();
     await queue.publish([
       {
@@ -108,7 +102,7 @@ class IssueController {
 class IssueModule {}
 
 async function prepare(): Promise<void> {
-  await redis.set(`${prefix}1:sold-out`, '1');
+  await hints.markSoldOut(1);
   if (!kafka || !producer) return;
   const admin = kafka.admin();
   await admin.connect();
