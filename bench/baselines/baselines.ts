@@ -3,13 +3,15 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
-import { freePort, processCpuMs } from '../lib/app-under-test';
+import { freePort, processCpuMs, RESULTS_DIR } from '../lib/app-under-test';
 import { BENCH_JWT_SECRET, type BenchEnvironment, engines } from '../lib/bench-env';
 import { describeEngineCpu, type EngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 import { EventLatencyConsumer } from '../lib/event-latency-consumer';
 import { statementCounts, statementMix } from '../lib/statement-mix';
 import { BareOutbox } from './bare-outbox';
+
+const PROFILES_DIR = join(RESULTS_DIR, 'profiles');
 
 /**
  * Every baseline does, with nothing around it, the I/O one kind of app request does: a scenario's
@@ -55,6 +57,8 @@ export interface BaselineRun {
   warmupS: number;
   /** The app's DB_POOL_SIZE: database baselines use a pool of the same size. */
   poolSize: number;
+  /** `--profile`: baseline servers write a V8 CPU profile too (baseline-NAME.cpuprofile), to compare with the app's. */
+  profile: boolean;
 }
 
 export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
@@ -172,11 +176,23 @@ async function serverBaseline(
   description = BASELINE_DESCRIPTIONS[name],
 ): Promise<BaselineResult> {
   const port = await freePort();
+  // A profile is written when the process exits, so a profiled server exits on SIGTERM rather than dying of it.
+  const profileArgs = run.profile
+    ? [
+        '--require',
+        join(__dirname, 'exit-on-sigterm.js'),
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        PROFILES_DIR,
+        `--cpu-prof-name=baseline-${name}.cpuprofile`,
+      ]
+    : [];
   const child = fork(join(__dirname, file), [], {
     env: { ...process.env, ...env, PORT: String(port) },
-    execArgv: process.execArgv,
+    execArgv: [...process.execArgv, ...profileArgs],
     stdio: 'inherit',
   });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     await new Promise<void>((resolve, reject) =>
       child.once('message', () => resolve()).once('exit', (code) => reject(new Error(`baseline ${name} exited ${code}`))),
@@ -206,6 +222,7 @@ async function serverBaseline(
     };
   } finally {
     child.kill('SIGTERM');
+    if (run.profile) await exited;
   }
 }
 

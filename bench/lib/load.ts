@@ -22,6 +22,17 @@ export type LoadOptions = Omit<autocannon.Options, 'url' | 'duration' | 'connect
   connections: number;
 };
 
+let offeredRate: number | undefined;
+
+/**
+ * `--rate`: every timed load (the app's and the baselines') offers at most this many requests per
+ * second in all, so that CPU per request is compared at one rate: at full load a faster server also
+ * batches more (Redis pipelines, Kafka sends) and pays less per request for it.
+ */
+export function offerAtMost(rate: number | undefined): void {
+  offeredRate = rate;
+}
+
 /**
  * One autocannon run against `baseUrl`. Latencies come from every response (autocannon's own
  * summary has no p95), statuses are counted as they arrive.
@@ -37,7 +48,8 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   let finish!: (result: autocannon.Result) => void;
   let fail!: (error: Error) => void;
   const done = new Promise<autocannon.Result>((resolve, reject) => ([finish, fail] = [resolve, reject]));
-  const instance = autocannon({ ...rest, url: baseUrl, duration: durationS, connections, timeout: 30 }, (error, result) =>
+  const rate = offeredRate !== undefined && durationS > 0 ? { overallRate: offeredRate } : {};
+  const instance = autocannon({ ...rest, ...rate, url: baseUrl, duration: durationS, connections, timeout: 30 }, (error, result) =>
     error ? fail(error) : finish(result),
   );
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {

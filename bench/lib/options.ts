@@ -9,11 +9,13 @@ export interface BenchOptions {
   warmupS: number;
   /** Seconds-long run that only proves every scenario still works (CI). */
   smoke: boolean;
-  /** Writes a V8 CPU profile of each app process to bench/results/profiles/. */
+  /** Writes a V8 CPU profile of each app process and baseline server to bench/results/profiles/. */
   profile: boolean;
+  /** Requests per second offered by every timed load at most (see offerAtMost); unset: as fast as answered. */
+  rate?: number;
 }
 
-const USAGE = `usage: npm run bench -- [--scenario NAME[,NAME...]] [--duration S] [--connections C] [--warmup S] [--smoke] [--profile]`;
+const USAGE = `usage: npm run bench -- [--scenario NAME[,NAME...]] [--duration S] [--connections C] [--warmup S] [--smoke] [--profile] [--rate R]`;
 
 export function parseOptions(argv: string[], known: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -25,6 +27,7 @@ export function parseOptions(argv: string[], known: string[]): BenchOptions {
       warmup: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      rate: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -42,6 +45,7 @@ export function parseOptions(argv: string[], known: string[]): BenchOptions {
     warmupS: positive('warmup', values.warmup, smoke ? 0.5 : 3, true),
     smoke,
     profile: values.profile ?? false,
+    rate: values.rate === undefined ? undefined : positive('rate', values.rate, 0),
   };
 }
 

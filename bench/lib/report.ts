@@ -68,7 +68,8 @@ function printTargets(reports: ScenarioReport[]): void {
     ]
       .filter(Boolean)
       .join(', ');
-    rows.push([m.label, describeTarget(m), measured, m.meetsTarget ? 'met' : 'MISSED']);
+    const verdict = m.meetsTarget === undefined ? 'not judged (--rate)' : m.meetsTarget ? 'met' : 'MISSED';
+    rows.push([m.label, describeTarget(m), measured, verdict]);
   }
   if (rows.length > 1) printTable('targets (ratios against the same-I/O baseline of this run)', rows);
 }
