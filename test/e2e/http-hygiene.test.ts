@@ -45,6 +45,28 @@ describe.each(profilesUnderTest())('HTTP hygiene (%s profile)', (profile) => {
     expect(inString.body.code).toBe('INVALID_CREDENTIALS');
   });
 
+  it('refuses text that is not Unicode (half of a surrogate pair) with 400 naming the field', async () => {
+    // Raw bodies: the JSON escape `\ud800` is how such a string travels.
+    const signup = await app.api.request('POST', '/auth/signup', {
+      rawBody: '{"email":"\\ud800","password":"correct horse","name":"Jane"}',
+    });
+    expect(signup.status).toBe(400); // it was a 500: validator's isEmail throws on such a string
+    isProblem(signup);
+    expect(signup.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'email' }] });
+    const order = await app.api.request('POST', '/orders', {
+      rawBody: '{"items":[{"productId":1,"quantity":1}],"note\\udfff":1}',
+      token: shop.adminToken,
+    });
+    expect(order.status).toBe(400);
+    expect(order.body.errors[0].field).toBe('note\udfff');
+    // A whole pair is text like any other.
+    const emoji = await app.api.request('POST', '/auth/signup', {
+      rawBody: `{"email":"emoji-${Date.now()}@example.com","password":"correct horse","name":"Jane \\ud83d\\ude00"}`,
+    });
+    expect(emoji.status).toBe(201);
+    expect(emoji.body.name).toBe('Jane \u{1F600}');
+  });
+
   it('answers null for a PATCH field with 400 naming the field', async () => {
     const product = await shop.product();
     for (const field of ['price', 'name', 'stock', 'category', 'status']) {

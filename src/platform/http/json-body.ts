@@ -24,8 +24,46 @@ export function installJsonBodyParser(instance: FastifyInstance): void {
       );
       return;
     }
-    void parse(request, text, done); // callback style: the result arrives through done
+    // callback style: the result arrives through done
+    void parse(request, text, SURROGATE_ESCAPE.test(text) ? refuseMalformedText(done) : done);
   });
+}
+
+/**
+ * A JSON escape can spell half of a surrogate pair alone (`"\ud800"`): a string that is not Unicode
+ * text, that no column stores as sent, and on which validator's `isEmail` throws (a URIError, which
+ * was a 500). Raw UTF-8 cannot carry one, so only a body with such an escape is walked.
+ */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function refuseMalformedText(done: (error: Error | null, body?: unknown) => void) {
+  return (error: Error | null, body?: unknown) => {
+    const field = error ? undefined : malformedTextField(body);
+    if (field === undefined) {
+      done(error, body);
+      return;
+    }
+    done(
+      new DomainError('VALIDATION_FAILED', `Invalid field: ${field}`, {
+        errors: [{ field, message: 'must be Unicode text (it holds half of a surrogate pair)' }],
+      }),
+      undefined,
+    );
+  };
+}
+
+/** The path (as validation names fields: `items.0.name`) of the first key or string that is not Unicode text. */
+export function malformedTextField(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path || 'body' : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (LONE_SURROGATE.test(key)) return childPath;
+    const found = malformedTextField(child, childPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** One pass over the text, counting open brackets outside strings. */
