@@ -6,11 +6,11 @@ import { LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { type AppConfig } from './platform/config/app-config';
+import { type AppConfig, runsBackgroundWork, servesHttpApi } from './platform/config/app-config';
 import { completeContract } from './platform/http/api-contract';
 import { frameworkErrorOptions } from './platform/http/framework-errors';
 import { installJsonBodyParser } from './platform/http/json-body';
-import { ProblemFilter } from './platform/http/problem.filter';
+import { ProblemFilter, problemOf } from './platform/http/problem.filter';
 import { RouteIndex } from './platform/http/route-index';
 import { appSecurityHeaders } from './platform/http/security-headers';
 import { listRoutes } from './platform/http/routes';
@@ -58,12 +58,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useLogger(app.get(Logger));
   app.flushLogs();
   answerHeaders(app, config);
+  if (!servesHttpApi(config)) answerOperationsOnly(app);
   app.useGlobalFilters(new ProblemFilter(routes, config.retryAfter.unavailableSeconds));
   app.useGlobalPipes(createValidationPipe());
   recordHttpMetrics(app);
-  setUpApiDocs(app);
+  if (servesHttpApi(config)) setUpApiDocs(app);
   app.enableShutdownHooks();
-  connectConsumers(app);
+  if (runsBackgroundWork(config)) connectConsumers(app);
   // Consumers start once the modules are initialised (topics declared, stores connected), as before listen().
   await app.init();
   await app.startAllMicroservices();
@@ -99,6 +100,31 @@ function answerHeaders(app: NestFastifyApplication, config: AppConfig): void {
       maxAge: 600,
     });
   }
+}
+
+/** The operations endpoints a worker (APP_ROLE=worker) answers; every other request is a 404. */
+const WORKER_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/**
+ * APP_ROLE=worker: the process runs the background work and answers only its probes and metrics,
+ * so a misrouted client request is refused before any guard, pipe or database work.
+ */
+function answerOperationsOnly(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      const queryAt = request.url.indexOf('?');
+      if (WORKER_ROUTES.has(queryAt === -1 ? request.url : request.url.slice(0, queryAt))) return done();
+      const problem = problemOf(
+        'NOT_FOUND',
+        `This is a worker instance (APP_ROLE=worker): it answers ${[...WORKER_ROUTES].join(', ')} only`,
+      );
+      void reply
+        .status(404)
+        .type('application/problem+json')
+        .send({ ...problem, instance: request.url });
+    });
 }
 
 /**

@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  app.get(Logger).log(`commerce listening on http://${config.host}:${port} (profile ${config.profile}); API docs at /docs`, 'Bootstrap');
+  const served = config.role === 'worker' ? 'health and /metrics only' : 'API docs at /docs';
+  app
+    .get(Logger)
+    .log(`commerce listening on http://${config.host}:${port} (profile ${config.profile}, role ${config.role}); ${served}`, 'Bootstrap');
 }
 
 /**

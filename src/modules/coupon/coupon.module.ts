@@ -17,6 +17,7 @@ import { CouponIssuance } from './issuance/coupon-issuance';
 import { CouponIssueMetrics } from './issuance/coupon-issue-metrics';
 import { CouponIssuer } from './issuance/coupon-issuer';
 import { CouponLedger } from './issuance/coupon-ledger';
+import { CouponTopics } from './issuance/coupon-topics';
 import { InMemoryIssueHints, IssueHints, RedisIssueHints } from './issuance/issue-hints';
 import { IssueRequestIds } from './issuance/issue-request-id';
 import { IssueRequestConsumer } from './issuance/issue-request.consumer';
@@ -35,6 +36,7 @@ import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
     CouponService,
     CouponIssuance,
     CouponLedger,
+    CouponTopics,
     CouponIssueMetrics,
     DemoCoupons,
     IssueRequestIds,

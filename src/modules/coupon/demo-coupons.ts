@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../../platform/config/app-config';
+import { AppConfig, runsBackgroundWork } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { CouponRepository } from './database/coupon.repository';
 
-/** SEED_DEMO_DATA: two coupon campaigns in an empty coupons table. */
+/** SEED_DEMO_DATA: two coupon campaigns in an empty coupons table (where background work runs, not in api replicas). */
 @Injectable()
 export class DemoCoupons implements OnApplicationBootstrap {
   private readonly logger = new Logger('DemoCoupons');
@@ -16,7 +16,7 @@ export class DemoCoupons implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.seedDemoData) return;
+    if (!this.config.seedDemoData || !runsBackgroundWork(this.config)) return;
     if ((await this.coupons.count()) > 0) return;
     const base = { issueStartsAt: null, issueEndsAt: null };
     await this.transactions.run(() =>

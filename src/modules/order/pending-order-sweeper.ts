@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../../platform/config/app-config';
+import { AppConfig, runsBackgroundWork } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
 import { OrderService } from './order.service';
 
@@ -16,6 +16,7 @@ export class PendingOrderSweeper implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!runsBackgroundWork(this.config)) return; // APP_ROLE=api: the worker processes sweep
     // Often enough that an expired order does not linger much past its TTL, at most once a minute.
     const everyMs = Math.min(60, Math.max(1, this.config.order.pendingTtlSeconds / 4)) * 1000;
     this.timer = setInterval(() => {

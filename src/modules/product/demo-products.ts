@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../../platform/config/app-config';
+import { AppConfig, runsBackgroundWork } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
 import { ProductService } from './product.service';
 
@@ -11,7 +11,7 @@ const DEMO_PRODUCTS = [
   { name: 'Pour-over kettle', price: 58_000, stock: 20, category: 'kitchen' },
 ];
 
-/** SEED_DEMO_DATA: a small catalogue in an empty products table. */
+/** SEED_DEMO_DATA: a small catalogue in an empty products table (where background work runs, not in api replicas). */
 @Injectable()
 export class DemoProducts implements OnApplicationBootstrap {
   private readonly logger = new Logger('DemoProducts');
@@ -22,7 +22,7 @@ export class DemoProducts implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.seedDemoData || (await this.products.count()) > 0) return;
+    if (!this.config.seedDemoData || !runsBackgroundWork(this.config) || (await this.products.count()) > 0) return;
     for (const product of DEMO_PRODUCTS) await this.products.create(product);
     this.logger.log(`seeded ${DEMO_PRODUCTS.length} demo products`);
   }

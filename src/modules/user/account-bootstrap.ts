@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectAppConfig } from '../../platform/config/config.module';
-import { AppConfig } from '../../platform/config/app-config';
+import { AppConfig, runsBackgroundWork } from '../../platform/config/app-config';
 import { UserService } from './user.service';
 
 export const DEMO_USER = { email: 'demo@example.com', password: 'demo-password', name: 'Demo User' } as const;
@@ -16,8 +16,9 @@ export class AccountBootstrap implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // Seed only an empty database, before the admin exists, so an operator's data is never touched.
-    if (this.config.seedDemoData && (await this.users.countUsers()) === 0) {
+    // Seed only an empty database, before the admin exists, so an operator's data is never touched;
+    // only where background work runs, so api replicas starting together do not seed it twice.
+    if (this.config.seedDemoData && runsBackgroundWork(this.config) && (await this.users.countUsers()) === 0) {
       await this.users.signup(DEMO_USER);
       this.logger.log(`seeded demo user ${DEMO_USER.email} / ${DEMO_USER.password}`);
     }

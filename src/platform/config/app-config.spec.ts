@@ -61,6 +61,22 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig({ OUTBOX_RELAY_PASSES: '0' })).toThrow(/OUTBOX_RELAY_PASSES/);
   });
 
+  it('runs every role in one process by default; api and worker only in the full profile, with one clear line otherwise', () => {
+    const full = { APP_PROFILE: 'full', JWT_SECRET: 'x'.repeat(32) };
+    expect(loadAppConfig({}).role).toBe('all');
+    expect(loadAppConfig(full).role).toBe('all');
+    expect(loadAppConfig({ ...full, APP_ROLE: 'api' }).role).toBe('api');
+    expect(loadAppConfig({ ...full, APP_ROLE: 'worker' }).role).toBe('worker');
+    expect(() => loadAppConfig({ APP_ROLE: 'worker' })).toThrow(
+      new ConfigError(
+        'Invalid configuration: "APP_ROLE" must be "all" in the embedded profile (its database, bus and lock live in one process); api and worker need APP_PROFILE=full',
+      ),
+    );
+    expect(() => loadAppConfig({ ...full, APP_ROLE: 'relay' })).toThrow(
+      new ConfigError('Invalid configuration: "APP_ROLE" must be one of [all, api, worker]'),
+    );
+  });
+
   it('rejects an unknown coupon strategy naming the variable', () => {
     expect(() => loadAppConfig({ COUPON_ISSUE_STRATEGY: 'foo' })).toThrow(
       new ConfigError('Invalid configuration: "COUPON_ISSUE_STRATEGY" must be one of [lock, queue]'),

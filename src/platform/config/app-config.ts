@@ -5,6 +5,11 @@ import * as Joi from 'joi';
 
 export type AppProfile = 'embedded' | 'full';
 export type CouponIssueStrategy = 'lock' | 'queue';
+/**
+ * What this process runs: `api` the HTTP API only, `worker` the background work only (the outbox
+ * relay, every consumer group, the sweeps) with health and /metrics as its HTTP surface, `all` both.
+ */
+export type AppRole = 'all' | 'api' | 'worker';
 
 /** The validated, typed configuration. Built once from the environment by {@link loadAppConfig}. */
 export interface AppConfig {
@@ -14,6 +19,7 @@ export interface AppConfig {
   trustProxy: boolean;
   corsOrigins: string[];
   profile: AppProfile;
+  role: AppRole;
   logLevel: string;
   db: {
     host: string;
@@ -53,6 +59,16 @@ export interface AppConfig {
   seedDemoData: boolean;
 }
 
+/** Where the outbox relay, the consumer groups and the sweeps run: roles `all` and `worker`. */
+export function runsBackgroundWork(config: Pick<AppConfig, 'role'>): boolean {
+  return config.role !== 'api';
+}
+
+/** Where the HTTP API is served: roles `all` and `api` (a worker answers health and /metrics only). */
+export function servesHttpApi(config: Pick<AppConfig, 'role'>): boolean {
+  return config.role !== 'worker';
+}
+
 /** Thrown when the environment is invalid; its message names the variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -68,6 +84,7 @@ const duration = Joi.string()
 interface ValidatedEnv {
   PORT: number;
   APP_PROFILE: AppProfile;
+  APP_ROLE: AppRole;
   HOST: string;
   TRUST_PROXY: boolean;
   CORS_ORIGINS?: string;
@@ -121,6 +138,15 @@ interface ValidatedEnv {
 export const envSchema = Joi.object<ValidatedEnv>({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   APP_PROFILE: Joi.string().valid('embedded', 'full').default('embedded'),
+  // The embedded profile's database file, bus and lock live in one process: only `all` there.
+  APP_ROLE: Joi.when('APP_PROFILE', {
+    is: 'full',
+    then: Joi.string().valid('all', 'api', 'worker').default('all'),
+    otherwise: Joi.string().valid('all').default('all').messages({
+      'any.only':
+        '"APP_ROLE" must be "all" in the embedded profile (its database, bus and lock live in one process); api and worker need APP_PROFILE=full',
+    }),
+  }),
   // The embedded profile is a demo on a laptop: loopback only unless asked. The full profile is
   // meant for containers, where the published port is the boundary.
   HOST: Joi.when('APP_PROFILE', {
@@ -167,6 +193,7 @@ export const envSchema = Joi.object<ValidatedEnv>({
   COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
   COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   COUPON_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
+  // Deprecated (APP_ROLE=api replaces it): false keeps only the coupon-issuer group from starting here.
   COUPON_ISSUE_CONSUMER_ENABLED: Joi.boolean().default(true),
   JWT_SECRET: Joi.string().min(32).messages({ 'string.min': '"JWT_SECRET" must be at least 32 characters long' }),
   // A file holding the secret; created with a random one (mode 0600) when missing. The embedded
@@ -223,6 +250,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: value.TRUST_PROXY,
     corsOrigins: value.CORS_ORIGINS ? String(value.CORS_ORIGINS).split(',') : [],
     profile,
+    role: value.APP_ROLE,
     logLevel: value.LOG_LEVEL,
     db: {
       host: value.DB_HOST,

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { LessThan } from 'typeorm';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, runsBackgroundWork } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { TransactionRunner } from '../database/transaction-runner';
 import { isUniqueViolation } from '../database/errors';
@@ -90,6 +90,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    if (!runsBackgroundWork(this.config)) return; // APP_ROLE=api: the worker processes purge
     this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS).unref();
   }
 

@@ -34,6 +34,8 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
   private readonly logger = new Logger('KafkaMessageBus');
   private readonly consumers = new Set<Consumer>();
   private readonly ensuredTopics = new Set<string>();
+  /** Partitions a module declared for a topic, kept for a send that has to create it (declared while Kafka was down). */
+  private readonly declaredPartitions = new Map<string, number>();
   private readonly unsent: Array<{ messages: OutgoingMessage[]; resolve: () => void; reject: (error: unknown) => void }> = [];
   private sending = false;
   private closing = false;
@@ -103,7 +105,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
     // Topics are created on first use too, so a broker that was down at start-up costs nothing.
     const missing = [...byTopic.keys()].filter((topic) => !this.ensuredTopics.has(topic));
-    if (missing.length > 0) await this.ensureTopics(missing.map((name) => ({ name })));
+    if (missing.length > 0) await this.ensureTopics(missing.map((name) => ({ name, partitions: this.declaredPartitions.get(name) })));
     const producer = await this.connection.getProducer();
     try {
       await producer.sendBatch({
@@ -122,6 +124,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
   }
 
   async ensureTopics(topics: Array<{ name: string; partitions?: number }>): Promise<void> {
+    for (const { name, partitions } of topics) if (partitions !== undefined) this.declaredPartitions.set(name, partitions);
     await this.connection.ensureTopics(topics.map((t) => ({ name: t.name, numPartitions: t.partitions })));
     for (const topic of topics) this.ensuredTopics.add(topic.name);
   }

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, runsBackgroundWork } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -30,6 +30,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private consecutiveFailures = 0;
   private lastPurge = 0;
   private readonly settings: AppConfig['outbox'];
+  private readonly enabled: boolean;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -41,10 +42,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @InjectAppConfig() config: AppConfig,
   ) {
     this.settings = config.outbox;
+    this.enabled = runsBackgroundWork(config);
   }
 
   onApplicationBootstrap(): void {
-    this.start();
+    // APP_ROLE=api records events and leaves publishing them to the worker processes.
+    if (this.enabled) this.start();
+    else this.logger.log('not started: APP_ROLE=api (a worker process publishes the events recorded here)');
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -4,7 +4,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { randomUUID } from 'node:crypto';
 import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxRepository } from './outbox.repository';
-import { OutboxSignal } from './outbox-signal';
+import { OutboxCommitNudge } from './outbox-commit-nudge';
 
 export interface DomainEvent {
   /** Logical topic, also the event type: `order.completed`. */
@@ -24,7 +24,7 @@ export class OutboxWriter {
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
-    private readonly signal: OutboxSignal,
+    private readonly nudge: OutboxCommitNudge,
     private readonly outbox: OutboxRepository,
   ) {}
 
@@ -45,8 +45,8 @@ export class OutboxWriter {
       headers: JSON.stringify(headers),
       occurredAt,
     });
-    // Publish right after commit instead of waiting for the relay's next poll.
-    this.transactions.afterCommit(() => this.signal.notify());
+    // Publish right after commit instead of waiting for the relay's next poll (in this process or a worker).
+    this.transactions.afterCommit(() => this.nudge.committed());
     return eventId;
   }
 }

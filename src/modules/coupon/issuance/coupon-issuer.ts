@@ -11,6 +11,8 @@ export abstract class CouponIssuer {
 }
 
 export const COUPON_ISSUE_TOPIC = 'coupon.issue.requested';
+/** Different coupons proceed in parallel on different partitions; one coupon stays on one. */
+export const COUPON_ISSUE_PARTITIONS = 12;
 
 /** `coupon.issue.requested` value (contract: Events). */
 export interface IssueRequestedEvent {

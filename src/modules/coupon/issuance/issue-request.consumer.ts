@@ -6,11 +6,9 @@ import { IncomingMessage } from '../../../platform/messaging/message-bus';
 import { ConsumerExtras, ConsumerGroups, MessageConsumer } from '../../../platform/messaging/message-bus.transport';
 import { CouponIssueMetrics } from './coupon-issue-metrics';
 import { CouponLedger } from './coupon-ledger';
-import { COUPON_ISSUE_TOPIC, IssueRequestedEvent, parseIssueRequested } from './coupon-issuer';
+import { COUPON_ISSUE_PARTITIONS, COUPON_ISSUE_TOPIC, IssueRequestedEvent, parseIssueRequested } from './coupon-issuer';
 import { IssueHints } from './issue-hints';
 
-/** Different coupons proceed in parallel on different partitions; one coupon stays on one. */
-export const COUPON_ISSUE_PARTITIONS = 12;
 export const COUPON_ISSUER_GROUP = 'coupon-issuer';
 
 /**
@@ -28,9 +26,13 @@ export class IssueRequestConsumer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // An API-only instance accepts queued requests and leaves deciding them to worker instances.
+    // Deprecated switch (APP_ROLE=api stops every consumer group): this instance accepts queued
+    // requests and leaves deciding them to others.
     if (!this.config.coupon.consumerEnabled) {
-      this.groups.disable(COUPON_ISSUER_GROUP, 'COUPON_ISSUE_CONSUMER_ENABLED=false: queued issue requests are decided elsewhere');
+      this.groups.disable(
+        COUPON_ISSUER_GROUP,
+        'COUPON_ISSUE_CONSUMER_ENABLED=false (deprecated: use APP_ROLE=api): queued issue requests are decided elsewhere',
+      );
     }
   }
 
