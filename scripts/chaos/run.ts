@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BENCH_ADMIN, BenchEnvironment, engines } from '../../bench/lib/bench-env';
 import { TcpProxy } from '../../test/support/tcp-proxy';
 import { type ReadMessage, TopicReader } from '../../test/support/topic-reader';
-import { CHAOS_LOG_DIR, Instance } from './instance';
+import { Instance } from '../cluster/instance';
 
 // The run's throw-away users share one random password.
 const USER_PASSWORD = randomBytes(12).toString('base64url');
@@ -26,6 +26,7 @@ const USAGE = `npm run chaos [-- options]   (needs npm run engines:up; stops and
 
 const ROOT = join(__dirname, '..', '..');
 const RELIABILITY = join(ROOT, 'docs', 'reliability.md');
+const CHAOS_LOG_DIR = join(ROOT, 'bench', 'results', 'chaos');
 const REQUEST_TIMEOUT_MS = 30_000;
 const LOCK_TTL_MS = 3_000;
 /** Instance B's clock in the clock-ahead scenario: 100 leases ahead, well inside the token lifetime. */
@@ -107,7 +108,7 @@ class Rig {
       AUTH_RATE_LIMIT_PER_EMAIL: '100000000',
       LOG_LEVEL: 'warn',
     });
-    this.instances = [new Instance(`${this.strategy}-a`, env), new Instance(`${this.strategy}-b`, env)];
+    this.instances = [new Instance(`${this.strategy}-a`, env, CHAOS_LOG_DIR), new Instance(`${this.strategy}-b`, env, CHAOS_LOG_DIR)];
     for (const instance of this.instances) await instance.start();
     const admin = await this.call('admin', 'POST', '/auth/login', BENCH_ADMIN);
     const adminToken = admin.body.accessToken as string;

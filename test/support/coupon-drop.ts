@@ -35,18 +35,21 @@ export async function createCoupon(shop: Shop, totalQuantity: number, extra: Rec
   return response.body.id;
 }
 
+/** Where a drop's requests go: an app in this process, or a client of an app process (with no captured logs). */
+export type DropTarget = Pick<TestApp, 'api' | 'logs'>;
+
 /**
  * Fires every request at once (spread round-robin over the apps), then follows queued ones to
  * their outcome, and reads what was stored. The caller asserts.
  */
 export async function runDrop(
-  apps: TestApp[],
+  apps: DropTarget[],
   shop: Shop,
   couponId: number,
   requests: Array<{ id: number; token: string }>,
 ): Promise<DropResult> {
   const startedAt = Date.now();
-  const responses: Array<{ caller: { id: number; token: string }; response: HttpResponse; app: TestApp }> = await Promise.all(
+  const responses: Array<{ caller: { id: number; token: string }; response: HttpResponse; app: DropTarget }> = await Promise.all(
     requests.map(async (caller, i) => {
       const app = apps[i % apps.length];
       return { caller, app, response: await app.api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token }) };

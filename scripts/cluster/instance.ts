@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { freePort } from '../../bench/lib/app-under-test';
 
 const ROOT = join(__dirname, '..', '..');
-export const CHAOS_LOG_DIR = join(ROOT, 'bench', 'results', 'chaos');
 
-/** One app instance as operators run it (`node dist/main.js`), which chaos may kill, stop or restart. */
+/**
+ * One app process as operators run it (`node dist/main.js` of this checkout, on a free port of
+ * 127.0.0.1), which a test, the chaos run or the cluster script may kill, stop or restart. Its
+ * output goes to `<logDir>/<name>.log`.
+ */
 export class Instance {
   private child?: ChildProcess;
   url = '';
@@ -18,13 +21,18 @@ export class Instance {
   constructor(
     readonly name: string,
     private readonly env: Record<string, string>,
+    private readonly logDir: string,
   ) {}
+
+  get pid(): number | undefined {
+    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
 
   /** Starts the process; `extraEnv` applies to this start only (a restart without it is back to normal). */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const port = await freePort();
-    mkdirSync(CHAOS_LOG_DIR, { recursive: true });
-    const log = createWriteStream(join(CHAOS_LOG_DIR, `${this.name}.log`), { flags: 'a' });
+    mkdirSync(this.logDir, { recursive: true });
+    const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, ...extraEnv, PORT: String(port) },
@@ -35,7 +43,7 @@ export class Instance {
     this.child = child;
     this.url = `http://127.0.0.1:${port}`;
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code}; see ${CHAOS_LOG_DIR}/${this.name}.log`))),
+      child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code}; see ${join(this.logDir, `${this.name}.log`)}`))),
     );
     await Promise.race([this.waitReady(90_000), exited]);
     this.up = true;
