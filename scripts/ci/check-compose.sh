@@ -2,22 +2,39 @@
 # The compose files and the Dockerfile, checked without a Docker engine:
 # - `docker-compose config` (Debian's docker-compose; installed with apt when missing) validates
 #   docker-compose.yml alone and with the opt-in docker-compose.host-ports.yml;
-# - by default only the app publishes a port to the network; the operator UIs (LOOPBACK_SERVICES:
-#   Prometheus, Grafana) only on 127.0.0.1, and the opt-in file binds engines to 127.0.0.1 only;
+# - by default only the proxy (nginx in front of the api replicas) publishes a port to the network;
+#   the operator UIs (LOOPBACK_SERVICES: Prometheus, Grafana) only on 127.0.0.1, and the opt-in file
+#   binds engines to 127.0.0.1 only;
+# - the api and worker services (SCALABLE_SERVICES) publish no port and set no container_name, in both
+#   files, so `docker compose up --scale api=3` can start several;
 # - every service has a health check with a start_period;
+# - ops/nginx/nginx.conf (scripts/ci/check-nginx.py): agrees with the compose file, passes `nginx -t`
+#   of a real nginx (Debian's, installed with apt when missing) and, run by that nginx in front of two
+#   stub replicas, passes X-Forwarded-For and X-Request-Id, retries a dropped GET and never a POST;
 # - the Dockerfile passes dockerfile-utils' lint (hadolint is packaged neither in Debian nor on npm).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-if ! command -v docker-compose >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+apt_updated=""
+install() {
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+command -v docker-compose >/dev/null || install docker-compose
+if ! command -v nginx >/dev/null; then
+  install nginx-light
+  # The package may start its own service where services start on install: that one is not ours to keep.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
+    systemctl disable --now nginx || true
+  fi
 fi
 
-# Services whose ports are published by default (the app; add a UI here only on purpose).
-PUBLIC_SERVICES="${PUBLIC_SERVICES:-app}"
+# Services whose ports are published by default (the proxy; add a UI here only on purpose).
+PUBLIC_SERVICES="${PUBLIC_SERVICES:-proxy}"
 # Services that may publish by default, but only on the loopback address (the operator's own host).
 LOOPBACK_SERVICES="${LOOPBACK_SERVICES:-prometheus grafana}"
+# Services that scale (`--scale api=3`): no published port, no container_name.
+SCALABLE_SERVICES="${SCALABLE_SERVICES:-api worker}"
 
 # $1: default | host-ports; the rest: docker-compose file arguments.
 check() {
@@ -26,9 +43,18 @@ check() {
   docker-compose "$@" config -q
   docker-compose "$@" config | python3 -c '
 import sys, yaml
-mode, public, loopback = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+mode, public, loopback, scalable = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split()
 services = yaml.safe_load(sys.stdin)["services"]
 problems = []
+for name in scalable:
+    service = services.get(name)
+    if service is None:
+        problems.append(f"{name}: no such service")
+    else:
+        if service.get("ports"):
+            problems.append("%s: publishes %s; its replicas are reached on the compose network only" % (name, service["ports"]))
+        if service.get("container_name"):
+            problems.append("%s: container_name %s; a second replica could not start" % (name, service["container_name"]))
 for name, service in services.items():
     health = service.get("healthcheck") or {}
     if not health.get("test") or not health.get("start_period"):
@@ -40,11 +66,17 @@ for name, service in services.items():
             problems.append(f"{name} publishes {published}")
 if problems:
     sys.exit(f"compose check ({mode}) failed:\n  " + "\n  ".join(problems))
-print(f"compose ({mode}): valid; {len(services)} services with health checks and start_period; ports as intended")
-' "$mode" "$PUBLIC_SERVICES" "$LOOPBACK_SERVICES"
+names = ", ".join(scalable)
+print(f"compose ({mode}): valid; {len(services)} services with health checks and start_period; ports as intended; {names} scalable")
+' "$mode" "$PUBLIC_SERVICES" "$LOOPBACK_SERVICES" "$SCALABLE_SERVICES"
 }
 check default -f docker-compose.yml
 check host-ports -f docker-compose.yml -f docker-compose.host-ports.yml
+
+resolved="$(mktemp)"
+trap 'rm -f "$resolved"' EXIT
+docker-compose -f docker-compose.yml config >"$resolved"
+python3 scripts/ci/check-nginx.py "$resolved"
 
 findings="$(npx --no-install dockerfile-utils lint Dockerfile)"
 if [ -n "$findings" ]; then

@@ -21,6 +21,10 @@ const GRAFANA_GLOBALS = new Map([
   ['$__interval', '15s'],
   ['$__range', '5m'],
 ]);
+/** What every dashboard target must select on: the dashboard's variables. */
+const FILTERS = ['role=~"$role"', 'instance=~"$instance"'];
+/** The local instances' role (APP_ROLE's default): their targets' role label in the check. */
+const LOCAL_ROLE = 'all';
 const PANEL_TYPES = new Set(['timeseries', 'stat', 'gauge', 'bargauge', 'table']);
 const PROMQL_WORDS = new Set([
   'by',
@@ -50,6 +54,7 @@ async function main(): Promise<number> {
   const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8'));
   problems.push(...checkProvisioning(dashboard), ...checkRunbooks());
   const expressions = [...dashboardExpressions(dashboard), ...ruleExpressions()];
+  const variableQueries = dashboardVariableQueries(dashboard);
   console.log(
     `dashboard "${dashboard.title}": ${dashboard.panels.filter((p: any) => p.type !== 'row').length} panels; ${expressions.length} expressions to run (dashboard + rules)`,
   );
@@ -72,14 +77,7 @@ async function main(): Promise<number> {
     const port = await freePort();
     const promUrl = `http://127.0.0.1:${port}`;
     const config = join(work, 'prometheus.yml');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: [join(OPS, 'prometheus', 'rules.yml')],
-        scrape_configs: [{ job_name: 'commerce', static_configs: [{ targets: apps.map((a) => new URL(a.url).host) }] }],
-      }),
-    );
+    writeFileSync(config, JSON.stringify(generatedConfig(apps.map((a) => new URL(a.url).host))));
     execFileSync('promtool', ['check', 'config', config], { stdio: 'inherit' });
     const log = openSync(join(work, 'prometheus.log'), 'w');
     prometheus = spawn(
@@ -116,6 +114,7 @@ async function main(): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 3_000)); // the last scrapes and rule evaluations
 
     problems.push(...(await checkTargetsAndRules(promUrl, apps.length)));
+    problems.push(...(await checkVariables(promUrl, variableQueries)));
     problems.push(...(await checkMetricNames(promUrl, expressions)));
     for (const e of expressions) {
       const result = await query(promUrl, e.expr);
@@ -143,17 +142,67 @@ async function main(): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
-/** Every panel target, with Grafana's own variables replaced as Grafana would. */
-function dashboardExpressions(dashboard: any): Expression[] {
-  return dashboard.panels
-    .filter((p: any) => p.type !== 'row')
-    .flatMap((p: any) => p.targets.map((t: any) => ({ source: `panel "${p.title}" ${t.refId}`, expr: substitute(t.expr) })));
+/**
+ * The Prometheus config the check runs: the committed `commerce` job's relabelling over static
+ * targets that carry the label DNS discovery gives a target in compose (`__meta_dns_name`, the
+ * service name). The local instances run APP_ROLE=all, so they are found "under" the name `all`
+ * and the committed relabelling must turn that into role="all" as it turns `api` into role="api".
+ */
+export function generatedConfig(targets: string[]): object {
+  const committed = parseYaml(readFileSync(join(OPS, 'prometheus', 'prometheus.yml'), 'utf8'));
+  const job = committed.scrape_configs.find((s: any) => s.job_name === 'commerce');
+  return {
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    rule_files: [join(OPS, 'prometheus', 'rules.yml')],
+    scrape_configs: [
+      {
+        job_name: 'commerce',
+        metrics_path: job.metrics_path,
+        static_configs: [{ targets, labels: { __meta_dns_name: LOCAL_ROLE } }],
+        relabel_configs: job.relabel_configs,
+      },
+    ],
+  };
 }
 
-function substitute(expr: string): string {
+/** Every panel target, with Grafana's own variables and the dashboard's replaced as Grafana would. */
+function dashboardExpressions(dashboard: any): Expression[] {
+  const variables = allValues(dashboard);
+  return dashboard.panels
+    .filter((p: any) => p.type !== 'row')
+    .flatMap((p: any) => p.targets.map((t: any) => ({ source: `panel "${p.title}" ${t.refId}`, expr: substitute(t.expr, variables) })));
+}
+
+/** `$name` → what Grafana sends when the variable is at "All" (its allValue; `.*` by default). */
+function allValues(dashboard: any): Map<string, string> {
+  return new Map((dashboard.templating?.list ?? []).map((v: any) => [`$${v.name}`, v.allValue ?? '.*']));
+}
+
+function substitute(expr: string, variables: Map<string, string>): string {
   let out = expr;
-  for (const [name, value] of GRAFANA_GLOBALS) out = out.split(name).join(value);
+  // Longest names first, so `$instance` is not cut by a shorter `$in…`.
+  const all = [...GRAFANA_GLOBALS, ...variables].sort(([a], [b]) => b.length - a.length);
+  for (const [name, value] of all) out = out.split(name).join(value);
   return out;
+}
+
+interface VariableQuery {
+  source: string;
+  label: string;
+  match?: string;
+}
+
+/** The dashboard's `label_values(selector, label)` variables, their own references at "All". */
+export function dashboardVariableQueries(dashboard: any): VariableQuery[] {
+  const variables = allValues(dashboard);
+  return (dashboard.templating?.list ?? [])
+    .filter((v: any) => v.type === 'query')
+    .map((v: any) => {
+      const query = substitute(String(typeof v.query === 'string' ? v.query : v.query?.query), variables);
+      const parsed = /^label_values\(\s*(?:(.+?)\s*,\s*)?(\w+)\s*\)$/.exec(query.trim());
+      if (!parsed) throw new Error(`dashboard variable ${v.name}: only label_values(...) queries are checked, not ${query}`);
+      return { source: `variable $${v.name}: ${query}`, label: parsed[2], match: parsed[1] };
+    });
 }
 
 /** Each rule's expression without its threshold: the quantity it watches must exist, alert or not. */
@@ -173,7 +222,8 @@ export function checkProvisioning(dashboard: any): string[] {
   const fail = (message: string) => problems.push(`dashboard: ${message}`);
   const datasources = parseYaml(readFileSync(join(OPS, 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8')).datasources;
   const providers = parseYaml(readFileSync(join(OPS, 'grafana', 'provisioning', 'dashboards', 'commerce.yml'), 'utf8')).providers;
-  const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'));
+  // `<<: *app`: the api and worker services share one extension field (x-app).
+  const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
   const promConfig = parseYaml(readFileSync(join(OPS, 'prometheus', 'prometheus.yml'), 'utf8'));
   const source = datasources.find((d: any) => d.type === 'prometheus');
   if (!source?.uid) return [`provisioning: no prometheus data source with a uid`];
@@ -184,6 +234,12 @@ export function checkProvisioning(dashboard: any): string[] {
   if (!Array.isArray(dashboard.panels) || dashboard.panels.length === 0) return [...problems, 'dashboard: no panels'];
   const ids = new Set<number>();
   const variables = new Set((dashboard.templating?.list ?? []).map((v: any) => `$${v.name}`));
+  for (const name of ['role', 'instance']) {
+    const v = (dashboard.templating?.list ?? []).find((x: any) => x.name === name);
+    if (!v) fail(`no variable ${name}`);
+    else if (v.type !== 'query' || !v.multi || !v.includeAll || v.datasource?.uid !== source.uid)
+      fail(`variable ${name}: must be a multi-value query of the provisioned data source with "All"`);
+  }
   const boxes: Array<{ title: string; x: number; y: number; w: number; h: number }> = [];
   for (const panel of dashboard.panels) {
     const name = `panel "${panel.title}"`;
@@ -211,6 +267,7 @@ export function checkProvisioning(dashboard: any): string[] {
       if (typeof t.expr !== 'string' || !t.expr.trim()) fail(`${name}: empty expr`);
       for (const v of String(t.expr).match(/\$\w+/g) ?? [])
         if (!GRAFANA_GLOBALS.has(v) && !variables.has(v)) fail(`${name}: undefined variable ${v}`);
+      for (const filter of FILTERS) if (!String(t.expr).includes(filter)) fail(`${name} ${t.refId}: does not filter by ${filter}`);
     }
   }
 
@@ -227,6 +284,9 @@ export function checkProvisioning(dashboard: any): string[] {
     problems.push(`provisioning: data source host ${sourceUrl.hostname} is not a compose service`);
   if (volumes('prometheus').get('./ops/prometheus') !== '/etc/prometheus')
     problems.push('compose: prometheus does not mount ops/prometheus at /etc/prometheus');
+  for (const job of promConfig.scrape_configs.filter((s: any) => s.dns_sd_configs))
+    if (!(job.relabel_configs ?? []).some((r: any) => r.target_label === 'role' && r.source_labels?.includes('__meta_dns_name')))
+      problems.push(`prometheus: job ${job.job_name} does not label its targets with role (from __meta_dns_name)`);
   for (const target of promConfig.scrape_configs.flatMap((s: any) =>
     (s.dns_sd_configs ?? []).flatMap((d: any) => d.names.map((n: string) => ({ n, port: d.port }))),
   )) {
@@ -272,6 +332,13 @@ async function checkTargetsAndRules(promUrl: string, instances: number): Promise
   const up = targets.filter((t) => t.health === 'up');
   console.log(`targets: ${up.length}/${targets.length} up`);
   if (up.length !== instances) problems.push(`targets: ${targets.map((t) => `${t.scrapeUrl} ${t.health} ${t.lastError}`).join('; ')}`);
+  // The committed relabelling: role from the discovered name, instance still one per replica.
+  const series = await query(promUrl, 'up{job="commerce"}');
+  const labelled = series.filter((s) => s.metric.role === LOCAL_ROLE);
+  const distinct = new Set(series.map((s) => s.metric.instance));
+  console.log(`labels: ${labelled.length}/${series.length} targets with role="${LOCAL_ROLE}", ${distinct.size} distinct instance labels`);
+  if (labelled.length !== instances || distinct.size !== instances)
+    problems.push(`labels: up{job="commerce"} is ${JSON.stringify(series.map((s) => s.metric))}`);
   const groups = (await api(promUrl, '/api/v1/rules')).groups as Array<{
     rules: Array<{ name: string; health: string; lastError?: string; state?: string }>;
   }>;
@@ -285,6 +352,18 @@ async function checkTargetsAndRules(promUrl: string, instances: number): Promise
     }`,
   );
   for (const r of rules) if (r.health !== 'ok') problems.push(`rule ${r.name}: ${r.health} ${r.lastError ?? ''}`);
+  return problems;
+}
+
+/** Each dashboard variable's query must offer at least one value (what Grafana's drop-down lists). */
+async function checkVariables(promUrl: string, queries: VariableQuery[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const q of queries) {
+    const match = q.match ? `?${new URLSearchParams({ 'match[]': q.match }).toString()}` : '';
+    const values = (await api(promUrl, `/api/v1/label/${q.label}/values${match}`)) as string[];
+    console.log(`  ${values.length ? '✓' : '✗'} ${String(values.length).padStart(3)} values  ${q.source}`);
+    if (!values.length) problems.push(`no values: ${q.source}`);
+  }
   return problems;
 }
 
