@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as Joi from 'joi';
 
@@ -316,13 +316,18 @@ function jwtSecret(value: ValidatedEnv): string {
   if (value.JWT_SECRET) return value.JWT_SECRET;
   if (!value.JWT_SECRET_FILE && value.SQLITE_PATH === ':memory:') return randomBytes(32).toString('base64url');
   const file = value.JWT_SECRET_FILE ?? join(dirname(value.SQLITE_PATH), 'jwt-secret');
+  // Written whole beside it, then linked into place (which fails if the file exists): of several
+  // processes starting at once on the same file, one creates it and none reads it half written.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    // 'wx': of two instances starting at once on the same file, one creates it and both read it.
-    writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    writeFileSync(draft, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    linkSync(draft, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
       throw new ConfigError(`Invalid configuration: cannot create the JWT secret file ${file}: ${(error as Error).message}`);
+  } finally {
+    rmSync(draft, { force: true });
   }
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < 32) throw new ConfigError(`Invalid configuration: the JWT secret in ${file} must be at least 32 characters long`);
