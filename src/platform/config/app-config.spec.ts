@@ -77,6 +77,39 @@ describe('loadAppConfig', () => {
     );
   });
 
+  it("creates topics with the broker's replication unless KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS say", () => {
+    expect(loadAppConfig({}).kafka).toMatchObject({ replicationFactor: undefined, minInsyncReplicas: undefined });
+    expect(loadAppConfig({ KAFKA_REPLICATION_FACTOR: '', KAFKA_MIN_INSYNC_REPLICAS: '' }).kafka.replicationFactor).toBeUndefined();
+    expect(loadAppConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' }).kafka).toMatchObject({
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    });
+    expect(loadAppConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '3' }).kafka.minInsyncReplicas).toBe(3);
+    // Each alone: the other stays the broker's. -1 is Kafka's own spelling of "the broker's default".
+    expect(loadAppConfig({ KAFKA_REPLICATION_FACTOR: '3' }).kafka).toMatchObject({ replicationFactor: 3, minInsyncReplicas: undefined });
+    expect(loadAppConfig({ KAFKA_MIN_INSYNC_REPLICAS: '2' }).kafka).toMatchObject({ replicationFactor: undefined, minInsyncReplicas: 2 });
+    expect(loadAppConfig({ KAFKA_REPLICATION_FACTOR: '-1', KAFKA_MIN_INSYNC_REPLICAS: '2' }).kafka).toMatchObject({
+      replicationFactor: undefined,
+      minInsyncReplicas: 2,
+    });
+    expect(() => loadAppConfig({ KAFKA_REPLICATION_FACTOR: '0' })).toThrow(
+      new ConfigError('Invalid configuration: "KAFKA_REPLICATION_FACTOR" must be 1 or more, or -1 for the broker\'s default'),
+    );
+    expect(() => loadAppConfig({ KAFKA_REPLICATION_FACTOR: 'three' })).toThrow(/"KAFKA_REPLICATION_FACTOR" must be a number/);
+    expect(() => loadAppConfig({ KAFKA_REPLICATION_FACTOR: '2.5' })).toThrow(/"KAFKA_REPLICATION_FACTOR" must be an integer/);
+    expect(() => loadAppConfig({ KAFKA_REPLICATION_FACTOR: '40000' })).toThrow(/"KAFKA_REPLICATION_FACTOR"/);
+    expect(() => loadAppConfig({ KAFKA_MIN_INSYNC_REPLICAS: '0' })).toThrow(
+      /"KAFKA_MIN_INSYNC_REPLICAS" must be greater than or equal to 1/,
+    );
+    expect(() => loadAppConfig({ KAFKA_MIN_INSYNC_REPLICAS: '-1' })).toThrow(/"KAFKA_MIN_INSYNC_REPLICAS"/);
+    // A topic whose writes need more in-sync replicas than it has could never acknowledge one.
+    expect(() => loadAppConfig({ KAFKA_REPLICATION_FACTOR: '2', KAFKA_MIN_INSYNC_REPLICAS: '3' })).toThrow(
+      new ConfigError(
+        'Invalid configuration: "KAFKA_MIN_INSYNC_REPLICAS" must not exceed KAFKA_REPLICATION_FACTOR (no write to such a topic could be acknowledged)',
+      ),
+    );
+  });
+
   it('rejects an unknown coupon strategy naming the variable', () => {
     expect(() => loadAppConfig({ COUPON_ISSUE_STRATEGY: 'foo' })).toThrow(
       new ConfigError('Invalid configuration: "COUPON_ISSUE_STRATEGY" must be one of [lock, queue]'),

@@ -37,8 +37,19 @@ export interface AppConfig {
   sqlitePath: string;
   /** Budgets (ms): open the connection (each reconnect too), one command. */
   redis: { url: string; keyPrefix: string; connectTimeoutMs: number; commandTimeoutMs: number };
-  /** `sessionTimeoutMs`: a consumer group member silent this long is dropped, and its partitions move. */
-  kafka: { brokers: string[]; topicPrefix: string; clientId: string; produceTimeoutMs: number; sessionTimeoutMs: number };
+  /**
+   * `sessionTimeoutMs`: a consumer group member silent this long is dropped, and its partitions move.
+   * `replicationFactor` and `minInsyncReplicas`: of the topics the app creates; undefined = the broker's default.
+   */
+  kafka: {
+    brokers: string[];
+    topicPrefix: string;
+    clientId: string;
+    produceTimeoutMs: number;
+    sessionTimeoutMs: number;
+    replicationFactor?: number;
+    minInsyncReplicas?: number;
+  };
   coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
   admin: { email?: string; password?: string };
@@ -109,6 +120,8 @@ interface ValidatedEnv {
   KAFKA_CLIENT_ID: string;
   KAFKA_PRODUCE_TIMEOUT_MS: number;
   KAFKA_SESSION_TIMEOUT_MS: number;
+  KAFKA_REPLICATION_FACTOR?: number;
+  KAFKA_MIN_INSYNC_REPLICAS?: number;
   COUPON_ISSUE_STRATEGY: CouponIssueStrategy;
   COUPON_LOCK_TTL_MS: number;
   COUPON_LOCK_WAIT_MS: number;
@@ -190,6 +203,26 @@ export const envSchema = Joi.object<ValidatedEnv>({
   KAFKA_PRODUCE_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
   // The broker's default group.min/max.session.timeout.ms bound it: 6 s to 30 min.
   KAFKA_SESSION_TIMEOUT_MS: Joi.number().integer().min(6000).max(1_800_000).default(30_000),
+  // Of the topics the app creates; unset (or -1, Kafka's own spelling) = the broker's
+  // default.replication.factor, and unset min ISR = the broker's min.insync.replicas.
+  KAFKA_REPLICATION_FACTOR: Joi.number()
+    .integer()
+    .min(1)
+    .max(32_767)
+    .allow(-1)
+    .messages({ 'number.min': '"KAFKA_REPLICATION_FACTOR" must be 1 or more, or -1 for the broker\'s default' }),
+  // A write is acknowledged (acks=all) once this many replicas have it; more than the replicas could never be met.
+  KAFKA_MIN_INSYNC_REPLICAS: Joi.number()
+    .integer()
+    .min(1)
+    .max(32_767)
+    .when('KAFKA_REPLICATION_FACTOR', {
+      is: Joi.number().min(1).required(),
+      then: Joi.number().max(Joi.ref('KAFKA_REPLICATION_FACTOR')).messages({
+        'number.max':
+          '"KAFKA_MIN_INSYNC_REPLICAS" must not exceed KAFKA_REPLICATION_FACTOR (no write to such a topic could be acknowledged)',
+      }),
+    }),
   COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
   COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   COUPON_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
@@ -277,6 +310,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       clientId: value.KAFKA_CLIENT_ID,
       produceTimeoutMs: value.KAFKA_PRODUCE_TIMEOUT_MS,
       sessionTimeoutMs: value.KAFKA_SESSION_TIMEOUT_MS,
+      replicationFactor: value.KAFKA_REPLICATION_FACTOR === -1 ? undefined : value.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: value.KAFKA_MIN_INSYNC_REPLICAS,
     },
     coupon: {
       issueStrategy: value.COUPON_ISSUE_STRATEGY,

@@ -24,6 +24,8 @@ export class KafkaConnection implements OnApplicationShutdown {
   readonly kafka: Kafka;
   private producer?: Promise<Producer>;
   private admin?: Promise<Admin>;
+  /** Existing topics whose replica count was compared with KAFKA_REPLICATION_FACTOR (once each). */
+  private readonly replicationChecked = new Set<string>();
 
   constructor(@InjectAppConfig() private readonly config: AppConfig) {
     // Before any client exists: kafkajs would otherwise wake every millisecond on each connection.
@@ -94,22 +96,56 @@ export class KafkaConnection implements OnApplicationShutdown {
     }
   }
 
-  /** Creates the topics that do not exist yet (KAFKA_TOPIC_PARTITIONS unless a topic says) and waits until they have leaders. */
+  /**
+   * Creates the topics that do not exist yet and waits until they have leaders: KAFKA_TOPIC_PARTITIONS
+   * partitions unless a topic says, KAFKA_REPLICATION_FACTOR replicas and KAFKA_MIN_INSYNC_REPLICAS
+   * (each the broker's default when unset). Existing topics are left as they are; one with fewer
+   * replicas than configured is named in a warning, once.
+   */
   async ensureTopics(topics: Array<Omit<ITopicConfig, 'topic'> & { name: string }>): Promise<void> {
     const admin = await this.getAdmin();
     // Asking for existing topics makes the broker answer TOPIC_ALREADY_EXISTS, which kafkajs logs at
     // ERROR level: create only the missing ones.
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter(({ name }) => !existing.has(this.topic(name)));
+    await this.warnUnderReplicated(
+      admin,
+      topics.filter(({ name }) => existing.has(this.topic(name))),
+    );
     if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map(({ name, numPartitions, ...rest }) => ({
         topic: this.topic(name),
         numPartitions: numPartitions ?? this.config.kafkaTopicPartitions,
+        ...this.replication(),
         ...rest,
       })),
     });
+  }
+
+  /** What KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS add to a topic's creation (nothing when unset). */
+  replication(): Pick<ITopicConfig, 'replicationFactor' | 'configEntries'> {
+    const { replicationFactor, minInsyncReplicas } = this.config.kafka;
+    return {
+      ...(replicationFactor !== undefined ? { replicationFactor } : {}),
+      ...(minInsyncReplicas !== undefined ? { configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }] } : {}),
+    };
+  }
+
+  private async warnUnderReplicated(admin: Admin, topics: Array<{ name: string }>): Promise<void> {
+    const wanted = this.config.kafka.replicationFactor;
+    const unchecked = topics.map(({ name }) => this.topic(name)).filter((topic) => !this.replicationChecked.has(topic));
+    if (wanted === undefined || unchecked.length === 0) return;
+    const metadata = await admin.fetchTopicMetadata({ topics: unchecked }).catch(() => undefined);
+    for (const { name, partitions } of metadata?.topics ?? []) {
+      const replicas = Math.min(...partitions.map((p) => p.replicas.length));
+      this.replicationChecked.add(name);
+      if (replicas < wanted)
+        this.logger.warn(
+          `topic ${name} exists with ${replicas} replica(s), fewer than KAFKA_REPLICATION_FACTOR=${wanted}: existing topics are not changed (reassign its partitions to add replicas)`,
+        );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
