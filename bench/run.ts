@@ -13,12 +13,23 @@ import { printSummary, type ScenarioReport } from './lib/report';
 import { couponLock } from './scenarios/coupon-lock';
 import { couponQueue } from './scenarios/coupon-queue';
 import { couponSoldOut } from './scenarios/coupon-sold-out';
-import { orderPay } from './scenarios/order-pay';
+import { orderPay, orderPaySplit } from './scenarios/order-pay';
+import { queueLive, queueLiveSplit } from './scenarios/queue-live';
 import { products } from './scenarios/products';
 import { framework } from './scenarios/framework';
 import { type Check, type Measurement, type Scenario, type ScenarioContext } from './scenarios/scenario';
 
-const SCENARIOS: Scenario[] = [couponLock, couponSoldOut, couponQueue, orderPay, products, framework];
+const SCENARIOS: Scenario[] = [
+  couponLock,
+  couponSoldOut,
+  couponQueue,
+  queueLive,
+  queueLiveSplit,
+  orderPay,
+  orderPaySplit,
+  products,
+  framework,
+];
 /** The app's DB_POOL_SIZE default; the database baselines use the same pool. */
 const APP_POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 20);
 
@@ -99,8 +110,15 @@ async function runScenario(
       return apps.get(name)!;
     },
     stopApp: async (name) => {
-      await apps.get(name)?.then((a) => a.stop());
+      const app = apps.get(name);
       apps.delete(name);
+      await app?.then(
+        (a) => a.stop(),
+        () => undefined, // it never started: its scenario reported that
+      );
+    },
+    keepOnlyApps: async (names) => {
+      for (const name of [...apps.keys()].filter((running) => !names.includes(running))) await ctx.stopApp(name);
     },
     baseline: (name) => {
       const key = `${name}@${connections}`;

@@ -61,7 +61,8 @@ export class AppUnderTest {
       child.once('exit', (code) => reject(new Error(`app ${name} exited with ${code}; see bench/results/app-${name}.log`))),
     );
     await Promise.race([waitUntilReady(url), exited]);
-    return new AppUnderTest(url, await adminToken(url), child);
+    // A worker serves no API: nothing to log in to.
+    return new AppUnderTest(url, env.APP_ROLE === 'worker' ? '' : await adminToken(url), child);
   }
 
   /** User + system CPU time of the app process so far (Linux /proc); undefined for BENCH_URL or elsewhere. */

@@ -17,6 +17,7 @@ export const couponLock: Scenario = {
   description: 'POST /coupons/{id}/issue, lock strategy, one hot coupon, a new user per request',
   defaultConnections: 500,
   async run(ctx, measure, check) {
+    await ctx.keepOnlyApps(['lock']); // no other process's relay or consumers beside it
     const app = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const couponId = await couponCampaign(app, 10_000_000, 'Bench hot coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };

@@ -4,18 +4,19 @@ import { count, couponCampaign, inFlightLimit, describeStatuses, freshUserHeader
 
 /**
  * Queue strategy in two phases, so each rate is measured on its own:
- * accept: an API-only instance (COUPON_ISSUE_CONSUMER_ENABLED=false) answers 202 once Kafka acked;
- * drain: a worker instance starts with that backlog and decides it (issued/s from decided_at).
+ * accept: an APP_ROLE=api process answers 202 once Kafka acked, and nothing decides meanwhile;
+ * drain: an APP_ROLE=all process starts with that backlog and decides it (issued/s from decided_at);
+ * it then runs a whole drop (accepting and deciding). `queue-live` measures both at once.
  */
 export const couponQueue: Scenario = {
   name: 'coupon-queue',
   description: 'queue strategy: 202 accept rate on an API-only instance, then the drain rate of the backlog by a worker',
   defaultConnections: 100,
   async run(ctx, measure, check) {
-    // Every instance runs the issue-request consumer unless told not to: an instance left running by
-    // an earlier scenario would decide the backlog during the accept phase.
-    await ctx.stopApp('lock');
-    const api = await ctx.app('queue-api', { COUPON_ISSUE_STRATEGY: 'queue', COUPON_ISSUE_CONSUMER_ENABLED: 'false' });
+    // Every all or worker process runs the issue-request consumer: one left running by an earlier
+    // scenario would decide the backlog during the accept phase.
+    await ctx.keepOnlyApps(['queue-api']);
+    const api = await ctx.app('queue-api', { COUPON_ISSUE_STRATEGY: 'queue', APP_ROLE: 'api' });
     const couponId = await couponCampaign(api, 10_000_000, 'Bench queued coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
     const warmup =
@@ -68,6 +69,7 @@ export const couponQueue: Scenario = {
     const accepted = count(load, 202) + (warmup ? count(warmup, 202) : 0);
     await ctx.stopApp('queue-api');
 
+    // APP_ROLE=all: the drop below is sent to it too.
     const worker = await ctx.app('queue-worker', { COUPON_ISSUE_STRATEGY: 'queue' });
     // The consumer writes each request's row with its decision: drained once every 202 has one and no more come.
     const recorded = () => ctx.env.count('SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ?', [couponId]);

@@ -7,6 +7,7 @@ export const couponSoldOut: Scenario = {
   description: 'POST /coupons/{id}/issue on a sold-out coupon (409 COUPON_SOLD_OUT), a new user per request',
   defaultConnections: 100,
   async run(ctx, measure, check) {
+    await ctx.keepOnlyApps(['lock']); // no other process's relay or consumers beside it
     const app = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const couponId = await couponCampaign(app, 1, 'Bench sold out');
     await app.expect(201, 'POST', `/coupons/${couponId}/issue`, undefined, ctx.env.users(1)[0].token);

@@ -13,6 +13,7 @@ export const framework: Scenario = {
   description: 'GET /health/live at warn and info vs a NestJS hello; one access line = CPU/req of GET /products/{id} at info - at warn',
   defaultConnections: 100,
   async run(ctx, measure, check) {
+    await ctx.keepOnlyApps(['lock']); // no other process's relay or consumers beside it
     const warnApp = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const product = await warnApp.expect(201, 'POST', '/admin/products', {
       name: 'Logged item',

@@ -7,6 +7,7 @@ export const products: Scenario = {
   description: 'GET /products?limit=20 and GET /products/{id} over 100 products',
   defaultConnections: 100,
   async run(ctx, measure, check) {
+    await ctx.keepOnlyApps(['lock']); // no other process's relay or consumers beside it
     const app = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const ids: number[] = [];
     for (let i = 0; i < 100; i++) {

@@ -43,6 +43,8 @@ export interface ScenarioContext {
   /** Starts (or reuses) the app process named `name`; the runner stops it at the end. */
   app(name: string, extraEnv?: Record<string, string>): Promise<AppUnderTest>;
   stopApp(name: string): Promise<void>;
+  /** Stops every app process but these: another process's relay or consumers would share the work measured. */
+  keepOnlyApps(names: string[]): Promise<void>;
   /** A baseline measured in this run at this scenario's connections (cached per connections). */
   baseline(name: BaselineResult['name']): Promise<BaselineResult>;
   log(message: string): void;

@@ -38,7 +38,7 @@ const PAIRS: Record<string, Pair> = {
   accept: {
     floor: 'nest-queue-accept',
     // As the bench's coupon-queue scenario: an API-only instance, a new user's token per request.
-    appEnv: { COUPON_ISSUE_STRATEGY: 'queue', COUPON_ISSUE_CONSUMER_ENABLED: 'false' },
+    appEnv: { COUPON_ISSUE_STRATEGY: 'queue', APP_ROLE: 'api' },
     async prepare(app, env, durationS) {
       const couponId = await couponCampaign(app, 10_000_000, 'In turns');
       const tokens = env.users(Math.ceil((WARMUP_S + durationS) * 8_000)).map((user) => user.token);

@@ -309,7 +309,8 @@ describeWithEngines('switching COUPON_ISSUE_STRATEGY between runs', () => {
   });
 
   it('queue → lock: requests still queued are decided, holders and stock carry over, only the answers change', async () => {
-    // An API-only instance: nobody decides, so these requests are still in Kafka when the operator switches.
+    // An instance that does not decide (the deprecated COUPON_ISSUE_CONSUMER_ENABLED=false; APP_ROLE=api is
+    // tested in process-roles.test.ts): these requests are still in Kafka when the operator switches.
     env = await isolatedEnvironment('full', { ...ADMIN, COUPON_ISSUE_STRATEGY: 'queue', COUPON_ISSUE_CONSUMER_ENABLED: 'false' });
     const queueApp = await startApp(env.env);
     running.push(queueApp);

@@ -1,0 +1,75 @@
+import { round, runLoad } from '../lib/load';
+import { appsFor, type Topology } from './order-pay';
+import { count, couponCampaign, describeStatuses, inFlightLimit, type Scenario, type ScenarioContext, freshUserHeaders } from './scenario';
+
+/**
+ * The queue strategy as deployed: requests accepted (202) while the consumer decides them at the
+ * same time. `queue-live` runs both in one APP_ROLE=all process; `queue-live-split` accepts on an
+ * APP_ROLE=api process while an APP_ROLE=worker process decides.
+ */
+export const queueLive: Scenario = queueLiveScenario('all');
+export const queueLiveSplit: Scenario = queueLiveScenario('split');
+
+function queueLiveScenario(topology: Topology): Scenario {
+  const as = topology === 'all' ? ' (one process)' : ' (1 api + 1 worker)';
+  return {
+    name: topology === 'all' ? 'queue-live' : 'queue-live-split',
+    description: `queue strategy: 202 accept rate and p99 while the consumer decides at the same time${as}; then the backlog left`,
+    defaultConnections: 100,
+    run: async (ctx, measure, check) => {
+      const api = await appsFor(ctx, topology, 'queue');
+      const couponId = await couponCampaign(api, 10_000_000, `Bench live queue ${topology}`);
+      const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
+      const warmup =
+        ctx.options.warmupS > 0
+          ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
+          : undefined;
+      const decidedBefore = await decided(ctx, couponId);
+      const load = await runLoad(api, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+      const decidedDuring = (await decided(ctx, couponId)) - decidedBefore;
+      measure({
+        label: `queue accept with the drain live${as}`,
+        value: count(load, 202) / load.durationS,
+        unit: 'req/s',
+        load,
+        baseline: 'kafka-send',
+        target: { maxP99Ms: 50 },
+      });
+      measure({
+        label: `queue decisions during the accept load${as}`,
+        value: decidedDuring / load.durationS,
+        unit: 'decided/s',
+        note: 'decided while requests kept arriving: a rate below the accept rate leaves a backlog',
+      });
+      // The backlog the accept load left: decided after the load ended, and how long that took.
+      const accepted = count(load, 202) + (warmup ? count(warmup, 202) : 0);
+      const endedAt = Date.now();
+      const backlog = accepted - (await decided(ctx, couponId));
+      for (const deadline = Date.now() + 60_000; (await decided(ctx, couponId)) < accepted && Date.now() < deadline;)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const drainS = (Date.now() - endedAt) / 1000;
+      ctx.log(`  backlog when the load ended: ${Math.max(0, backlog)} undecided, decided within ${round(drainS, 1)} s`);
+      const requests = await ctx.env.count('SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ?', [couponId]);
+      const issued = await ctx.env.count("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ? AND status = 'ISSUED'", [
+        couponId,
+      ]);
+      const stored = await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [couponId]);
+      check({
+        name: `every accepted request ISSUED once, with its copy${as}`,
+        ok:
+          count(load, 202) === load.responses &&
+          load.errors === 0 &&
+          issued === requests &&
+          stored === requests &&
+          requests >= accepted &&
+          requests <= accepted + inFlightLimit(ctx.connections, warmup),
+        detail: `${describeStatuses(load)}; 202s seen ${accepted}, requests ${requests}, issued ${issued}, stored ${stored}`,
+      });
+    },
+  };
+}
+
+/** Requests of the coupon with a decision (the consumer writes each request's row with it). */
+function decided(ctx: ScenarioContext, couponId: number): Promise<number> {
+  return ctx.env.count("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ? AND status <> 'PENDING'", [couponId]);
+}
