@@ -63,14 +63,14 @@ export class Cluster {
   }
 
   /** Starts one more worker (it joins the consumer groups, which rebalance) and waits until it is ready. */
-  async addWorker(): Promise<Instance> {
+  async addWorker(extraEnv: Record<string, string> = {}): Promise<Instance> {
     const worker = new Instance(
       `worker-${this.nextWorker++}`,
       { HOST: '127.0.0.1', ...this.options.env, APP_PROFILE: 'full', APP_ROLE: 'worker' },
       this.options.logDir,
     );
     this.workers.push(worker);
-    await worker.start();
+    await worker.start(extraEnv);
     return worker;
   }
 

@@ -127,7 +127,7 @@ describe.each(['lock', 'queue'] as const)('api and worker processes side by side
       expect(new Map(result.stored.map((c) => [c.userId, c.id]))).toEqual(result.issued);
     });
 
-    it('a worker joins mid-load and takes partitions, another is SIGKILLed: exactly the stock, every paid order consumed once', async () => {
+    it('a worker joins mid-load and takes partitions, another is SIGKILLed: exactly the stock, every paid order consumed once; SIGTERM leaves cleanly', async () => {
       const product = await shop.product({ price: 1_000, stock: 10_000 });
       const buyers = await inBatches(Array.from({ length: 20 }), 5, () => shop.user(1_000_000));
       const couponId = await createCoupon(shop, 60);
@@ -175,6 +175,21 @@ describe.each(['lock', 'queue'] as const)('api and worker processes side by side
       const sent = (await outboxStatuses(shop)).SENT;
       expect(sent).toBe(paidQuantity / 3);
       await eventually(async () => expect((await soldByProduct(observer.api)).get(product.id)).toBe(paidQuantity), 60_000, 250);
+
+      // SIGTERM: a worker finishes its batch and leaves its groups. Its session is 5 minutes long, so
+      // only a clean leave, not the broker giving up on it, hands its partitions back within the wait.
+      const patient = await cluster!.addWorker({ KAFKA_SESSION_TIMEOUT_MS: '300000' });
+      await eventually(
+        async () => expect(await membersWithPartitions(engines.kafkaBrokers, env, COUPON_ISSUER_GROUP)).toBe(2),
+        60_000,
+        250,
+      );
+      await patient.end('SIGTERM');
+      await eventually(
+        async () => expect(await membersWithPartitions(engines.kafkaBrokers, env, COUPON_ISSUER_GROUP)).toBe(1),
+        60_000,
+        250,
+      );
     });
   });
 });

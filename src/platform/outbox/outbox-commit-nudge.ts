@@ -18,8 +18,7 @@ export class OutboxCommitNudge implements OnApplicationBootstrap, OnApplicationS
   private readonly channel: string;
   private readonly relayHere: boolean;
   private subscriber?: Redis;
-  private publishing = false;
-  private publishAgain = false;
+  private publishScheduled = false;
   private lastError = '';
 
   constructor(
@@ -57,30 +56,23 @@ export class OutboxCommitNudge implements OnApplicationBootstrap, OnApplicationS
     this.subscriber?.disconnect();
   }
 
-  /** One PUBLISH in flight at a time; commits meanwhile are carried by the next one. */
+  /**
+   * One PUBLISH per turn of the event loop: the commits that end in the same turn share it. (Waiting
+   * for the previous PUBLISH's reply instead would delay a nudge by the api's event-loop lag under load.)
+   */
   private publish(): void {
-    if (!this.redis) return;
-    if (this.publishing) {
-      this.publishAgain = true;
-      return;
-    }
-    this.publishing = true;
-    this.redis
-      .publish(this.channel, '1')
-      .then(
+    if (!this.redis || this.publishScheduled) return;
+    this.publishScheduled = true;
+    setImmediate(() => {
+      this.publishScheduled = false;
+      this.redis!.publish(this.channel, '1').then(
         () => (this.lastError = ''),
         (error: Error) => {
           if (error.message !== this.lastError)
             this.logger.warn(`outbox nudge not published (the relay's poll will find the events): ${error.message}`);
           this.lastError = error.message;
         },
-      )
-      .finally(() => {
-        this.publishing = false;
-        if (this.publishAgain) {
-          this.publishAgain = false;
-          this.publish();
-        }
-      });
+      );
+    });
   }
 }
