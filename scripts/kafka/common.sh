@@ -18,11 +18,23 @@ KAFKA_HOST=127.0.0.1
 KAFKA_BROKER_PORT="${KAFKA_BROKER_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 [[ "$KAFKA_BROKER_PORT" =~ ^[0-9]+$ && "$KAFKA_CONTROLLER_PORT" =~ ^[0-9]+$ ]] || { echo "[kafka] ERROR: KAFKA_BROKER_PORT and KAFKA_CONTROLLER_PORT must be port numbers" >&2; exit 2; }
+# One node of a cluster (scripts/kafka/cluster.sh): its id, the static controller quorum, the
+# cluster id every node is formatted with, and the internal topics' replicas and min ISR (also the
+# broker's defaults for new topics). Unset: a single node with a one-voter quorum of its own.
+KAFKA_NODE_ID="${KAFKA_NODE_ID:-1}"
+KAFKA_QUORUM_VOTERS="${KAFKA_QUORUM_VOTERS:-}"
+KAFKA_CLUSTER_ID="${KAFKA_CLUSTER_ID:-}"
+KAFKA_REPLICATION="${KAFKA_REPLICATION:-1}"
+KAFKA_MIN_ISR="${KAFKA_MIN_ISR:-1}"
+[[ "$KAFKA_NODE_ID" =~ ^[0-9]+$ && "$KAFKA_REPLICATION" =~ ^[1-9][0-9]*$ && "$KAFKA_MIN_ISR" =~ ^[1-9][0-9]*$ ]] || { echo "[kafka] ERROR: KAFKA_NODE_ID, KAFKA_REPLICATION and KAFKA_MIN_ISR must be numbers (the last two 1 or more)" >&2; exit 2; }
+[[ -z "$KAFKA_QUORUM_VOTERS" || "$KAFKA_QUORUM_VOTERS" =~ ^[0-9]+@[^,@]+:[0-9]+(,[0-9]+@[^,@]+:[0-9]+)*$ ]] || { echo "[kafka] ERROR: KAFKA_QUORUM_VOTERS must look like 1@host:port,2@host:port" >&2; exit 2; }
+# How this broker's lines start (cluster.sh starts its nodes side by side: kafka-1, kafka-2, ...).
+KAFKA_LOG_TAG="${KAFKA_LOG_TAG:-kafka}"
 
 JAVA_BIN="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
-log() { echo "[kafka] $*"; }
-die() { echo "[kafka] ERROR: $*" >&2; exit 1; }
+log() { echo "[$KAFKA_LOG_TAG] $*"; }
+die() { echo "[$KAFKA_LOG_TAG] ERROR: $*" >&2; exit 1; }
 
 # True if something accepts TCP connections on host:port.
 port_open() {

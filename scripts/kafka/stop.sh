@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Stop the broker started by scripts/kafka/start.sh (pid file). SIGTERM first (clean
 # shutdown), SIGKILL after KAFKA_STOP_TIMEOUT seconds (default 20). Not running is fine.
+# Usage: stop.sh [--kill]
+#   --kill  SIGKILL at once: the broker dies as in a crash (no controlled shutdown), for fault tests.
 set -euo pipefail
+
+KILL_NOW=0
+for arg in "$@"; do
+  case "$arg" in
+    --kill) KILL_NOW=1 ;;
+    *) echo "[kafka] ERROR: unknown argument: $arg (usage: stop.sh [--kill])" >&2; exit 2 ;;
+  esac
+done
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -15,9 +25,14 @@ if ! pid=$(running_broker_pid); then
   exit 0
 fi
 
-log "stopping broker (pid $pid)..."
-kill -TERM "$pid" 2>/dev/null || true
 start=$SECONDS
+if [[ $KILL_NOW == 1 ]]; then
+  log "killing broker (pid $pid) with SIGKILL..."
+  kill -KILL "$pid" 2>/dev/null || true
+else
+  log "stopping broker (pid $pid)..."
+  kill -TERM "$pid" 2>/dev/null || true
+fi
 while pid_alive "$pid" && (( SECONDS - start < STOP_TIMEOUT )); do
   sleep 0.5
 done
