@@ -6,7 +6,7 @@
 # min.insync.replicas). One node may be away and every acknowledged write is still kept.
 #
 # Usage: cluster.sh start [--keep-data]   start every node (fresh storage unless --keep-data)
-#        cluster.sh stop                  stop every node (SIGTERM, as stop.sh)
+#        cluster.sh stop [--kill]         stop every node (SIGTERM, as stop.sh; --kill: SIGKILL at once)
 #        cluster.sh stop-node N           stop node N (1-3) cleanly: its partitions move first
 #        cluster.sh kill-node N           SIGKILL node N, as in a crash
 #        cluster.sh start-node N          start node N again on its data (start.sh --keep-data)
@@ -120,7 +120,9 @@ case "$command" in
     log "cluster up: KAFKA_BROKERS=$(brokers) (replication $REPLICATION, min ISR $MIN_ISR)"
     ;;
   stop)
+    [[ "${1:-}" == "" || "${1:-}" == "--kill" ]] || die "usage: cluster.sh stop [--kill]" 2
     [[ -s "$RUN_ROOT/cluster.id" ]] || { log "no cluster in $RUN_ROOT; nothing to stop"; exit 0; }
+    [[ "${1:-}" == "--kill" ]] && STOP_ARGS=(--kill)
     stop_nodes "${ALL_NODES[@]}"
     log "cluster stopped"
     ;;
@@ -150,5 +152,5 @@ case "$command" in
     ;;
   brokers) brokers ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
-  *) die "usage: cluster.sh start [--keep-data] | stop | stop-node N | kill-node N | start-node N | status | brokers" 2 ;;
+  *) die "usage: cluster.sh start [--keep-data] | stop [--kill] | stop-node N | kill-node N | start-node N | status | brokers" 2 ;;
 esac
