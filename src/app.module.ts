@@ -7,6 +7,7 @@ import { UserModule } from './modules/user/user.module';
 import { AppConfig } from './platform/config/app-config';
 import { AppConfigModule } from './platform/config/config.module';
 import { AuthModule } from './platform/auth/auth.module';
+import { CacheModule } from './platform/cache/cache.module';
 import { DatabaseModule } from './platform/database/database.module';
 import { HealthModule } from './platform/health/health.module';
 import { IdempotencyModule } from './platform/idempotency/idempotency.module';
@@ -23,6 +24,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         ObservabilityModule,
+        CacheModule,
         DatabaseModule.forRoot(config),
         InfrastructureModule.forRoot(config),
         AuthModule,

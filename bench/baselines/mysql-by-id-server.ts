@@ -43,10 +43,10 @@ app.get<{ Params: { id: string } }>('/products/:id', async (request, reply) => {
 // The app's list statement (product.repository.ts) and page shape (cursor.ts), nothing else.
 app.get<{ Querystring: { category: string; limit: string } }>('/products', async (request) => {
   const limit = Number(request.query.limit);
-  const [rows] = (await pool.query(`SELECT id, name, price, stock, category, status FROM ${table} WHERE category = ? ORDER BY id LIMIT ?`, [
-    request.query.category,
-    limit + 1,
-  ])) as [ProductRow[], unknown];
+  const [rows] = (await pool.query(
+    `SELECT id, name, price, stock, category, status FROM ${table} WHERE status = 'ON_SALE' AND category = ? ORDER BY id LIMIT ?`,
+    [request.query.category, limit + 1],
+  )) as [ProductRow[], unknown];
   const items = rows.slice(0, limit).map(toProduct);
   const more = rows.length > limit;
   return { items, nextCursor: more ? Buffer.from(`id:${items[items.length - 1].id}`).toString('base64url') : null };

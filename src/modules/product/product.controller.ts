@@ -28,8 +28,8 @@ export class ProductController {
   @Get('products')
   @ApiEndpoint({
     operationId: 'listProducts',
-    summary: 'List products on sale, newest first, by cursor',
-    description: 'Optionally of one category.',
+    summary: 'List products on sale in id order (oldest first), by cursor',
+    description: 'Optionally of one category. A product an admin stopped is not listed (`GET /products/{id}` still answers it).',
   })
   @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
   list(@Query() query: ListProductsQuery): Promise<Page<ProductView>> {

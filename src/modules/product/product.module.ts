@@ -6,6 +6,7 @@ import { redisOrMemory } from '../../platform/infrastructure/redis-or-memory';
 import { DemoProducts } from './demo-products';
 import { Product } from './entities/product.entity';
 import { AdminProductController, ProductController } from './product.controller';
+import { ProductReadCache } from './product-read-cache';
 import { ProductRepository } from './product.repository';
 import { ProductService } from './product.service';
 import { InMemoryTopSellersStore } from './top-sellers/in-memory-top-sellers.store';
@@ -20,6 +21,7 @@ import { TopSellersStore } from './top-sellers/top-sellers.store';
   controllers: [ProductController, AdminProductController, TopSellersConsumer],
   providers: [
     ProductRepository,
+    ProductReadCache,
     ProductService,
     DemoProducts,
     TopSellersService,

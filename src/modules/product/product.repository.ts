@@ -45,9 +45,9 @@ export class ProductRepository {
     return rows.map(productFromRow);
   }
 
-  /** Up to `limit` products in id order, of one category when given, with ids above `afterId` when given. */
-  async list(limit: number, filter: { category?: string; afterId?: number } = {}): Promise<ProductRecord[]> {
-    const conditions: string[] = [];
+  /** Up to `limit` products on sale in id order, of one category when given, with ids above `afterId` when given. */
+  async listOnSale(limit: number, filter: { category?: string; afterId?: number } = {}): Promise<ProductRecord[]> {
+    const conditions: string[] = ["status = 'ON_SALE'"];
     const params: unknown[] = [];
     if (filter.category) {
       conditions.push('category = ?');
@@ -58,7 +58,7 @@ export class ProductRepository {
       params.push(filter.afterId);
     }
     const { rows } = await this.sql.run<ProductRow>(
-      `SELECT ${COLUMNS} FROM products ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
+      `SELECT ${COLUMNS} FROM products WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`,
       [...params, limit],
     );
     return rows.map(productFromRow);

@@ -3,6 +3,7 @@ import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { DomainError } from '../../platform/http/problem-catalog';
 import { CreateProductRequest, UpdateProductRequest } from './dto/product.dto';
+import { ProductReadCache } from './product-read-cache';
 import { ProductRecord, ProductRepository } from './product.repository';
 
 /** A product as the API and other modules see it. */
@@ -13,39 +14,63 @@ export interface StockLine {
   quantity: number;
 }
 
-/** The product module's public surface: catalogue reads and writes, and stock for checkout. */
+/**
+ * The product module's public surface: catalogue reads and writes, and stock for checkout. The
+ * public reads (`get`, `list`, `findManyCached`) go through this instance's `ProductReadCache`;
+ * everything that decides money (`findMany`, stock) reads the database. Every write tells the
+ * cache once it has committed.
+ */
 @Injectable()
 export class ProductService {
   constructor(
     private readonly products: ProductRepository,
     private readonly transactions: TransactionRunner,
+    private readonly cache: ProductReadCache,
   ) {}
 
   async create(input: CreateProductRequest): Promise<ProductView> {
     const { name, price, stock, category } = input;
-    return this.transactions.run(() => this.products.insert({ name, price, stock, category, status: 'ON_SALE' }, new Date()));
+    return this.transactions.run(async () => {
+      const product = await this.products.insert({ name, price, stock, category, status: 'ON_SALE' }, new Date());
+      this.changedOnCommit([product.id]);
+      return product;
+    });
   }
 
   async update(id: number, changes: UpdateProductRequest): Promise<ProductView> {
     // Fields left out of the PATCH are own `undefined` properties of the DTO (ES2022 class fields): skip them.
     const sent = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-    const product = await this.transactions.run(() => this.products.update(id, sent, new Date()));
+    const product = await this.transactions.run(async () => {
+      const updated = await this.products.update(id, sent, new Date());
+      if (updated) this.changedOnCommit([id]);
+      return updated;
+    });
     if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
     return product;
   }
 
+  /** A product page: from the cache, so it may lag a change on another instance by the freshness bound (docs/api.md). */
   async get(id: number): Promise<ProductView> {
-    const product = await this.products.findById(id);
+    const product = await this.cache.product(id, () => this.products.findById(id));
     if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
     return product;
   }
 
+  /** A page of the products on sale, from the cache like `get`. */
   async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductView>> {
-    const rows = await this.products.list(query.limit + 1, { category: query.category, afterId: decodeCursor(query.cursor) });
-    return pageOf(rows, query.limit, (product) => product);
+    const page = { category: query.category, afterId: decodeCursor(query.cursor), limit: query.limit };
+    return this.cache.page(page, async () => {
+      const rows = await this.products.listOnSale(page.limit + 1, page);
+      return pageOf(rows, page.limit, (product) => product);
+    });
   }
 
-  /** Products by id, for capturing names and prices at order time. Missing ids are absent. */
+  /** Products by id for a public view (top sellers), from the cache like `get`: never for prices that are charged. */
+  async findManyCached(ids: number[]): Promise<Map<number, ProductView>> {
+    return this.cache.productsById(ids, (missing) => this.findMany(missing));
+  }
+
+  /** Products by id from the database, for capturing names and prices at order time. Missing ids are absent. */
   async findMany(ids: number[]): Promise<Map<number, ProductView>> {
     return new Map((await this.products.findByIds(ids)).map((product) => [product.id, product]));
   }
@@ -61,16 +86,23 @@ export class ProductService {
         throw new DomainError('INSUFFICIENT_STOCK', `Not enough stock for product ${line.productId}`);
       }
     }
+    this.changedOnCommit(lines.map((line) => line.productId));
   }
 
   /** Gives stock back (cancellation of a paid order), inside the caller's transaction. */
   async restoreStock(lines: StockLine[]): Promise<void> {
     const now = new Date();
     for (const line of byProductId(lines)) await this.products.returnStock(line.productId, line.quantity, now);
+    this.changedOnCommit(lines.map((line) => line.productId));
   }
 
   async count(): Promise<number> {
     return this.products.count();
+  }
+
+  /** Every instance's cached copies of these products go once the current transaction commits (never if it rolls back). */
+  private changedOnCommit(ids: number[]): void {
+    this.transactions.afterCommit(() => this.cache.changed(ids));
   }
 }
 

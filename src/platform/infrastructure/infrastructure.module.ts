@@ -1,6 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { Broadcast } from '../broadcast/broadcast';
+import { InProcessBroadcast } from '../broadcast/in-process-broadcast';
+import { RedisBroadcast } from '../broadcast/redis-broadcast';
 import { KafkaModule } from '../kafka/kafka.module';
 import { LockManager } from '../locking/lock-manager';
 import { InProcessLockManager } from '../locking/in-process-lock-manager';
@@ -15,7 +18,7 @@ import { ConsumerGroups } from '../messaging/message-bus.transport';
 
 /**
  * Picks the profile's adapters for the platform ports business modules use (MessageBus,
- * LockManager), for the login rate limiter's counts (RateLimitStorage), and whether there is a
+ * LockManager, Broadcast), for the login rate limiter's counts (RateLimitStorage), and whether there is a
  * Redis at all. The profile is read in one other place: `DatabaseModule` (the data source and its
  * `SqlDialect`, which carries every engine difference of Sql, TransactionRunner and the outbox).
  * A module's own port with a Redis and a memory adapter follows this choice through
@@ -35,9 +38,10 @@ export class InfrastructureModule {
           ConsumerGroups,
           { provide: MessageBus, useClass: KafkaMessageBus },
           { provide: LockManager, useClass: RedisLockManager },
+          { provide: Broadcast, useClass: RedisBroadcast },
           { provide: RateLimitStorage, inject: [REDIS], useFactory: (redis: Redis) => new RedisRateLimitStorage(redis) },
         ],
-        exports: [MessageBus, ConsumerGroups, LockManager, RateLimitStorage, RedisModule, KafkaModule],
+        exports: [MessageBus, ConsumerGroups, LockManager, Broadcast, RateLimitStorage, RedisModule, KafkaModule],
       };
     }
     return {
@@ -47,9 +51,10 @@ export class InfrastructureModule {
         ConsumerGroups,
         { provide: MessageBus, useClass: InProcessMessageBus },
         { provide: LockManager, useClass: InProcessLockManager },
+        { provide: Broadcast, useClass: InProcessBroadcast },
         { provide: RateLimitStorage, useClass: InMemoryRateLimitStorage },
       ],
-      exports: [MessageBus, ConsumerGroups, LockManager, RateLimitStorage],
+      exports: [MessageBus, ConsumerGroups, LockManager, Broadcast, RateLimitStorage],
     };
   }
 }

@@ -25,7 +25,7 @@ export class TopSellersService {
       .filter((total) => total.quantity > 0)
       .sort((a, b) => b.quantity - a.quantity || b.revenue - a.revenue || a.productId - b.productId)
       .slice(0, limit);
-    const catalogue = await this.products.findMany(ranked.map((total) => total.productId));
+    const catalogue = await this.products.findManyCached(ranked.map((total) => total.productId));
     return {
       from: new Date(today - (days - 1) * DAY_MS).toISOString(),
       to: new Date(today + DAY_MS - 1).toISOString(),

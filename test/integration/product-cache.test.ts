@@ -1,0 +1,85 @@
+import { ProductRepository } from '../../src/modules/product/product.repository';
+import { Metrics } from '../../src/platform/observability/metrics';
+import { ADMIN, Shop } from '../support/commerce-fixtures';
+import { eventually } from '../support/eventually';
+import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
+import { type Api, startApp, type TestApp } from '../support/test-app';
+
+/** Well under the TTL below: only the broadcast, not the TTL, can make B fresh within it. */
+const WITHIN_MS = 5_000;
+
+/** Misses of the product-by-id cache so far, from the instance's own registry. */
+async function productMisses(app: TestApp): Promise<number> {
+  const metric = await app.app.get(Metrics).registry.getSingleMetric('cache_misses_total')!.get();
+  return metric.values.find((v) => v.labels.cache === 'product')?.value ?? 0;
+}
+
+describeWithEngines('product read cache on two instances', () => {
+  let env: IsolatedEnvironment;
+  let a: TestApp;
+  let b: TestApp;
+  let shop: Shop;
+
+  beforeAll(async () => {
+    // A TTL of 10 minutes: whatever B serves fresh within seconds, an invalidation from A made it so.
+    env = await isolatedEnvironment('full', { ...ADMIN, PRODUCT_CACHE_TTL_MS: '600000' });
+    [a, b] = [await startApp(env.env), await startApp(env.env)];
+    shop = await Shop.open(a);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await env?.cleanup();
+  });
+
+  const product = async (api: Api, id: number) => (await api.get(`/products/${id}`)).body as { price: number; stock: number };
+
+  it('a price change on A is served by B within the bound, and by A at once', async () => {
+    const created = await shop.product({ price: 1_000 });
+    expect((await product(b.api, created.id)).price).toBe(1_000); // now in B's cache
+    expect((await product(a.api, created.id)).price).toBe(1_000); // and in A's
+    await shop.api.patch(`/admin/products/${created.id}`, { price: 1_500 }, { token: shop.adminToken });
+    expect((await product(a.api, created.id)).price).toBe(1_500);
+    await eventually(async () => expect((await product(b.api, created.id)).price).toBe(1_500), WITHIN_MS, 20);
+  });
+
+  it("a paid order on A shows its stock on B's product page, and a product stopped on A leaves B's list", async () => {
+    const created = await shop.product({ stock: 50, category: 'two-instances' });
+    const listedOnB = async () =>
+      ((await b.api.get('/products?category=two-instances')).body.items as Array<{ id: number }>).map((p) => p.id);
+    expect((await product(b.api, created.id)).stock).toBe(50);
+    expect(await listedOnB()).toEqual([created.id]);
+    const buyer = await shop.user(100_000);
+    const order = await shop.order(buyer.token, [{ productId: created.id, quantity: 4 }]);
+    expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
+    await eventually(async () => expect((await product(b.api, created.id)).stock).toBe(46), WITHIN_MS, 20);
+
+    await shop.api.patch(`/admin/products/${created.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
+    await eventually(async () => expect(await listedOnB()).toEqual([]), WITHIN_MS, 20);
+  });
+
+  it('a thousand concurrent misses of one product make one query', async () => {
+    const created = await shop.product({ name: 'Herd' });
+    const repository = a.app.get(ProductRepository);
+    const findById = repository.findById.bind(repository);
+    // The query waits until all 1,000 reads have missed, so none of them can be a hit on what it loaded.
+    let release!: () => void;
+    const allMissed = new Promise<void>((resolve) => (release = resolve));
+    const spy = jest.spyOn(repository, 'findById').mockImplementation(async (id) => {
+      await allMissed;
+      return findById(id);
+    });
+    try {
+      const missesBefore = await productMisses(a);
+      const reads = Promise.all(Array.from({ length: 1_000 }, () => a.api.get(`/products/${created.id}`)));
+      await eventually(async () => expect((await productMisses(a)) - missesBefore).toBe(1_000), 60_000);
+      release();
+      const answers = await reads;
+      expect(answers.filter((r) => r.status === 200 && r.body.name === 'Herd')).toHaveLength(1_000);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
