@@ -159,10 +159,11 @@ async function runScenario(
   for (const m of measurements) {
     const value = m.rateOfBaseline ? (await ctx.baseline(m.rateOfBaseline)).rate : m.value;
     const baseline = m.baseline ? await ctx.baseline(m.baseline) : undefined;
-    const ratio = baseline ? round(value / baseline.rate, 3) : undefined;
+    const baselineRate = baseline?.rate ?? m.versus?.rate;
+    const ratio = baselineRate ? round(value / baselineRate, 3) : undefined;
     // A paced load (--rate) says nothing of capacity: its ratios are printed, its targets not judged.
     const meetsTarget = options.rate === undefined ? meets(m, ratio) : undefined;
-    report.measurements.push({ ...m, value: round(value), baselineRate: baseline?.rate, ratio, meetsTarget });
+    report.measurements.push({ ...m, value: round(value), baselineRate, ratio, meetsTarget });
   }
   report.seconds = round((Date.now() - started) / 1000, 1);
   return report;

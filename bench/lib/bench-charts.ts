@@ -26,7 +26,9 @@ export async function writeBenchCharts(results: BenchResults, dir: string): Prom
     .filter((m) => m.unit.endsWith('/s'))
     .flatMap((m) => [
       { measurement: m.label, series: m.rateOfBaseline ? `baseline: ${m.rateOfBaseline}` : 'app', value: m.value },
-      ...(m.baselineRate === undefined ? [] : [{ measurement: m.label, series: `baseline: ${m.baseline}`, value: m.baselineRate }]),
+      ...(m.baselineRate === undefined
+        ? []
+        : [{ measurement: m.label, series: `baseline: ${m.baseline ?? m.versus?.label}`, value: m.baselineRate }]),
     ]);
   if (rates.length > 0)
     files.push(

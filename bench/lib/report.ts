@@ -44,7 +44,7 @@ export function printSummary(reports: ScenarioReport[], baselines: BaselineResul
         ...latency(m.load?.latencyMs ?? m.latencyMs),
         non2xx === undefined ? '' : String(non2xx),
         m.load?.appCpuMsPerResponse === undefined ? '' : String(m.load.appCpuMsPerResponse),
-        m.baseline ? `${m.baseline} ${m.baselineRate}` : '',
+        comparedWith(m) ? `${comparedWith(m)} ${m.baselineRate}` : '',
         m.ratio === undefined ? '' : `${Math.round(m.ratio * 1000) / 10}%`,
         describeTarget(m),
         m.meetsTarget === undefined ? '' : m.meetsTarget ? 'yes' : 'NO',
@@ -63,7 +63,7 @@ function printTargets(reports: ScenarioReport[]): void {
   for (const m of reports.flatMap((r) => r.measurements).filter((m) => m.target)) {
     const p99 = m.load?.latencyMs.p99 ?? m.latencyMs?.p99;
     const measured = [
-      m.ratio === undefined ? `${m.value} ${m.unit}` : `${Math.round(m.ratio * 1000) / 10}% of ${m.baseline}`,
+      m.ratio === undefined ? `${m.value} ${m.unit}` : `${Math.round(m.ratio * 1000) / 10}% of ${comparedWith(m)}`,
       m.target?.maxP99Ms !== undefined && p99 !== undefined ? `p99 ${p99} ms` : '',
     ]
       .filter(Boolean)
@@ -71,7 +71,7 @@ function printTargets(reports: ScenarioReport[]): void {
     const verdict = m.meetsTarget === undefined ? 'not judged (--rate)' : m.meetsTarget ? 'met' : 'MISSED';
     rows.push([m.label, describeTarget(m), measured, verdict]);
   }
-  if (rows.length > 1) printTable('targets (ratios against the same-I/O baseline of this run)', rows);
+  if (rows.length > 1) printTable('targets (ratios against the baseline or rate each names, measured in this run)', rows);
 }
 
 function printTable(title: string, rows: string[][]): void {
@@ -91,10 +91,15 @@ function describeTarget(m: Measurement): string {
   const t = m.target;
   if (!t) return '';
   return [
-    t.minRatio !== undefined ? `>= ${t.minRatio * 100}% of ${m.baseline}` : '',
+    t.minRatio !== undefined ? `>= ${t.minRatio * 100}% of ${comparedWith(m)}` : '',
     t.minValue !== undefined ? `>= ${t.minValue} ${m.unit}` : '',
     t.maxP99Ms !== undefined ? `p99 <= ${t.maxP99Ms} ms` : '',
   ]
     .filter(Boolean)
     .join(', ');
+}
+
+/** What a measurement's ratio is against: a baseline, or a rate of the same scenario. */
+function comparedWith(m: Measurement): string | undefined {
+  return m.baseline ?? m.versus?.label;
 }

@@ -96,33 +96,7 @@ async function runOrderPay(
     `${ctx.env.topicPrefix}bench-outbox-latency`,
   );
   try {
-    const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
-    const requests = [
-      {
-        method: 'POST' as const,
-        path: '/orders',
-        setupRequest: (request: any, context: any) => {
-          context.auth = `Bearer ${pick(buyers).token}`;
-          return {
-            ...request,
-            headers: { ...request.headers, 'content-type': 'application/json', authorization: context.auth },
-            body: JSON.stringify({ items: [{ productId: pick(productIds), quantity: 1 }] }),
-          };
-        },
-        onResponse: (status: number, body: string, context: any) => {
-          context.orderId = status === 201 ? JSON.parse(body).id : 0;
-        },
-      },
-      {
-        method: 'POST' as const,
-        path: '/orders/0/pay',
-        setupRequest: (request: any, context: any) => ({
-          ...request,
-          path: `/orders/${context.orderId}/pay`,
-          headers: { ...request.headers, authorization: context.auth },
-        }),
-      },
-    ];
+    const requests = checkoutRequests(buyers, productIds);
     const warmup =
       ctx.options.warmupS > 0 ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests }) : undefined;
     const consumedBefore = new Set((await consumer.timings()).map((timing) => timing.orderId));
@@ -222,6 +196,37 @@ async function runOrderPay(
   } finally {
     await consumer.stop();
   }
+}
+
+/** One checkout per autocannon round: a random buyer orders one unit of a random product, then pays for it. */
+export function checkoutRequests(buyers: Array<{ token: string }>, productIds: number[]) {
+  const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
+  return [
+    {
+      method: 'POST' as const,
+      path: '/orders',
+      setupRequest: (request: any, context: any) => {
+        context.auth = `Bearer ${pick(buyers).token}`;
+        return {
+          ...request,
+          headers: { ...request.headers, 'content-type': 'application/json', authorization: context.auth },
+          body: JSON.stringify({ items: [{ productId: pick(productIds), quantity: 1 }] }),
+        };
+      },
+      onResponse: (status: number, body: string, context: any) => {
+        context.orderId = status === 201 ? JSON.parse(body).id : 0;
+      },
+    },
+    {
+      method: 'POST' as const,
+      path: '/orders/0/pay',
+      setupRequest: (request: any, context: any) => ({
+        ...request,
+        path: `/orders/${context.orderId}/pay`,
+        headers: { ...request.headers, authorization: context.auth },
+      }),
+    },
+  ];
 }
 
 /** Up to `max` values picked at random: enough for the latency distribution chart, small in the JSON. */

@@ -27,6 +27,8 @@ export interface Measurement {
   /** p50/p95/p99 when the latency is not an HTTP one (e.g. outbox commit to consumption). */
   latencyMs?: LoadResult['latencyMs'];
   baseline?: BaselineResult['name'];
+  /** In place of a baseline: a rate measured in this scenario on the same app (its own /health/live), which the ratio and target are judged against. */
+  versus?: { label: string; rate: number };
   /** The value is this baseline's rate, measured after the scenario like every baseline (`value` is then ignored). */
   rateOfBaseline?: BaselineResult['name'];
   target?: Target;

@@ -270,7 +270,7 @@ export const envSchema = Joi.object<ValidatedEnv>({
   AUTH_RATE_LIMIT_PER_IP: Joi.number().integer().min(1).default(30),
   AUTH_RATE_LIMIT_PER_EMAIL: Joi.number().integer().min(1).default(10),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
-  // 0 turns the cache off. lru-cache sets aside a slot per entry up front: a million is about 20 MB of that.
+  // 0 turns the cache off. lru-cache sets aside a slot per entry up front: 4 MiB for 100,000 (bench/tools/cache-memory.ts).
   PRODUCT_CACHE_MAX_ENTRIES: Joi.number().integer().min(0).max(1_000_000).default(10_000),
   // The safety net when an invalidation is lost (Redis away): no copy is served older than this. 0 turns the cache off.
   PRODUCT_CACHE_TTL_MS: Joi.number().integer().min(0).max(3_600_000).default(5000),
