@@ -110,6 +110,33 @@ describe('loadAppConfig', () => {
     );
   });
 
+  it('finds the Redis master through Sentinel when REDIS_SENTINELS and REDIS_SENTINEL_MASTER are set, both or neither', () => {
+    expect(loadAppConfig({}).redis.sentinel).toBeUndefined();
+    expect(loadAppConfig({ REDIS_SENTINELS: '', REDIS_SENTINEL_MASTER: '' }).redis.sentinel).toBeUndefined();
+    expect(
+      loadAppConfig({ REDIS_SENTINELS: 'sentinel-1:26379,10.0.0.7:26380,localhost:5000', REDIS_SENTINEL_MASTER: 'commerce' }).redis,
+    ).toMatchObject({
+      url: 'redis://127.0.0.1:6379',
+      sentinel: {
+        hosts: [
+          { host: 'sentinel-1', port: 26379 },
+          { host: '10.0.0.7', port: 26380 },
+          { host: 'localhost', port: 5000 },
+        ],
+        masterName: 'commerce',
+      },
+    });
+    expect(() => loadAppConfig({ REDIS_SENTINELS: 'sentinel-1:26379' })).toThrow(/REDIS_SENTINEL_MASTER/);
+    expect(() => loadAppConfig({ REDIS_SENTINEL_MASTER: 'commerce' })).toThrow(/REDIS_SENTINELS/);
+    expect(() => loadAppConfig({ REDIS_SENTINELS: 'sentinel-1', REDIS_SENTINEL_MASTER: 'commerce' })).toThrow(
+      new ConfigError('Invalid configuration: "REDIS_SENTINELS" must be a comma-separated host:port list'),
+    );
+    expect(() => loadAppConfig({ REDIS_SENTINELS: 'a:1, b:2', REDIS_SENTINEL_MASTER: 'commerce' })).toThrow(/"REDIS_SENTINELS"/);
+    expect(() => loadAppConfig({ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_MASTER: 'my master' })).toThrow(
+      /"REDIS_SENTINEL_MASTER" must be a master name/,
+    );
+  });
+
   it('rejects an unknown coupon strategy naming the variable', () => {
     expect(() => loadAppConfig({ COUPON_ISSUE_STRATEGY: 'foo' })).toThrow(
       new ConfigError('Invalid configuration: "COUPON_ISSUE_STRATEGY" must be one of [lock, queue]'),

@@ -24,4 +24,12 @@ describe('unavailableDependency', () => {
     expect(unavailableDependency(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe('redis');
     expect(unavailableDependency(Object.assign(new Error('x'), { name: 'KafkaJSConnectionError' }))).toBe('kafka');
   });
+
+  it('names Redis for the answers of a server in a Sentinel failover, not for a command refused on its own', () => {
+    const reply = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
+    expect(unavailableDependency(reply("READONLY You can't write against a read only replica."))).toBe('redis');
+    expect(unavailableDependency(reply('MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no.'))).toBe('redis');
+    expect(unavailableDependency(reply('LOADING Redis is loading the dataset in memory'))).toBe('redis');
+    expect(unavailableDependency(reply('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBeUndefined();
+  });
 });

@@ -36,12 +36,15 @@ const NETWORK_CODES = new Set([
   'DEPENDENCY_TIMEOUT',
 ]);
 
-// ioredis reports an unreachable or silent server with these messages (it has no error classes for them).
+// ioredis reports an unreachable or silent server with these messages (it has no error classes for them);
+// Redis itself answers READONLY (a master demoted by a Sentinel failover, before the client moves on),
+// MASTERDOWN (a replica cut off from its master) and LOADING (a server reading its data at start-up).
 const REDIS_MESSAGES = [
   /^Command timed out$/,
   /^Stream isn't writeable/,
   /^Connection is closed\.?$/,
   /^Reached the max retries per request/,
+  /^(READONLY|MASTERDOWN|LOADING) /,
 ];
 
 /**

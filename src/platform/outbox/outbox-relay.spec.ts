@@ -12,6 +12,17 @@ describe('isBrokerUnavailable (an outage backs off and counts no attempt; a refu
     expect(isBrokerUnavailable(new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 3200 }))).toBe(true);
   });
 
+  it('treats a cluster that cannot take the write now (leader moving, too few in-sync replicas) as an outage', () => {
+    const protocolError = (type: string) => Object.assign(new KafkaJSProtocolError(type), { type });
+    for (const type of ['NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']) {
+      expect(isBrokerUnavailable(new KafkaJSNumberOfRetriesExceeded(protocolError(type), { retryCount: 5, retryTime: 3200 }))).toBe(true);
+    }
+    expect(isBrokerUnavailable(protocolError('MESSAGE_TOO_LARGE'))).toBe(false);
+    expect(
+      isBrokerUnavailable(new KafkaJSNumberOfRetriesExceeded(protocolError('INVALID_TOPIC_EXCEPTION'), { retryCount: 0, retryTime: 0 })),
+    ).toBe(false);
+  });
+
   it('treats an error of the event itself as its own failure', () => {
     const tooLarge = new KafkaJSProtocolError('The request included a message larger than the max message size the server will accept');
     expect(isBrokerUnavailable(tooLarge)).toBe(false);

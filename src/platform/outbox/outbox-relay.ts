@@ -164,10 +164,24 @@ function toMessage(row: ClaimedEvent): OutgoingMessage {
   };
 }
 
+// What a cluster answers while it cannot take writes for a partition (a leader moving or away,
+// fewer in-sync replicas than KAFKA_MIN_INSYNC_REPLICAS): the cluster's state, not the event's fault.
+const CLUSTER_STATES = new Set([
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'REPLICA_NOT_AVAILABLE',
+  'BROKER_NOT_AVAILABLE',
+  'REQUEST_TIMED_OUT',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+]);
+
 /**
  * True when the broker as a whole cannot be reached, as opposed to this message being refused.
  * The bus's own "not acknowledged within KAFKA_PRODUCE_TIMEOUT_MS" is an outage too: against a
  * stopped broker kafkajs gives up only after about 7 s, so that timeout is what the relay sees first.
+ * So is a cluster that cannot take the write now (no leader, too few in-sync replicas), should
+ * kafkajs's retries give up before that timeout.
  */
 export function isBrokerUnavailable(error: unknown): boolean {
   if (error instanceof DependencyUnavailableError && error.dependency === 'kafka') return true;
@@ -178,8 +192,9 @@ export function isBrokerUnavailable(error: unknown): boolean {
     'KafkaJSConnectionClosedError',
     'KafkaJSLockTimeout',
   ];
-  for (let current = error as { name?: string; cause?: unknown; originalError?: unknown } | undefined; current;) {
+  for (let current = error as { name?: string; type?: string; cause?: unknown; originalError?: unknown } | undefined; current;) {
     if (current.name && names.includes(current.name)) return true;
+    if (current.name === 'KafkaJSProtocolError' && current.type && CLUSTER_STATES.has(current.type)) return true;
     if (current.name === 'KafkaJSNumberOfRetriesExceeded' && !current.cause && !current.originalError) return true;
     current = (current.cause ?? current.originalError) as typeof current;
   }

@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis, { Command } from 'ioredis';
+import Redis, { Command, type RedisOptions } from 'ioredis';
 import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 
@@ -17,8 +17,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   /** Set while a connected Redis stops answering (a command timed out), until a PING is answered. */
   private probing?: NodeJS.Timeout;
 
+  private readonly sentinel: boolean;
+  private readonly connectTimeoutMs: number;
+
   constructor(@InjectAppConfig() config: AppConfig) {
+    this.sentinel = config.redis.sentinel !== undefined;
+    this.connectTimeoutMs = config.redis.connectTimeoutMs;
     this.client = new Redis(config.redis.url, {
+      ...sentinelOptions(config),
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -83,7 +89,19 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     // Start even when Redis is down: readiness reports it and the client reconnects on its own.
-    await this.client.connect().catch((error: Error) => this.logger.warn(`redis not reachable at start-up: ${error.message}`));
+    const connected = this.client.connect().catch((error: Error) => this.logger.warn(`redis not reachable at start-up: ${error.message}`));
+    if (!this.sentinel) return connected;
+    // With Sentinel, connect() settles only once a master is found (it asks the Sentinels round after
+    // round), so start-up waits no longer than a connection's budget for it.
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn('redis: no master from the Sentinels at start-up yet; still asking');
+        resolve();
+      }, this.connectTimeoutMs);
+    });
+    await Promise.race([connected, budget]);
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -91,6 +109,27 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     this.probing = undefined;
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+/**
+ * With REDIS_SENTINELS and REDIS_SENTINEL_MASTER: the master is asked of the Sentinels (on every
+ * (re)connect), so after a failover the client reconnects to the new master. REDIS_URL's host and
+ * port are then unused; its user, password and database number still apply to the master. Every
+ * other option stays, and `duplicate()` copies these too (a subscriber follows the master as well).
+ */
+export function sentinelOptions(config: Pick<AppConfig, 'redis'>): RedisOptions {
+  const sentinel = config.redis.sentinel;
+  if (!sentinel) return {};
+  return {
+    sentinels: sentinel.hosts,
+    name: sentinel.masterName,
+    // Listen for +switch-master on the Sentinels: reconnect at once to a new master, not only once the old one fails.
+    failoverDetector: true,
+    // A master demoted to replica (it came back after a failover) answers writes READONLY: reconnect, which asks the Sentinels.
+    reconnectOnError: (error) => /^READONLY /.test(error.message),
+    // Sentinels unreachable: try again, as the master connection's retryStrategy does.
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  };
 }
 
 export const REDIS = Symbol('REDIS');
