@@ -35,8 +35,17 @@ export interface AppConfig {
     transactionTimeoutMs: number;
   };
   sqlitePath: string;
-  /** Budgets (ms): open the connection (each reconnect too), one command. */
-  redis: { url: string; keyPrefix: string; connectTimeoutMs: number; commandTimeoutMs: number };
+  /**
+   * Budgets (ms): open the connection (each reconnect too), one command. `sentinel`: the master is
+   * found through these Sentinels by its name (REDIS_URL's host and port are then not used).
+   */
+  redis: {
+    url: string;
+    keyPrefix: string;
+    connectTimeoutMs: number;
+    commandTimeoutMs: number;
+    sentinel?: { hosts: Array<{ host: string; port: number }>; masterName: string };
+  };
   /**
    * `sessionTimeoutMs`: a consumer group member silent this long is dropped, and its partitions move.
    * `replicationFactor` and `minInsyncReplicas`: of the topics the app creates; undefined = the broker's default.
@@ -117,6 +126,8 @@ interface ValidatedEnv {
   REDIS_KEY_PREFIX: string;
   REDIS_CONNECT_TIMEOUT_MS: number;
   REDIS_COMMAND_TIMEOUT_MS: number;
+  REDIS_SENTINELS?: string;
+  REDIS_SENTINEL_MASTER?: string;
   KAFKA_BROKERS: string;
   KAFKA_TOPIC_PREFIX: string;
   KAFKA_CLIENT_ID: string;
@@ -195,6 +206,13 @@ export const envSchema = Joi.object<ValidatedEnv>({
   REDIS_KEY_PREFIX: Joi.string().allow('').default(''),
   REDIS_CONNECT_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(2000),
   REDIS_COMMAND_TIMEOUT_MS: Joi.number().integer().min(50).max(60_000).default(1000),
+  // Redis Sentinel: where to ask for the master named REDIS_SENTINEL_MASTER (both or neither).
+  REDIS_SENTINELS: Joi.string()
+    .pattern(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/)
+    .messages({ 'string.pattern.base': '"REDIS_SENTINELS" must be a comma-separated host:port list' }),
+  REDIS_SENTINEL_MASTER: Joi.string()
+    .pattern(/^[A-Za-z0-9._-]+$/)
+    .messages({ 'string.pattern.base': '"REDIS_SENTINEL_MASTER" must be a master name (letters, digits, ".", "_", "-")' }),
   KAFKA_BROKERS: Joi.string()
     .pattern(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/)
     .default('127.0.0.1:9092')
@@ -260,6 +278,8 @@ export const envSchema = Joi.object<ValidatedEnv>({
 })
   // Admin credentials only make sense together.
   .and('ADMIN_EMAIL', 'ADMIN_PASSWORD')
+  // A Sentinel is asked for a master by name.
+  .and('REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER')
   // The full profile has no data directory of its own to keep a generated secret in.
   .when(Joi.object({ APP_PROFILE: Joi.valid('full').required() }).unknown(), {
     then: Joi.object().or('JWT_SECRET', 'JWT_SECRET_FILE').messages({
@@ -311,6 +331,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyPrefix: value.REDIS_KEY_PREFIX,
       connectTimeoutMs: value.REDIS_CONNECT_TIMEOUT_MS,
       commandTimeoutMs: value.REDIS_COMMAND_TIMEOUT_MS,
+      ...(value.REDIS_SENTINELS && value.REDIS_SENTINEL_MASTER
+        ? { sentinel: { hosts: value.REDIS_SENTINELS.split(',').map(hostAndPort), masterName: value.REDIS_SENTINEL_MASTER } }
+        : {}),
     },
     kafka: {
       brokers: value.KAFKA_BROKERS.split(','),
@@ -376,6 +399,11 @@ function jwtSecret(value: ValidatedEnv): string {
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < 32) throw new ConfigError(`Invalid configuration: the JWT secret in ${file} must be at least 32 characters long`);
   return secret;
+}
+
+function hostAndPort(entry: string): { host: string; port: number } {
+  const at = entry.lastIndexOf(':');
+  return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
 }
 
 function durationToSeconds(text: string): number {
