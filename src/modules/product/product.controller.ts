@@ -29,7 +29,9 @@ export class ProductController {
   @ApiEndpoint({
     operationId: 'listProducts',
     summary: 'List products on sale in id order (oldest first), by cursor',
-    description: 'Optionally of one category. A product an admin stopped is not listed (`GET /products/{id}` still answers it).',
+    description:
+      'Optionally of one category. A product an admin stopped is not listed (`GET /products/{id}` still answers it). ' +
+      'A change made through another instance is served within 200 ms of its commit (docs/api.md, freshness of product reads).',
   })
   @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
   list(@Query() query: ListProductsQuery): Promise<Page<ProductView>> {
@@ -46,7 +48,12 @@ export class ProductController {
 
   @Public()
   @Get('products/:id')
-  @ApiEndpoint({ operationId: 'getProduct', summary: 'One product', problems: ['PRODUCT_NOT_FOUND'] })
+  @ApiEndpoint({
+    operationId: 'getProduct',
+    summary: 'One product',
+    description: 'A change made through another instance is served within 200 ms of its commit (docs/api.md, freshness of product reads).',
+    problems: ['PRODUCT_NOT_FOUND'],
+  })
   @ApiOkResponse({ type: ProductResponse, description: 'The product' })
   get(@Param('id', ParseIdPipe) id: number): Promise<ProductView> {
     return this.products.get(id);
