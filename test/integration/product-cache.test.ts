@@ -3,6 +3,7 @@ import { Metrics } from '../../src/platform/observability/metrics';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
+import { TcpProxy } from '../support/tcp-proxy';
 import { type Api, startApp, type TestApp } from '../support/test-app';
 
 /** Well under the TTL below: only the broadcast, not the TTL, can make B fresh within it. */
@@ -14,7 +15,7 @@ async function productMisses(app: TestApp): Promise<number> {
   return metric.values.find((v) => v.labels.cache === 'product')?.value ?? 0;
 }
 
-describeWithEngines('product read cache on two instances', () => {
+describeWithEngines('product read cache on two instances', (engines) => {
   let env: IsolatedEnvironment;
   let a: TestApp;
   let b: TestApp;
@@ -57,6 +58,33 @@ describeWithEngines('product read cache on two instances', () => {
 
     await shop.api.patch(`/admin/products/${created.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
     await eventually(async () => expect(await listedOnB()).toEqual([]), WITHIN_MS, 20);
+  });
+
+  it('an instance started while Redis refused connections hears the changes once Redis is back', async () => {
+    const redisUrl = new URL(engines.redisUrl);
+    const proxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+    await proxy.cut();
+    redisUrl.hostname = '127.0.0.1';
+    redisUrl.port = String(proxy.port);
+    const late = await startApp({ ...env.env, REDIS_URL: redisUrl.toString() });
+    try {
+      const created = await shop.product({ price: 3_000 });
+      expect((await product(late.api, created.id)).price).toBe(3_000);
+      await proxy.restore();
+      // Its subscription is made once its connection is back (ioredis retries every 2 s at most); until then a change is not heard.
+      let price = 3_000;
+      await eventually(
+        async () => {
+          await shop.api.patch(`/admin/products/${created.id}`, { price: ++price }, { token: shop.adminToken });
+          await eventually(async () => expect((await product(late.api, created.id)).price).toBe(price), 1_000, 20);
+        },
+        30_000,
+        0,
+      );
+    } finally {
+      await late.close();
+      await proxy.stop();
+    }
   });
 
   it('a thousand concurrent misses of one product make one query', async () => {

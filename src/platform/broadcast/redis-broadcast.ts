@@ -75,7 +75,10 @@ export class RedisBroadcast extends InProcessBroadcast implements OnApplicationS
   /** One connection for every channel, opened at the first subscription: a subscribed connection can run no other command. */
   private subscriberConnection(): Promise<Redis> {
     this.subscriber ??= (async () => {
-      const subscriber = this.redis.duplicate({ lazyConnect: true, enableOfflineQueue: true });
+      // The SUBSCRIBE waits in the offline queue for as long as Redis is away: with the shared
+      // connection's one retry per request it was dropped after two failed reconnects, and an
+      // instance started while Redis was down never heard a message.
+      const subscriber = this.redis.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on('error', () => undefined); // the main connection logs Redis' state
       subscriber.on('message', (wireChannel: string, payload: string) => {
         const { origin, messages } = decodeBroadcast(payload);
