@@ -60,9 +60,14 @@ export class AppUnderTest {
     const exited = new Promise<never>((_, reject) =>
       child.once('exit', (code) => reject(new Error(`app ${name} exited with ${code}; see bench/results/app-${name}.log`))),
     );
-    await Promise.race([waitUntilReady(url), exited]);
-    // A worker serves no API: nothing to log in to.
-    return new AppUnderTest(url, env.APP_ROLE === 'worker' ? '' : await adminToken(url), child);
+    try {
+      await Promise.race([waitUntilReady(url), exited]);
+      // A worker serves no API: nothing to log in to.
+      return new AppUnderTest(url, env.APP_ROLE === 'worker' ? '' : await adminToken(url), child);
+    } catch (error) {
+      child.kill('SIGKILL'); // a start that failed leaves no process behind
+      throw error;
+    }
   }
 
   /** User + system CPU time of the app process so far (Linux /proc); undefined for BENCH_URL or elsewhere. */
