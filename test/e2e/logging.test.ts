@@ -174,7 +174,7 @@ describe('the embedded profile at a terminal and without one (built app, dist/ma
       const start = app.lines.find((line) => line.includes('listening on'))!;
       expect(() => JSON.parse(start)).toThrow();
       expect(start.replace(ANSI, '')).toMatch(
-        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: commerce listening on http:\/\/127\.0\.0\.1:\d+ \(profile embedded\); API docs at \/docs/,
+        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: commerce listening on http:\/\/127\.0\.0\.1:\d+ \(profile embedded, role all\); API docs at \/docs/,
       );
       expect(app.lines.filter((line) => line.startsWith('{'))).toEqual([]);
     } finally {
@@ -191,7 +191,7 @@ describe('the embedded profile at a terminal and without one (built app, dist/ma
       expect(JSON.parse(start)).toMatchObject({
         level: 30,
         context: 'Bootstrap',
-        msg: expect.stringMatching(/^commerce listening on http:\/\/127\.0\.0\.1:\d+ \(profile embedded\); API docs at \/docs$/),
+        msg: expect.stringMatching(/^commerce listening on http:\/\/127\.0\.0\.1:\d+ \(profile embedded, role all\); API docs at \/docs$/),
       });
       expect(app.lines.filter(Boolean).filter((line) => !line.startsWith('{'))).toEqual([]);
     } finally {
