@@ -42,6 +42,15 @@ export async function appsFor(ctx: ScenarioContext, topology: Topology, strategy
   return ctx.app(api, { ...env, APP_ROLE: 'api' });
 }
 
+/** The worker process of a split topology (its CPU is the background work's), undefined for `all`. */
+export async function workerOf(
+  ctx: ScenarioContext,
+  topology: Topology,
+  strategy: 'lock' | 'queue' = 'lock',
+): Promise<AppUnderTest | undefined> {
+  return topology === 'split' ? ctx.app(`split-${strategy}-worker`, { COUPON_ISSUE_STRATEGY: strategy, APP_ROLE: 'worker' }) : undefined;
+}
+
 /**
  * Checkout: create an order for one of 100 products, then pay it (stock, points, outbox in one
  * transaction). A Kafka consumer in its own process times each `order.completed` from its occurredAt.
@@ -103,7 +112,16 @@ async function runOrderPay(
     const statementsBefore = canReadDatabase() ? await statementCounts(ctx.env.db()) : undefined;
     await app.eventLoopDelayMs(); // starts the window
     const enginesBefore = engineCpuMs();
+    const worker = await workerOf(ctx, topology);
+    const workerCpuBefore = worker?.cpuMs();
     const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests });
+    const workerCpuMs = worker?.cpuMs();
+    const workerCpuMsPerOrder =
+      workerCpuBefore !== undefined && workerCpuMs !== undefined && count(load, 200) > 0
+        ? Math.round(((workerCpuMs - workerCpuBefore) / count(load, 200)) * 1000) / 1000
+        : undefined;
+    // The app CPU column is the api process's; the relay and the consumers ran here.
+    if (workerCpuMsPerOrder !== undefined) ctx.log(`  worker process CPU per paid order: ${workerCpuMsPerOrder} ms`);
     // What the engines did per paid order: the loop baseline prints the same for its orders. The
     // app's include its outbox relay and consumers, which the loop does not run (no Kafka).
     const engineCpuMsPerOrder = engineCpuPerOp(enginesBefore, engineCpuMs(), count(load, 200));
@@ -128,7 +146,7 @@ async function runOrderPay(
       load,
       baseline: 'order-pay-sql',
       target: { minRatio: 0.6 },
-      extra: { statementsPerOrder, engineCpuMsPerOrder },
+      extra: { statementsPerOrder, engineCpuMsPerOrder, workerCpuMsPerOrder },
     });
     // The loop does not publish what it records; the app does. The same loop with a bare relay and
     // consumer does all of the app's I/O: the app against it, and it against the plain loop, say

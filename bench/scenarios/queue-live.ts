@@ -1,5 +1,5 @@
 import { round, runLoad } from '../lib/load';
-import { appsFor, type Topology } from './order-pay';
+import { appsFor, type Topology, workerOf } from './order-pay';
 import { count, couponCampaign, describeStatuses, inFlightLimit, type Scenario, type ScenarioContext, freshUserHeaders } from './scenario';
 
 /**
@@ -25,8 +25,16 @@ function queueLiveScenario(topology: Topology): Scenario {
           ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
           : undefined;
       const decidedBefore = await decided(ctx, couponId);
+      const worker = await workerOf(ctx, topology, 'queue');
+      const workerCpuBefore = worker?.cpuMs();
       const load = await runLoad(api, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
       const decidedDuring = (await decided(ctx, couponId)) - decidedBefore;
+      const workerCpuMs = worker?.cpuMs();
+      // The app CPU column is the api process's; the decisions ran here.
+      if (workerCpuBefore !== undefined && workerCpuMs !== undefined && decidedDuring > 0)
+        ctx.log(
+          `  worker process CPU per decided request: ${Math.round(((workerCpuMs - workerCpuBefore) / decidedDuring) * 1000) / 1000} ms`,
+        );
       measure({
         label: `queue accept with the drain live${as}`,
         value: count(load, 202) / load.durationS,
