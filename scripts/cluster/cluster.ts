@@ -122,8 +122,9 @@ ${upstreams}
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      # A request that reached an api process is never sent to another (a POST may have taken effect).
-      proxy_next_upstream error timeout non_idempotent;
+      # Only a request no api process received goes to another; nginx never resends a POST or PATCH
+      # that reached one (it may have taken effect there): no non_idempotent here.
+      proxy_next_upstream error timeout;
       proxy_next_upstream_tries 2;
     }
   }
