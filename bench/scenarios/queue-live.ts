@@ -1,6 +1,15 @@
 import { round, runLoad } from '../lib/load';
 import { appsFor, type Topology, workerOf } from './order-pay';
-import { count, couponCampaign, describeStatuses, inFlightLimit, type Scenario, type ScenarioContext, freshUserHeaders } from './scenario';
+import {
+  count,
+  couponCampaign,
+  describeStatuses,
+  inFlightLimit,
+  type Scenario,
+  type ScenarioContext,
+  freshUserHeaders,
+  settled,
+} from './scenario';
 
 /**
  * The queue strategy as deployed: requests accepted (202) while the consumer decides them at the
@@ -57,11 +66,15 @@ function queueLiveScenario(topology: Topology): Scenario {
         await new Promise((resolve) => setTimeout(resolve, 100));
       const drainS = (Date.now() - endedAt) / 1000;
       ctx.log(`  backlog when the load ended: ${Math.max(0, backlog)} undecided, decided within ${round(drainS, 1)} s`);
-      const requests = await ctx.env.count('SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ?', [couponId]);
-      const issued = await ctx.env.count("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ? AND status = 'ISSUED'", [
-        couponId,
-      ]);
-      const stored = await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [couponId]);
+      // Requests the load generator abandoned at the end are still being accepted and decided: read
+      // once two reads agree, so the three counts describe one moment.
+      const [requests, issued, stored] = await settled(() =>
+        Promise.all([
+          ctx.env.count('SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ?', [couponId]),
+          ctx.env.count("SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ? AND status = 'ISSUED'", [couponId]),
+          ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [couponId]),
+        ]),
+      );
       check({
         name: `every accepted request ISSUED once, with its copy${as}`,
         ok:
