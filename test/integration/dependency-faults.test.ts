@@ -2,7 +2,7 @@ import { callers, createCoupon } from '../support/coupon-drop';
 import type { Dependency } from '../../src/platform/http/dependency-errors';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
-import { localBroker } from '../support/local-broker';
+import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
 import { type HttpResponse, startApp, type TestApp } from '../support/test-app';
@@ -389,7 +389,7 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
   });
 
   // A stopped (SIGSTOP) broker keeps its connections open and answers nothing, as a partition does.
-  (broker ? it : it.skip)(
+  itWithLocalBroker(broker)(
     'a silent broker: the issue request answers 503 QUEUE_UNAVAILABLE within the produce budget; queuing resumes when it answers',
     async () => {
       const couponId = await createCoupon(shop, 10);

@@ -1,5 +1,5 @@
 import { eventually } from '../support/eventually';
-import { localBroker } from '../support/local-broker';
+import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startApp, type TestApp } from '../support/test-app';
@@ -46,7 +46,7 @@ describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines
   });
 
   const broker = localBroker(engines);
-  (broker ? it : it.skip)('turns 503 naming kafka when the broker stops, and recovers when it starts again', async () => {
+  itWithLocalBroker(broker)('turns 503 naming kafka when the broker stops, and recovers when it starts again', async () => {
     broker!.stop();
     try {
       await eventually(async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Engines } from './engines';
+import { type Engines, enginesRequired, readDecision, recordSkip } from './engines';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -39,5 +39,31 @@ export function localBroker(engines: Engines | null): LocalBroker | undefined {
     },
     stop: () => script('stop.sh'),
     start: () => script('start.sh', '--keep-data'),
+  };
+}
+
+type TestDefinition = (name: string, fn: jest.ProvidesCallback, timeout?: number) => void;
+
+/**
+ * `it` for a test that stops, restarts or pauses this run's broker. Where the run's broker is not
+ * one scripts/kafka/start.sh started (a container, a broker of someone else's), the test is skipped
+ * and listed at the end with the other skips; under TEST_REQUIRE_ENGINES=1, which promises that
+ * every real-engine test ran, it fails instead, saying why.
+ */
+export function itWithLocalBroker(broker: LocalBroker | undefined): TestDefinition {
+  if (broker) return it;
+  const why =
+    `the run's Kafka broker (${process.env.KAFKA_BROKERS ?? 'none'}) is not one scripts/kafka/start.sh started ` +
+    `(KAFKA_BROKER_PORT ${process.env.KAFKA_BROKER_PORT ?? '9092'}, pid file in KAFKA_RUN_DIR), so this test cannot stop it`;
+  if (enginesRequired()) {
+    return (name) =>
+      it(name, () => {
+        throw new Error(`TEST_REQUIRE_ENGINES=1, but ${why}`);
+      });
+  }
+  return (name, fn, timeout) => {
+    const { runId, engines } = readDecision();
+    if (engines) recordSkip(runId, `${name} (${expect.getState().testPath}): ${why}`);
+    it.skip(name, fn, timeout);
   };
 }
