@@ -28,27 +28,22 @@ export type Topology = 'all' | 'split';
  * process taking the requests and one APP_ROLE=worker process running the relay and the consumers.
  * Only one topology's processes run at a time (another's relay or consumers would share the work).
  */
-export async function appsFor(ctx: ScenarioContext, topology: Topology, strategy: 'lock' | 'queue' = 'lock'): Promise<AppUnderTest> {
+export async function appsFor(
+  ctx: ScenarioContext,
+  topology: Topology,
+  strategy: 'lock' | 'queue' = 'lock',
+): Promise<{ api: AppUnderTest; worker?: AppUnderTest }> {
   const env = { COUPON_ISSUE_STRATEGY: strategy };
   if (topology === 'all') {
     // 'lock' is the process the other lock-strategy scenarios share.
     const name = strategy === 'lock' ? 'lock' : `${strategy}-all`;
     await ctx.keepOnlyApps([name]);
-    return ctx.app(name, env);
+    return { api: await ctx.app(name, env) };
   }
   const [api, worker] = [`split-${strategy}-api`, `split-${strategy}-worker`];
   await ctx.keepOnlyApps([api, worker]);
-  await ctx.app(worker, { ...env, APP_ROLE: 'worker' });
-  return ctx.app(api, { ...env, APP_ROLE: 'api' });
-}
-
-/** The worker process of a split topology (its CPU is the background work's), undefined for `all`. */
-export async function workerOf(
-  ctx: ScenarioContext,
-  topology: Topology,
-  strategy: 'lock' | 'queue' = 'lock',
-): Promise<AppUnderTest | undefined> {
-  return topology === 'split' ? ctx.app(`split-${strategy}-worker`, { COUPON_ISSUE_STRATEGY: strategy, APP_ROLE: 'worker' }) : undefined;
+  // The worker's CPU is the background work's: the app CPU column is the api process's.
+  return { worker: await ctx.app(worker, { ...env, APP_ROLE: 'worker' }), api: await ctx.app(api, { ...env, APP_ROLE: 'api' }) };
 }
 
 /**
@@ -78,7 +73,7 @@ async function runOrderPay(
   topology: Topology,
   as: string,
 ): Promise<void> {
-  const app = await appsFor(ctx, topology);
+  const { api: app, worker } = await appsFor(ctx, topology);
   // Products of this run's checkout, apart from another topology's (same database).
   const category = `bench-checkout-${topology}`;
   const productIds: number[] = [];
@@ -112,7 +107,6 @@ async function runOrderPay(
     const statementsBefore = canReadDatabase() ? await statementCounts(ctx.env.db()) : undefined;
     await app.eventLoopDelayMs(); // starts the window
     const enginesBefore = engineCpuMs();
-    const worker = await workerOf(ctx, topology);
     const workerCpuBefore = worker?.cpuMs();
     const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests });
     const workerCpuMs = worker?.cpuMs();

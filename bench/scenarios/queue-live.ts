@@ -1,5 +1,5 @@
 import { round, runLoad } from '../lib/load';
-import { appsFor, type Topology, workerOf } from './order-pay';
+import { appsFor, type Topology } from './order-pay';
 import {
   count,
   couponCampaign,
@@ -26,7 +26,7 @@ function queueLiveScenario(topology: Topology): Scenario {
     description: `queue strategy: 202 accept rate and p99 while the consumer decides at the same time${as}; then the backlog left`,
     defaultConnections: 100,
     run: async (ctx, measure, check) => {
-      const api = await appsFor(ctx, topology, 'queue');
+      const { api, worker } = await appsFor(ctx, topology, 'queue');
       const couponId = await couponCampaign(api, 10_000_000, `Bench live queue ${topology}`);
       const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
       const warmup =
@@ -34,7 +34,6 @@ function queueLiveScenario(topology: Topology): Scenario {
           ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
           : undefined;
       const decidedBefore = await decided(ctx, couponId);
-      const worker = await workerOf(ctx, topology, 'queue');
       const workerCpuBefore = worker?.cpuMs();
       const load = await runLoad(api, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
       const decidedDuring = (await decided(ctx, couponId)) - decidedBefore;

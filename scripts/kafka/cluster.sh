@@ -71,20 +71,17 @@ node_arg() {
 
 # The nodes start side by side: a node's broker serves requests only once the quorum (two of
 # three controllers) has elected a leader, so one started alone would wait for the others.
-start_nodes() {
-  local pids=() failed=0 n
-  for n in "$@"; do
-    as_node "$n" "$SCRIPTS/start.sh" "${START_ARGS[@]}" &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  return "$failed"
-}
+start_nodes() { on_nodes start.sh START_ARGS "$@"; }
 
-stop_nodes() {
-  local pids=() failed=0 n
+stop_nodes() { on_nodes stop.sh STOP_ARGS "$@"; }
+
+# on_nodes SCRIPT ARGS_ARRAY_NAME NODE...: the script for each node at once; fails if any failed.
+on_nodes() {
+  local script="$1" n pid failed=0 pids=()
+  local -n extra_args="$2"
+  shift 2
   for n in "$@"; do
-    as_node "$n" "$SCRIPTS/stop.sh" "${STOP_ARGS[@]}" &
+    as_node "$n" "$SCRIPTS/$script" "${extra_args[@]}" &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
