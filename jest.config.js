@@ -12,7 +12,12 @@
 const shared = {
   rootDir: '.',
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': 'ts-jest' },
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    // ES-module-only dependencies (see the transformer); everything else passes through.
+    '^.+\\.m?js$': '<rootDir>/test/support/esm-to-cjs.js',
+  },
+  transformIgnorePatterns: [],
 };
 const withEngines = {
   ...shared,

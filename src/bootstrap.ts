@@ -4,7 +4,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { type AppConfig, runsBackgroundWork, servesHttpApi } from './platform/config/app-config';
 import { completeContract } from './platform/http/api-contract';
@@ -17,7 +16,7 @@ import { listRoutes } from './platform/http/routes';
 import { createValidationPipe } from './platform/http/validation';
 import { MessageBus } from './platform/messaging/message-bus';
 import { ConsumerGroups, MessageBusTransport } from './platform/messaging/message-bus.transport';
-import { appLogger, logEveryRequest, withRequestLogger } from './platform/observability/app-logger';
+import { NestPinoLogger, appLogger, logEveryRequest, withRequestLogger } from './platform/observability/app-logger';
 import { Metrics } from './platform/observability/metrics';
 import { requestIdOf } from './platform/observability/request-id';
 
@@ -55,7 +54,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
     bodyParser: false, // JSON only, through installJsonBodyParser
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestPinoLogger));
   app.flushLogs();
   answerHeaders(app, config);
   if (!servesHttpApi(config)) answerOperationsOnly(app);

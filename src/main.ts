@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap';
+import { NestPinoLogger } from './platform/observability/app-logger';
 import { ConfigError, loadAppConfig } from './platform/config/app-config';
 
 async function main(): Promise<void> {
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const served = config.role === 'worker' ? 'health and /metrics only' : 'API docs at /docs';
   app
-    .get(Logger)
+    .get(NestPinoLogger)
     .log(`commerce listening on http://${config.host}:${port} (profile ${config.profile}, role ${config.role}); ${served}`, 'Bootstrap');
 }
 

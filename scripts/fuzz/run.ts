@@ -404,7 +404,7 @@ async function main(): Promise<number> {
           try {
             await checkedRequest(target, contract, operation, request, tally);
           } catch (error) {
-            throw new Error(`${(error as Error).message}\n    request: ${describe(request)}`);
+            throw new Error(`${(error as Error).message}\n    request: ${describe(request)}`, { cause: error });
           }
         });
         const result = await fc.check(property, { seed, numRuns: options.runs, endOnFailure: false, maxSkipsPerRun: 10 });

@@ -16,8 +16,8 @@ export class DependencyProbes {
     @Optional() private readonly kafka?: KafkaConnection,
   ) {}
 
-  all(): Array<() => Promise<HealthIndicatorResult>> {
-    const probes = [() => this.typeorm.pingCheck('database', { timeout: PROBE_TIMEOUT_MS })];
+  all(): Array<() => PromiseLike<HealthIndicatorResult>> {
+    const probes: Array<() => PromiseLike<HealthIndicatorResult>> = [() => this.typeorm.pingCheck('database').withTimeout(PROBE_TIMEOUT_MS)];
     if (this.redis) probes.push(() => this.probeRedis(this.redis!));
     if (this.kafka) probes.push(() => this.probeKafka(this.kafka!));
     return probes;

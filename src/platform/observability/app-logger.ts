@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { LoggerService } from '@nestjs/common';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { Store, storage } from 'nestjs-pino/storage';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { type AppConfig } from '../config/app-config';
 
@@ -10,8 +11,8 @@ const loggers = new WeakMap<AppConfig, Logger>();
 
 /**
  * The app's one pino logger for a config: Fastify's (a child per request, bound to its id) and the
- * NestJS logger's (nestjs-pino with `useExisting`; `withRequestLogger` makes a log line written
- * while a request runs carry that request's `reqId`).
+ * NestJS logger's (`NestPinoLogger`; `withRequestLogger` makes a line written while a request runs
+ * carry that request's `reqId`).
  * `destination` (tests that read the log) replaces stdout; it counts only on the first call for a config.
  */
 export function appLogger(config: AppConfig, destination?: DestinationStream): Logger {
@@ -55,15 +56,65 @@ export function logEveryRequest(fastify: FastifyInstance, logger: Logger): void 
   });
 }
 
+/** The logger of the request being served, where there is one. */
+const requestLoggers = new AsyncLocalStorage<Logger>();
+
 /**
  * Runs `next` (the rest of the request: its hooks, guard, pipes, handler and everything they await)
- * with the request's child logger as the one nestjs-pino's `Logger` writes through, so a line logged
- * through Nest's `Logger` while the request runs carries its `reqId`. It is what nestjs-pino's own
- * request middleware does (`storage.run(new Store(req.log), next)`, entered at the same point of
- * Fastify's `onRequest` hooks), called from the app's one `onRequest` hook instead of through
- * @fastify/middie and Nest's middleware wrapper, which cost about a quarter of the CPU of
- * `GET /health/live` (docs/benchmarks.md); observability.module.ts turns that middleware off.
+ * with the request's child logger as the one `NestPinoLogger` writes through, so a line logged
+ * through Nest's `Logger` while the request runs carries its `reqId`. Entered from the app's one
+ * `onRequest` hook: a middleware (through @fastify/middie and Nest's wrapper) cost about a quarter
+ * of the CPU of `GET /health/live`.
  */
 export function withRequestLogger(log: FastifyBaseLogger, next: () => void): void {
-  storage.run(new Store(log as Logger), next);
+  requestLoggers.run(log as Logger, next);
+}
+
+/**
+ * Nest's `LoggerService` on the app's pino logger: `log(message, context)` becomes
+ * `{"context": ..., "msg": ...}` at info, an `Error` goes under `err`, and Nest's exception handlers'
+ * `error(message, stack)` becomes one `err` with that stack. Each app has its own (no process-wide
+ * root logger), so several apps in one process (the tests) keep their lines apart.
+ */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly root: Logger) {}
+
+  verbose(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('trace', message, optionalParams);
+  }
+  debug(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('debug', message, optionalParams);
+  }
+  log(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('info', message, optionalParams);
+  }
+  warn(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('warn', message, optionalParams);
+  }
+  error(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('error', message, optionalParams);
+  }
+  fatal(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('fatal', message, optionalParams);
+  }
+
+  private write(level: pino.Level, message: unknown, optionalParams: unknown[]): void {
+    const logger = requestLoggers.getStore() ?? this.root;
+    if (!logger.isLevelEnabled(level)) return;
+    // Nest passes the context (the class name) last.
+    const fields: Record<string, unknown> = {};
+    const params = optionalParams.slice(0, -1);
+    if (optionalParams.length > 0) fields.context = optionalParams[optionalParams.length - 1];
+    if (message instanceof Error) {
+      logger[level]({ ...fields, err: message }, ...(params as []));
+    } else if (typeof message === 'object' && message !== null) {
+      logger[level]({ ...fields, ...message }, ...(params as []));
+    } else if (level === 'error' && params.length === 1 && typeof params[0] === 'string' && /\n\s*at /.test(params[0])) {
+      const err = new Error(String(message));
+      err.stack = params[0];
+      logger.error({ ...fields, err });
+    } else {
+      logger[level](fields, String(message), ...(params as []));
+    }
+  }
 }

@@ -73,7 +73,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async runLoop(): Promise<void> {
     while (this.running) {
-      let claimed = 0;
+      let claimed: number;
       try {
         claimed = await this.relayOnce();
         this.consecutiveFailures = 0;
