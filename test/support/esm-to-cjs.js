@@ -59,7 +59,7 @@ module.exports = {
       babelrc: false,
       configFile: false,
       sourceMaps: 'inline',
-      plugins: [[importMetaAsLiterals, { filename }], '@babel/plugin-transform-modules-commonjs'],
+      plugins: [[importMetaAsLiterals, { filename }], '@babel/plugin-transform-dynamic-import', '@babel/plugin-transform-modules-commonjs'],
     });
     return { code: result.code };
   },
