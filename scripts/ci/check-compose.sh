@@ -16,6 +16,9 @@
 #   and nothing else, and both wait for each to be healthy; several nodes share one CLUSTER_ID, have
 #   distinct node ids and the same quorum (every node, by id); KAFKA_REPLICATION_FACTOR is at most
 #   the nodes and KAFKA_MIN_INSYNC_REPLICAS below it (one node may be away);
+# - one Kafka, MySQL and Redis everywhere: the images the tests start with testcontainers
+#   (test/support/engine-images.json) are the ones compose runs, and the Kafka image's version is
+#   the one scripts/kafka/common.sh runs from Maven Central's jars;
 # - ops/nginx/nginx.conf (scripts/ci/check-nginx.py): agrees with the compose file, passes `nginx -t`
 #   of a real nginx (Debian's, installed with apt when missing) and, run by that nginx in front of two
 #   stub replicas, passes X-Forwarded-For and X-Request-Id, retries a dropped GET and never a POST;
@@ -75,7 +78,10 @@ LOOPBACK_SERVICES="${LOOPBACK_SERVICES:-prometheus grafana}"
 SCALABLE_SERVICES="${SCALABLE_SERVICES:-api worker}"
 # The `monitoring` profile's services: started only by `docker compose --profile monitoring up`.
 MONITORING_SERVICES="${MONITORING_SERVICES:-prometheus grafana}"
-export PUBLIC_SERVICES LOOPBACK_SERVICES SCALABLE_SERVICES MONITORING_SERVICES
+# The Kafka version scripts/kafka/*.sh run (Maven Central's jars), as that file sets it.
+SCRIPTS_KAFKA_VERSION="$(sed -n 's/^KAFKA_VERSION="\${KAFKA_VERSION:-\([^}]*\)}"$/\1/p' scripts/kafka/common.sh)"
+[ -n "$SCRIPTS_KAFKA_VERSION" ] || { echo "scripts/kafka/common.sh: no KAFKA_VERSION default found" >&2; exit 1; }
+export PUBLIC_SERVICES LOOPBACK_SERVICES SCALABLE_SERVICES MONITORING_SERVICES SCRIPTS_KAFKA_VERSION
 
 # $1: default | host-ports | kafka-cluster; $2: the profile given (or none); the rest: compose file arguments.
 check() {
@@ -85,7 +91,7 @@ check() {
   [ "$profile" = none ] || args+=(--profile "$profile")
   "${COMPOSE[@]}" "${args[@]}" config -q
   "${COMPOSE[@]}" "${args[@]}" config | python3 -c '
-import os, sys, yaml
+import json, os, sys, yaml
 files, profile = sys.argv[1], sys.argv[2]
 public, loopback, scalable, monitoring = (os.environ[k].split() for k in ("PUBLIC_SERVICES", "LOOPBACK_SERVICES", "SCALABLE_SERVICES", "MONITORING_SERVICES"))
 mode = files if profile == "none" else f"{files}, --profile {profile}"
@@ -122,6 +128,21 @@ for name, service in services.items():
         on_loopback = str(published).startswith("127.0.0.1:")
         if name not in public and not (on_loopback and (files != "default" or name in loopback)):
             problems.append(f"{name} publishes {published}")
+# One Kafka, MySQL and Redis everywhere: compose runs the images the tests start (testcontainers).
+with open("test/support/engine-images.json") as f:
+    images = {k: v for k, v in json.load(f).items() if not k.startswith("/")}
+by_repository = {image.rsplit(":", 1)[0]: image for image in images.values()}
+for name, service in services.items():
+    image = str(service.get("image", ""))
+    expected = by_repository.get(image.rsplit(":", 1)[0])
+    if expected and image != expected:
+        problems.append(f"{name}: image {image}, but the tests start {expected} (test/support/engine-images.json)")
+for engine in ("mysql", "redis", "kafka"):
+    if not any(str(s.get("image", "")) == images[engine] for s in services.values()):
+        problems.append(f"no service runs {images[engine]}, the {engine} image of the tests (test/support/engine-images.json)")
+kafka_version, scripts_kafka_version = images["kafka"].rsplit(":", 1)[1], os.environ["SCRIPTS_KAFKA_VERSION"]
+if kafka_version != scripts_kafka_version:
+    problems.append(f"Kafka {kafka_version} in containers, {scripts_kafka_version} in scripts/kafka/common.sh")
 nodes = {name: s for name, s in services.items() if str(s.get("image", "")).startswith("apache/kafka:")}
 def env(service, key):
     value = (service.get("environment") or {}).get(key)
@@ -156,7 +177,8 @@ if problems:
 names = ", ".join(scalable)
 shown = ", ".join(n for n in monitoring if n in services) or "none"
 print(f"compose ({mode}): valid; {len(services)} services with health checks and start_period; ports as intended; "
-      f"{names} scalable; monitoring: {shown}; {len(nodes)} Kafka node(s) as the app expects")
+      f"{names} scalable; monitoring: {shown}; {len(nodes)} Kafka node(s) as the app expects, "
+      f"engine images as the tests start them, Kafka {kafka_version} as scripts/kafka")
 ' "$files" "$profile"
 }
 for profile in none monitoring; do
