@@ -200,4 +200,22 @@ describe('loadAppConfig', () => {
     // ...except where empty is a real value.
     expect(loadAppConfig({ DB_PASSWORD: '' }).db.password).toBe('');
   });
+
+  it('budgets failed logins and sign-ups, and stops on the variables they replaced', () => {
+    expect(loadAppConfig({}).authRateLimit).toEqual({
+      failedLoginsPerIp: 100,
+      failedLoginsPerEmail: 10,
+      signupsPerIp: 20,
+      windowSeconds: 900,
+    });
+    expect(loadAppConfig({ AUTH_RATE_LIMIT_SIGNUPS_PER_IP: '500' }).authRateLimit.signupsPerIp).toBe(500);
+    expect(() => loadAppConfig({ AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '0' })).toThrow(/"AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL"/);
+    expect(() => loadAppConfig({ AUTH_RATE_LIMIT_PER_IP: '30' })).toThrow(
+      'Invalid configuration: "AUTH_RATE_LIMIT_PER_IP" was replaced by AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP and AUTH_RATE_LIMIT_SIGNUPS_PER_IP',
+    );
+    expect(() => loadAppConfig({ AUTH_RATE_LIMIT_PER_EMAIL: '10' })).toThrow(
+      /"AUTH_RATE_LIMIT_PER_EMAIL" was replaced by AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL/,
+    );
+    expect(loadAppConfig({ AUTH_RATE_LIMIT_PER_IP: '' }).authRateLimit.failedLoginsPerIp).toBe(100);
+  });
 });

@@ -62,8 +62,11 @@ export interface AppConfig {
   coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
   admin: { email?: string; password?: string };
-  /** Attempts allowed per window on /auth/login and /auth/signup, per client IP and per email. */
-  authRateLimit: { perIp: number; perEmail: number; windowSeconds: number };
+  /**
+   * Per fixed window of `windowSeconds`: failed logins per client address and per email, sign-ups per
+   * client address (successful logins are not counted).
+   */
+  authRateLimit: { failedLoginsPerIp: number; failedLoginsPerEmail: number; signupsPerIp: number; windowSeconds: number };
   order: { pendingTtlSeconds: number };
   /** The relay: rows claimed per pass, idle poll, how long SENT rows are kept, attempts before DEAD, passes at once. */
   outbox: { batchSize: number; pollIntervalMs: number; retentionSeconds: number; maxAttempts: number; relayPasses: number };
@@ -154,13 +157,20 @@ interface ValidatedEnv {
   KAFKA_TOPIC_PARTITIONS: number;
   RETRY_AFTER_BUSY_SECONDS: number;
   RETRY_AFTER_UNAVAILABLE_SECONDS: number;
-  AUTH_RATE_LIMIT_PER_IP: number;
-  AUTH_RATE_LIMIT_PER_EMAIL: number;
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: number;
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: number;
+  AUTH_RATE_LIMIT_SIGNUPS_PER_IP: number;
   AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
   PRODUCT_CACHE_MAX_ENTRIES: number;
   PRODUCT_CACHE_TTL_MS: number;
   SEED_DEMO_DATA?: boolean;
 }
+
+// Issue 28: the login limiter counts failed logins and sign-ups, no longer every attempt.
+const REPLACED_VARIABLES: Record<string, string> = {
+  AUTH_RATE_LIMIT_PER_IP: 'AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP and AUTH_RATE_LIMIT_SIGNUPS_PER_IP (see .env.example)',
+  AUTH_RATE_LIMIT_PER_EMAIL: 'AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL (see .env.example)',
+};
 
 /** Every variable of the contract's Configuration table, plus a few operational ones (see .env.example). */
 export const envSchema = Joi.object<ValidatedEnv>({
@@ -267,9 +277,11 @@ export const envSchema = Joi.object<ValidatedEnv>({
   KAFKA_TOPIC_PARTITIONS: Joi.number().integer().min(1).max(1000).default(6),
   RETRY_AFTER_BUSY_SECONDS: Joi.number().integer().min(1).max(3600).default(1),
   RETRY_AFTER_UNAVAILABLE_SECONDS: Joi.number().integer().min(1).max(3600).default(2),
-  AUTH_RATE_LIMIT_PER_IP: Joi.number().integer().min(1).default(30),
-  AUTH_RATE_LIMIT_PER_EMAIL: Joi.number().integer().min(1).default(10),
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
+  // What an attacker produces, per window (docs/operations.md, "Login and sign-up limits").
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: Joi.number().integer().min(1).default(100),
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: Joi.number().integer().min(1).default(10),
+  AUTH_RATE_LIMIT_SIGNUPS_PER_IP: Joi.number().integer().min(1).default(20),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(900),
   // 0 turns the cache off. lru-cache sets aside a slot per entry up front: 4 MiB for 100,000 (bench/tools/cache-memory.ts).
   PRODUCT_CACHE_MAX_ENTRIES: Joi.number().integer().min(0).max(1_000_000).default(10_000),
   // The safety net when an invalidation is lost (Redis away): no copy is served older than this. 0 turns the cache off.
@@ -285,6 +297,12 @@ export const envSchema = Joi.object<ValidatedEnv>({
     then: Joi.object().or('JWT_SECRET', 'JWT_SECRET_FILE').messages({
       'object.missing': '"JWT_SECRET" or "JWT_SECRET_FILE" is required in the full profile (32 or more characters)',
     }),
+  })
+  // A variable whose meaning changed has a new name; a value set for the old meaning stops start-up
+  // instead of being ignored.
+  .custom((value: Record<string, unknown>, helpers) => {
+    const replaced = Object.keys(REPLACED_VARIABLES).find((name) => value[name] !== undefined);
+    return replaced ? helpers.message({ custom: `"${replaced}" was replaced by ${REPLACED_VARIABLES[replaced]}` }) : value;
   })
   .unknown(true);
 
@@ -353,8 +371,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwt: { secret: jwtSecret(value), expiresInSeconds: durationToSeconds(value.JWT_EXPIRES_IN) },
     admin: { email: value.ADMIN_EMAIL, password: value.ADMIN_PASSWORD },
     authRateLimit: {
-      perIp: value.AUTH_RATE_LIMIT_PER_IP,
-      perEmail: value.AUTH_RATE_LIMIT_PER_EMAIL,
+      failedLoginsPerIp: value.AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP,
+      failedLoginsPerEmail: value.AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL,
+      signupsPerIp: value.AUTH_RATE_LIMIT_SIGNUPS_PER_IP,
       windowSeconds: value.AUTH_RATE_LIMIT_WINDOW_SECONDS,
     },
     order: { pendingTtlSeconds: value.ORDER_PENDING_TTL_SECONDS },
