@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadAppConfig } from './app-config';
+import { ConfigError, loadAppConfig, loadDatabaseConfig } from './app-config';
 
 describe('loadAppConfig', () => {
   it('runs the embedded profile with defaults when nothing is set', () => {
@@ -217,5 +217,22 @@ describe('loadAppConfig', () => {
       /"AUTH_RATE_LIMIT_PER_EMAIL" was replaced by AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL/,
     );
     expect(loadAppConfig({ AUTH_RATE_LIMIT_PER_IP: '' }).authRateLimit.failedLoginsPerIp).toBe(100);
+  });
+});
+
+describe('loadDatabaseConfig', () => {
+  it('validates the database variables alone, as loadAppConfig does: the migration commands need no secret, Redis or Kafka', () => {
+    const full = { APP_PROFILE: 'full', DB_NAME: 'shop', DB_PASSWORD: '' };
+    expect(() => loadAppConfig(full)).toThrow(/"JWT_SECRET" or "JWT_SECRET_FILE" is required/);
+    const config = loadDatabaseConfig({ ...full, KAFKA_BROKERS: 'not a broker list' });
+    expect(config).toMatchObject({ profile: 'full', db: { name: 'shop', password: '', port: 3306, migrationsRun: true } });
+    expect(config.db).toEqual(loadAppConfig({ ...full, JWT_SECRET: 'z'.repeat(32) }).db);
+    expect(() => loadDatabaseConfig({ DB_PORT: 'x' })).toThrow(/"DB_PORT" must be a number/);
+  });
+
+  it('runs pending migrations at start-up unless DB_MIGRATIONS_RUN=false', () => {
+    expect(loadAppConfig({}).db.migrationsRun).toBe(true);
+    expect(loadAppConfig({ DB_MIGRATIONS_RUN: 'false' }).db.migrationsRun).toBe(false);
+    expect(() => loadAppConfig({ DB_MIGRATIONS_RUN: 'later' })).toThrow(/"DB_MIGRATIONS_RUN" must be a boolean/);
   });
 });

@@ -33,6 +33,8 @@ export interface AppConfig {
     acquireTimeoutMs: number;
     statementTimeoutMs: number;
     transactionTimeoutMs: number;
+    /** Apply pending migrations at start-up (true), or refuse to start while any is pending (false). */
+    migrationsRun: boolean;
   };
   sqlitePath: string;
   /**
@@ -124,6 +126,7 @@ interface ValidatedEnv {
   DB_ACQUIRE_TIMEOUT_MS: number;
   DB_STATEMENT_TIMEOUT_MS: number;
   DB_TRANSACTION_TIMEOUT_MS: number;
+  DB_MIGRATIONS_RUN: boolean;
   SQLITE_PATH: string;
   REDIS_URL: string;
   REDIS_KEY_PREFIX: string;
@@ -209,6 +212,8 @@ export const envSchema = Joi.object<ValidatedEnv>({
   DB_ACQUIRE_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   DB_STATEMENT_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
   DB_TRANSACTION_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(10_000),
+  // false: a separate deploy step migrates (npm run migration:run); start-up then refuses a database with pending migrations.
+  DB_MIGRATIONS_RUN: Joi.boolean().default(true),
   SQLITE_PATH: Joi.string().default('./data/dev.sqlite'),
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
@@ -314,14 +319,7 @@ const MAY_BE_EMPTY = new Set(['DB_PASSWORD', 'REDIS_KEY_PREFIX', 'KAFKA_TOPIC_PR
  * that `FOO=` in a .env file falls back to the default instead of failing.
  */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const input = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || MAY_BE_EMPTY.has(name))),
-  );
-  const result = envSchema.validate(input, { abortEarly: true, convert: true });
-  if (result.error) {
-    throw new ConfigError(`Invalid configuration: ${result.error.details[0].message}`);
-  }
-  const value = result.value;
+  const value = validate(envSchema, env);
   const profile = value.APP_PROFILE;
   return {
     port: value.PORT,
@@ -331,18 +329,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     profile,
     role: value.APP_ROLE,
     logLevel: value.LOG_LEVEL,
-    db: {
-      host: value.DB_HOST,
-      port: value.DB_PORT,
-      user: value.DB_USER,
-      password: value.DB_PASSWORD,
-      name: value.DB_NAME,
-      poolSize: value.DB_POOL_SIZE,
-      connectTimeoutMs: value.DB_CONNECT_TIMEOUT_MS,
-      acquireTimeoutMs: value.DB_ACQUIRE_TIMEOUT_MS,
-      statementTimeoutMs: value.DB_STATEMENT_TIMEOUT_MS,
-      transactionTimeoutMs: value.DB_TRANSACTION_TIMEOUT_MS,
-    },
+    db: dbConfig(value),
     sqlitePath: value.SQLITE_PATH,
     redis: {
       url: value.REDIS_URL,
@@ -390,6 +377,66 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     productCache: { maxEntries: value.PRODUCT_CACHE_MAX_ENTRIES, ttlMs: value.PRODUCT_CACHE_TTL_MS },
     // A newcomer's `npm start` should show a shop with something in it; production starts empty.
     seedDemoData: value.SEED_DEMO_DATA ?? profile === 'embedded',
+  };
+}
+
+/** The database part of the config. */
+export type DatabaseConfig = Pick<AppConfig, 'profile' | 'db' | 'sqlitePath'>;
+
+const DATABASE_VARIABLES = [
+  'APP_PROFILE',
+  'DB_HOST',
+  'DB_PORT',
+  'DB_USER',
+  'DB_PASSWORD',
+  'DB_NAME',
+  'DB_POOL_SIZE',
+  'DB_CONNECT_TIMEOUT_MS',
+  'DB_ACQUIRE_TIMEOUT_MS',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'DB_TRANSACTION_TIMEOUT_MS',
+  'DB_MIGRATIONS_RUN',
+  'SQLITE_PATH',
+] as const;
+
+// The same rules as envSchema's, for these variables only.
+const databaseEnvSchema = Joi.object<ValidatedEnv>(
+  Object.fromEntries(DATABASE_VARIABLES.map((name) => [name, envSchema.extract(name)])),
+).unknown(true);
+
+/**
+ * The database settings alone, validated as {@link loadAppConfig} does: for tools that only open the
+ * database (the migration commands), which need no JWT secret, Redis or Kafka settings.
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const value = validate(databaseEnvSchema, env);
+  return { profile: value.APP_PROFILE, db: dbConfig(value), sqlitePath: value.SQLITE_PATH };
+}
+
+function validate(schema: Joi.ObjectSchema<ValidatedEnv>, env: NodeJS.ProcessEnv): ValidatedEnv {
+  const input = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || MAY_BE_EMPTY.has(name))),
+  );
+  const result = schema.validate(input, { abortEarly: true, convert: true });
+  if (result.error) {
+    throw new ConfigError(`Invalid configuration: ${result.error.details[0].message}`);
+  }
+  return result.value;
+}
+
+function dbConfig(value: ValidatedEnv): AppConfig['db'] {
+  return {
+    host: value.DB_HOST,
+    port: value.DB_PORT,
+    user: value.DB_USER,
+    password: value.DB_PASSWORD,
+    name: value.DB_NAME,
+    poolSize: value.DB_POOL_SIZE,
+    connectTimeoutMs: value.DB_CONNECT_TIMEOUT_MS,
+    acquireTimeoutMs: value.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: value.DB_STATEMENT_TIMEOUT_MS,
+    transactionTimeoutMs: value.DB_TRANSACTION_TIMEOUT_MS,
+    migrationsRun: value.DB_MIGRATIONS_RUN,
   };
 }
 
