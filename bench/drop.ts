@@ -21,7 +21,8 @@ and --admin-password or DROP_ADMIN_EMAIL and DROP_ADMIN_PASSWORD (the environmen
 out of the process list); there is no default.
 Users: with --jwt-secret (or DROP_JWT_SECRET; the app's JWT_SECRET or its jwt-secret file) tokens are
 signed for fresh user ids (fast); without it M users are signed up and logged in through the API
-first (argon2: slow, but nothing to share).
+first (argon2: slow, but nothing to share; the app must allow M sign-ups from this address,
+AUTH_RATE_LIMIT_SIGNUPS_PER_IP, 20 per window by default).
 Defaults: --url DROP_URL or http://127.0.0.1:3000, --concurrency 200, --repeat 0.1.`;
 
 async function main(): Promise<number> {

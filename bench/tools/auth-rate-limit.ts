@@ -1,8 +1,9 @@
 /**
- * What the login rate limiter costs: `POST /auth/login` against the same build with the limiter's
- * guard switched off, in the same run, interleaved, full profile (counts in Redis). Two bodies: one
- * that fails validation after the guard (400, the limiter's cost next to little else) and a wrong
- * password (401 after argon2, what a brute-force attempt costs). Limits are out of reach.
+ * What the login rate limiter costs: `POST /auth/login` against the same build with the limiter
+ * switched off, in the same run, interleaved, full profile (counts in Redis). Two bodies: one that
+ * fails validation (400; since issue 28 the limiter runs after validation, so this is the control)
+ * and a wrong password (401 after argon2, what a brute-force attempt costs: the limiter reads both
+ * failure counts before argon2 and counts the failure after). Limits are out of reach.
  *   npm run build && node -r ts-node/register/transpile-only bench/tools/auth-rate-limit.ts [seconds]
  */
 import { randomBytes } from 'node:crypto';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
           const app = await AppUnderTest.start(
             `auth-${round}-${variant.replace(' ', '-')}-${bodyName.replace(' ', '-')}`,
             {
-              ...env.appEnv({ AUTH_RATE_LIMIT_PER_IP: '1000000000', AUTH_RATE_LIMIT_PER_EMAIL: '1000000000' }),
+              ...env.appEnv({ AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: '1000000000', AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '1000000000' }),
               ...(variant === 'no limiter' ? { NODE_OPTIONS: `--require ${PRELOAD}` } : {}),
             },
             { profile: false },

@@ -104,8 +104,9 @@ class Rig {
       REDIS_URL: `redis://127.0.0.1:${this.redis.port}`,
       COUPON_ISSUE_STRATEGY: this.strategy,
       COUPON_LOCK_TTL_MS: String(LOCK_TTL_MS),
-      AUTH_RATE_LIMIT_PER_IP: '100000000',
-      AUTH_RATE_LIMIT_PER_EMAIL: '100000000',
+      AUTH_RATE_LIMIT_SIGNUPS_PER_IP: '100000000',
+      AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: '100000000',
+      AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '100000000',
       LOG_LEVEL: 'warn',
     });
     this.instances = [new Instance(`${this.strategy}-a`, env, CHAOS_LOG_DIR), new Instance(`${this.strategy}-b`, env, CHAOS_LOG_DIR)];

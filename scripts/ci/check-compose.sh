@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The compose files and the Dockerfile, checked without a Docker engine:
-# - `docker-compose config` (Debian's docker-compose; installed with apt when missing) validates
-#   docker-compose.yml alone, with the opt-in docker-compose.host-ports.yml, and with the opt-in
-#   docker-compose.kafka-cluster.yml (three KRaft nodes instead of one broker);
+# - `docker compose config` (Compose v2, see find_compose below) validates docker-compose.yml alone,
+#   with the opt-in docker-compose.host-ports.yml, and with the opt-in docker-compose.kafka-cluster.yml
+#   (three KRaft nodes instead of one broker), each without and with `--profile monitoring`;
+# - profiles: the app and its engines start by default; the MONITORING_SERVICES (Prometheus, Grafana)
+#   are in the `monitoring` profile, absent without it and present with it; no other service has a
+#   profile;
 # - by default only the proxy (nginx in front of the api replicas) publishes a port to the network;
 #   the operator UIs (LOOPBACK_SERVICES: Prometheus, Grafana) only on 127.0.0.1, and the opt-in file
 #   binds engines to 127.0.0.1 only;
@@ -13,6 +16,9 @@
 #   and nothing else, and both wait for each to be healthy; several nodes share one CLUSTER_ID, have
 #   distinct node ids and the same quorum (every node, by id); KAFKA_REPLICATION_FACTOR is at most
 #   the nodes and KAFKA_MIN_INSYNC_REPLICAS below it (one node may be away);
+# - one Kafka, MySQL and Redis everywhere: the images the tests start with testcontainers
+#   (test/support/engine-images.json) are the ones compose runs, and the Kafka image's version is
+#   the one scripts/kafka/common.sh runs from Maven Central's jars;
 # - ops/nginx/nginx.conf (scripts/ci/check-nginx.py): agrees with the compose file, passes `nginx -t`
 #   of a real nginx (Debian's, installed with apt when missing) and, run by that nginx in front of two
 #   stub replicas, passes X-Forwarded-For and X-Request-Id, retries a dropped GET and never a POST;
@@ -25,7 +31,37 @@ install() {
   [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
-command -v docker-compose >/dev/null || install docker-compose
+
+# Compose v2, the `docker compose` users run. Debian 12's docker-compose package is v1 (1.29): it
+# accepts --profile but its `config` ignores profiles (it prints every service), so it cannot check
+# them. Debian 13's docker-compose package is v2, a Go binary needing only glibc 2.34 or later
+# (Debian 12 has 2.36): where no v2 is installed, its package is downloaded from Debian's trixie
+# suite with a private apt list (the system's apt sources are left alone) and unpacked into
+# COMPOSE_CACHE, once.
+COMPOSE_CACHE="${COMPOSE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/commerce-compose}"
+COMPOSE=()
+is_v2() { "$@" version --short 2>/dev/null | grep -Eq '^v?([2-9]|[1-9][0-9])\.'; }
+find_compose() {
+  if docker compose version >/dev/null 2>&1 && is_v2 docker compose; then COMPOSE=(docker compose); return; fi
+  if command -v docker-compose >/dev/null && is_v2 docker-compose; then COMPOSE=(docker-compose); return; fi
+  local cached="$COMPOSE_CACHE/usr/libexec/docker/cli-plugins/docker-compose"
+  if [ ! -x "$cached" ] || ! is_v2 "$cached"; then
+    local apt_dir="$COMPOSE_CACHE/apt"
+    rm -rf "$apt_dir" && mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
+    local apt_opts=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o "Dir::Etc::sourceparts=$apt_dir/none"
+      -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o "Dir::Cache::archives=$apt_dir/archives"
+      -o "APT::Sandbox::User=root")
+    apt-get "${apt_opts[@]}" update -qq
+    (cd "$apt_dir" && apt-get "${apt_opts[@]}" download docker-compose >/dev/null)
+    dpkg-deb -x "$apt_dir"/docker-compose_*.deb "$COMPOSE_CACHE"
+    rm -rf "$apt_dir"
+  fi
+  is_v2 "$cached" || { echo "no Compose v2: $cached does not run" >&2; exit 1; }
+  COMPOSE=("$cached")
+}
+find_compose
+echo "compose: $("${COMPOSE[@]}" version)"
 if ! command -v nginx >/dev/null; then
   install nginx-light
   # The package may start its own service where services start on install: that one is not ours to keep.
@@ -40,17 +76,40 @@ PUBLIC_SERVICES="${PUBLIC_SERVICES:-proxy}"
 LOOPBACK_SERVICES="${LOOPBACK_SERVICES:-prometheus grafana}"
 # Services that scale (`--scale api=3`): no published port, no container_name.
 SCALABLE_SERVICES="${SCALABLE_SERVICES:-api worker}"
+# The `monitoring` profile's services: started only by `docker compose --profile monitoring up`.
+MONITORING_SERVICES="${MONITORING_SERVICES:-prometheus grafana}"
+# The Kafka version scripts/kafka/*.sh run (Maven Central's jars), as that file sets it.
+SCRIPTS_KAFKA_VERSION="$(sed -n 's/^KAFKA_VERSION="\${KAFKA_VERSION:-\([^}]*\)}"$/\1/p' scripts/kafka/common.sh)"
+[ -n "$SCRIPTS_KAFKA_VERSION" ] || { echo "scripts/kafka/common.sh: no KAFKA_VERSION default found" >&2; exit 1; }
+export PUBLIC_SERVICES LOOPBACK_SERVICES SCALABLE_SERVICES MONITORING_SERVICES SCRIPTS_KAFKA_VERSION
 
-# $1: default | host-ports; the rest: docker-compose file arguments.
+# $1: default | host-ports | kafka-cluster; $2: the profile given (or none); the rest: compose file arguments.
 check() {
-  local mode="$1"
-  shift
-  docker-compose "$@" config -q
-  docker-compose "$@" config | python3 -c '
-import sys, yaml
-mode, public, loopback, scalable = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split()
+  local files="$1" profile="$2"
+  shift 2
+  local args=(--project-name commerce "$@")
+  [ "$profile" = none ] || args+=(--profile "$profile")
+  "${COMPOSE[@]}" "${args[@]}" config -q
+  "${COMPOSE[@]}" "${args[@]}" config | python3 -c '
+import json, os, sys, yaml
+files, profile = sys.argv[1], sys.argv[2]
+public, loopback, scalable, monitoring = (os.environ[k].split() for k in ("PUBLIC_SERVICES", "LOOPBACK_SERVICES", "SCALABLE_SERVICES", "MONITORING_SERVICES"))
+mode = files if profile == "none" else f"{files}, --profile {profile}"
 services = yaml.safe_load(sys.stdin)["services"]
 problems = []
+# Profiles: compose leaves out a service whose profiles are all off, so the monitoring services
+# must be absent without the profile and present with it; every other service starts by default.
+for name in monitoring:
+    if profile == "monitoring" and name not in services:
+        problems.append(f"{name}: missing with --profile monitoring")
+    if profile != "monitoring" and name in services:
+        problems.append(f"{name}: started without --profile monitoring")
+for name, service in services.items():
+    profiles = service.get("profiles") or []
+    if name in monitoring and profiles != ["monitoring"]:
+        problems.append(f"{name}: profiles {profiles}, expected [monitoring]")
+    if name not in monitoring and profiles:
+        problems.append(f"{name}: profiles {profiles}; the app and its engines start by default")
 for name in scalable:
     service = services.get(name)
     if service is None:
@@ -67,8 +126,23 @@ for name, service in services.items():
     for port in service.get("ports", []):
         published = port if isinstance(port, str) else "%s:%s" % (port.get("host_ip", "*"), port.get("published"))
         on_loopback = str(published).startswith("127.0.0.1:")
-        if name not in public and not (on_loopback and (mode != "default" or name in loopback)):
+        if name not in public and not (on_loopback and (files != "default" or name in loopback)):
             problems.append(f"{name} publishes {published}")
+# One Kafka, MySQL and Redis everywhere: compose runs the images the tests start (testcontainers).
+with open("test/support/engine-images.json") as f:
+    images = {k: v for k, v in json.load(f).items() if not k.startswith("/")}
+by_repository = {image.rsplit(":", 1)[0]: image for image in images.values()}
+for name, service in services.items():
+    image = str(service.get("image", ""))
+    expected = by_repository.get(image.rsplit(":", 1)[0])
+    if expected and image != expected:
+        problems.append(f"{name}: image {image}, but the tests start {expected} (test/support/engine-images.json)")
+for engine in ("mysql", "redis", "kafka"):
+    if not any(str(s.get("image", "")) == images[engine] for s in services.values()):
+        problems.append(f"no service runs {images[engine]}, the {engine} image of the tests (test/support/engine-images.json)")
+kafka_version, scripts_kafka_version = images["kafka"].rsplit(":", 1)[1], os.environ["SCRIPTS_KAFKA_VERSION"]
+if kafka_version != scripts_kafka_version:
+    problems.append(f"Kafka {kafka_version} in containers, {scripts_kafka_version} in scripts/kafka/common.sh")
 nodes = {name: s for name, s in services.items() if str(s.get("image", "")).startswith("apache/kafka:")}
 def env(service, key):
     value = (service.get("environment") or {}).get(key)
@@ -101,16 +175,21 @@ if len(nodes) > 1:
 if problems:
     sys.exit(f"compose check ({mode}) failed:\n  " + "\n  ".join(problems))
 names = ", ".join(scalable)
-print(f"compose ({mode}): valid; {len(services)} services with health checks and start_period; ports as intended; {names} scalable; {len(nodes)} Kafka node(s) as the app expects")
-' "$mode" "$PUBLIC_SERVICES" "$LOOPBACK_SERVICES" "$SCALABLE_SERVICES"
+shown = ", ".join(n for n in monitoring if n in services) or "none"
+print(f"compose ({mode}): valid; {len(services)} services with health checks and start_period; ports as intended; "
+      f"{names} scalable; monitoring: {shown}; {len(nodes)} Kafka node(s) as the app expects, "
+      f"engine images as the tests start them, Kafka {kafka_version} as scripts/kafka")
+' "$files" "$profile"
 }
-check default -f docker-compose.yml
-check host-ports -f docker-compose.yml -f docker-compose.host-ports.yml
-check kafka-cluster -f docker-compose.yml -f docker-compose.kafka-cluster.yml
+for profile in none monitoring; do
+  check default "$profile" -f docker-compose.yml
+  check host-ports "$profile" -f docker-compose.yml -f docker-compose.host-ports.yml
+  check kafka-cluster "$profile" -f docker-compose.yml -f docker-compose.kafka-cluster.yml
+done
 
 resolved="$(mktemp)"
 trap 'rm -f "$resolved"' EXIT
-docker-compose -f docker-compose.yml config >"$resolved"
+"${COMPOSE[@]}" --project-name commerce -f docker-compose.yml config >"$resolved"
 python3 scripts/ci/check-nginx.py "$resolved"
 
 findings="$(npx --no-install dockerfile-utils lint Dockerfile)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The compose proxy's config (ops/nginx/nginx.conf), checked with a real nginx and no Docker engine.
 
-usage: check-nginx.py COMPOSE_CONFIG_YAML   (the output of `docker-compose config`)
+usage: check-nginx.py COMPOSE_CONFIG_YAML   (the output of `docker compose config`)
 
 1. It agrees with docker-compose.yml: mounted at /etc/nginx/nginx.conf, listens on the port the
    proxy publishes, answers the proxy's health check path, its upstream host is the api service on
@@ -70,7 +70,13 @@ def check_against_compose(conf, compose):
     if not proxy:
         fail("compose: no proxy service")
         return None
-    if not any(str(v).endswith(f"/ops/nginx/nginx.conf:{MOUNT}:ro") for v in proxy.get("volumes", [])):
+    # Compose v2 prints mounts in the long form; a short "source:target:ro" string is read too.
+    def mounts_conf(v):
+        if isinstance(v, dict):
+            return str(v.get("source", "")).endswith("/ops/nginx/nginx.conf") and v.get("target") == MOUNT and v.get("read_only") is True
+        return str(v).endswith(f"/ops/nginx/nginx.conf:{MOUNT}:ro")
+
+    if not any(mounts_conf(v) for v in proxy.get("volumes", [])):
         fail(f"compose: the proxy does not mount ops/nginx/nginx.conf read-only at {MOUNT}")
     listens = re.findall(r"^\s*listen\s+(\d+)\s*;", conf, re.M)
     targets = [str(p.get("target") if isinstance(p, dict) else str(p).split(":")[-1]) for p in proxy.get("ports", [])]

@@ -54,8 +54,9 @@ export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'):
     LOG_LEVEL: process.env.FUZZ_LOG_LEVEL ?? 'fatal',
     COUPON_ISSUE_STRATEGY: strategy,
     // The fuzzer signs up and logs in thousands of times from one address; the limiter has its own tests.
-    AUTH_RATE_LIMIT_PER_IP: '100000000',
-    AUTH_RATE_LIMIT_PER_EMAIL: '100000000',
+    AUTH_RATE_LIMIT_SIGNUPS_PER_IP: '100000000',
+    AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: '100000000',
+    AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '100000000',
   };
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;

@@ -24,6 +24,8 @@ async function crowd(app: TestApp, firstId: number) {
 
 const LOCK_TTL_MS = 3_000; // the default COUPON_LOCK_TTL_MS these apps run with
 const LOCK_WAIT_MS = 2_000; // the default COUPON_LOCK_WAIT_MS these apps run with
+// Not a latency check: only a request that hangs takes this long, and then the failure names it.
+const MUST_ANSWER = { timeoutMs: 30_000 };
 
 function expectExact(result: Awaited<ReturnType<typeof runDrop>>, stock: number) {
   expect(result.issued.size).toBe(stock);
@@ -89,11 +91,11 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         });
         let during: Array<Awaited<ReturnType<typeof runDrop>>>;
         try {
-          const firstWave = runDrop(apps, shop, couponId, await callers(apps[0], 200, 11_000_000));
+          const firstWave = runDrop(apps, shop, couponId, await callers(apps[0], 200, 11_000_000), MUST_ANSWER);
           await eventually(async () => expect(await issuedSoFar()).toBeGreaterThanOrEqual(1), 30_000, 10);
           await redisProxy.cut();
           // The drop goes on while Redis is away.
-          const secondWave = runDrop(apps, shop, couponId, await callers(apps[0], 200, 11_000_200));
+          const secondWave = runDrop(apps, shop, couponId, await callers(apps[0], 200, 11_000_200), MUST_ANSWER);
           during = await Promise.all([firstWave, secondWave]);
         } finally {
           pacing.forEach((spy) => spy.mockRestore());
@@ -109,13 +111,14 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         expect(new Map(stored.map((c) => [c.userId, c.id]))).toEqual(issuedDuring);
         expect(await issuedSoFar()).toBe(stored.length);
 
-        for (const app of apps) await eventually(async () => expect((await app.api.get('/health/ready')).status).toBe(200), 20_000);
+        for (const app of apps)
+          await eventually(async () => expect((await app.api.get('/health/ready', MUST_ANSWER)).status).toBe(200), 20_000);
         // Issuing resumes. As in any drop, a caller still in line after COUPON_LOCK_WAIT_MS is told
         // to retry (COUPON_BUSY; a slow machine makes more of them), so new callers keep coming until
         // the stock is gone; none is ever told the lock service is away.
         const after: Array<Awaited<ReturnType<typeof runDrop>>> = [];
         for (let wave = 0; wave === 0 || (wave < 5 && (await issuedSoFar()) < 100); wave++) {
-          after.push(await runDrop(apps, shop, couponId, await callers(apps[0], 400, 11_100_000 + wave * 1_000)));
+          after.push(await runDrop(apps, shop, couponId, await callers(apps[0], 400, 11_100_000 + wave * 1_000), MUST_ANSWER));
         }
         expect(new Set(after.flatMap((wave) => [...wave.unavailableCodes]))).not.toContain('LOCK_UNAVAILABLE');
         expect(after.every((wave) => [...wave.unavailableCodes].every((code) => code === 'COUPON_BUSY'))).toBe(true);

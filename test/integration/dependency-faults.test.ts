@@ -131,6 +131,24 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     expect(coupon.body).toMatchObject({ totalQuantity: 10, issuedQuantity: 1 });
   });
 
+  it('Redis silent, then its connection dropped: the client connects again and issuing resumes', async () => {
+    const couponId = await createCoupon(shop, 10);
+    const [first, second] = await callers(app, 2, 40_100_000);
+    const issue = (token: string) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
+    // A command times out: commands fail fast until a PING is answered.
+    await redisProxy.silent();
+    expectUnavailable(await issue(first.token), 'LOCK_UNAVAILABLE');
+    // The connection drops before any PING was answered; the new connection's handshake must still go through.
+    await redisProxy.cut();
+    await redisProxy.restore();
+    const recoveredIn = await firstSuccess(
+      Date.now(),
+      () => issue(second.token),
+      (r) => r.status === 201,
+    );
+    report('redis back (silent, then dropped) -> first coupon issued', recoveredIn);
+  });
+
   it('Redis down: top sellers answer 503 with Retry-After, then 200 again', async () => {
     await redisProxy.cut();
     const faultAt = Date.now();

@@ -40,19 +40,22 @@ export type DropTarget = Pick<TestApp, 'api' | 'logs'>;
 
 /**
  * Fires every request at once (spread round-robin over the apps), then follows queued ones to
- * their outcome, and reads what was stored. The caller asserts.
+ * their outcome, and reads what was stored. The caller asserts. `timeoutMs`: each issue request
+ * fails, naming itself, when it has no answer by then (for drops where a hang is the failure).
  */
 export async function runDrop(
   apps: DropTarget[],
   shop: Shop,
   couponId: number,
   requests: Array<{ id: number; token: string }>,
+  options: { timeoutMs?: number } = {},
 ): Promise<DropResult> {
   const startedAt = Date.now();
   const responses: Array<{ caller: { id: number; token: string }; response: HttpResponse; app: DropTarget }> = await Promise.all(
     requests.map(async (caller, i) => {
       const app = apps[i % apps.length];
-      return { caller, app, response: await app.api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token }) };
+      const response = await app.api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token, timeoutMs: options.timeoutMs });
+      return { caller, app, response };
     }),
   );
   const result: DropResult = {

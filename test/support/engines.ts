@@ -1,12 +1,15 @@
 /**
  * Which real engines this test run uses, decided once in global setup and read by every file:
  *   1. env: DB_HOST, REDIS_URL and KAFKA_BROKERS given (CI, scripts/engines/up.sh);
- *   2. testcontainers: a Docker engine answers, so MySQL 8.4, Redis 7 and Kafka start in containers;
+ *   2. testcontainers: a Docker engine answers, so MySQL, Redis and Kafka start in containers, from
+ *      the images docker-compose.yml runs (engine-images.json; scripts/ci/check-compose.sh compares);
  *   3. none: real-engine suites are skipped and named, or fail with TEST_REQUIRE_ENGINES=1.
  */
 import { mkdirSync, appendFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import images from './engine-images.json';
+import { KAFKA_HOST_PORT, startKafkaContainer } from './kafka-container';
 
 export interface Engines {
   mode: 'env' | 'testcontainers';
@@ -77,17 +80,16 @@ export async function decideEngines(runId: string): Promise<EngineDecision> {
 async function startContainers(): Promise<Engines> {
   const { MySqlContainer } = await import('@testcontainers/mysql');
   const { RedisContainer } = await import('@testcontainers/redis');
-  const { KafkaContainer } = await import('@testcontainers/kafka');
   const [mysql, redis, kafka] = await Promise.all([
-    new MySqlContainer('mysql:8.4').withRootPassword('root').start(),
-    new RedisContainer('redis:7').start(),
-    new KafkaContainer('confluentinc/cp-kafka:7.9.1').withKraft().start(),
+    new MySqlContainer(images.mysql).withRootPassword('root').start(),
+    new RedisContainer(images.redis).start(),
+    startKafkaContainer(),
   ]);
   return {
     mode: 'testcontainers',
     db: { host: mysql.getHost(), port: mysql.getPort(), user: 'root', password: mysql.getRootPassword() },
     redisUrl: redis.getConnectionUrl(),
-    kafkaBrokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`,
+    kafkaBrokers: `${kafka.getHost()}:${kafka.getMappedPort(KAFKA_HOST_PORT)}`,
     containerIds: [mysql.getId(), redis.getId(), kafka.getId()],
   };
 }

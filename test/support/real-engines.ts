@@ -55,8 +55,9 @@ export async function isolatedEnvironment(profile: Profile, extra: EnvOverrides 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     SEED_DEMO_DATA: 'false',
     // Suites sign up hundreds of users from 127.0.0.1; the limiter has its own test with real limits.
-    AUTH_RATE_LIMIT_PER_IP: '1000000',
-    AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
+    AUTH_RATE_LIMIT_SIGNUPS_PER_IP: '1000000',
+    AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: '1000000',
+    AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '1000000',
   };
   if (profile === 'embedded') {
     const sqlitePath = join(tmpdir(), 'commerce-tests', `${runId}-${suffix}.sqlite`);

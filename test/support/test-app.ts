@@ -46,7 +46,7 @@ export class Api {
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, signal }).catch((error: Error) => {
-      throw signal?.aborted ? new Error(`${method} ${path}: no answer within ${options.timeoutMs} ms`) : error;
+      throw signal?.aborted ? new Error(`${method} ${this.baseUrl}${path}: no answer within ${options.timeoutMs} ms`) : error;
     });
     recordAnswer(method, `${this.baseUrl}${path}`, response.status);
     const text = await response.text();

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiEndpoint } from '../../platform/http/api-contract';
-import { AuthRateLimited } from '../../platform/auth/auth-rate-limit';
+import { AuthAttemptLimiter } from '../../platform/auth/auth-attempt-limiter';
 import { AuthenticatedUser, CurrentUser, Public } from '../../platform/auth/authenticated-user';
 import { LoginRequest, SignupRequest, TokenResponse, UserResponse } from './dto/user.dto';
 import { UserService, UserView } from './user.service';
@@ -9,26 +9,35 @@ import { UserService, UserView } from './user.service';
 @ApiTags('auth')
 @Controller()
 export class AuthController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly limiter: AuthAttemptLimiter,
+  ) {}
 
+  // Every sign-up counts against its address's budget (AUTH_RATE_LIMIT_SIGNUPS_PER_IP).
   @Public()
-  @AuthRateLimited()
   @Post('auth/signup')
-  @ApiEndpoint({ operationId: 'signUp', summary: 'Create an account (role user)', problems: ['EMAIL_TAKEN'] })
+  @ApiEndpoint({ operationId: 'signUp', summary: 'Create an account (role user)', problems: ['EMAIL_TAKEN', 'RATE_LIMITED'] })
   @ApiCreatedResponse({ type: UserResponse, description: 'The new account' })
-  signup(@Body() body: SignupRequest): Promise<UserView> {
+  async signup(@Body() body: SignupRequest, @Ip() address: string): Promise<UserView> {
+    await this.limiter.signup(address);
     return this.users.signup(body);
   }
 
+  // Only failed logins count, per address and per email (AUTH_RATE_LIMIT_FAILED_LOGINS_*).
   @Public()
-  @AuthRateLimited()
   @Post('auth/login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store') // a bearer token must not be kept by any cache (RFC 6749 5.1)
-  @ApiEndpoint({ operationId: 'logIn', summary: 'Exchange email and password for an access token', problems: ['INVALID_CREDENTIALS'] })
+  @ApiEndpoint({
+    operationId: 'logIn',
+    summary: 'Exchange email and password for an access token',
+    problems: ['INVALID_CREDENTIALS', 'RATE_LIMITED'],
+  })
   @ApiOkResponse({ type: TokenResponse, description: 'A bearer token (send it as `Authorization: Bearer ...`)' })
-  login(@Body() body: LoginRequest): Promise<TokenResponse> {
-    return this.users.login(body.email, body.password);
+  login(@Body() body: LoginRequest, @Ip() address: string): Promise<TokenResponse> {
+    // body.email is normalized (trimmed, lower-cased) as the lookup uses it: one budget per account.
+    return this.limiter.login({ address, email: body.email }, () => this.users.login(body.email, body.password));
   }
 
   @Get('users/me')

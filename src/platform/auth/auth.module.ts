@@ -2,32 +2,19 @@ import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { seconds, ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { AdminRouteAudit } from './admin-route-audit';
 import { AuthGuard } from './auth.guard';
-import { AuthRateLimitGuard, emailTracker, RateLimitStorage } from './auth-rate-limit';
+import { redisOrMemory } from '../infrastructure/redis-or-memory';
+import { AttemptCounter, MemoryAttemptCounter, RedisAttemptCounter } from './attempt-counter';
+import { AuthAttemptLimiter } from './auth-attempt-limiter';
 import { TokenService } from './token.service';
 
 @Global()
 @Module({
   imports: [
     DiscoveryModule,
-    ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG, RateLimitStorage],
-      useFactory: (config: AppConfig, storage: RateLimitStorage) => {
-        const { perIp, perEmail, windowSeconds } = config.authRateLimit;
-        const ttl = seconds(windowSeconds);
-        return {
-          storage,
-          throttlers: [
-            { name: 'ip', ttl, limit: perIp },
-            { name: 'email', ttl, limit: perEmail, getTracker: (request) => emailTracker(request as { body?: unknown; ip: string }) },
-          ],
-        };
-      },
-    }),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -39,7 +26,18 @@ import { TokenService } from './token.service';
       }),
     }),
   ],
-  providers: [TokenService, AdminRouteAudit, AuthRateLimitGuard, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [TokenService, AuthRateLimitGuard, ThrottlerModule],
+  providers: [
+    TokenService,
+    AdminRouteAudit,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    // The login and sign-up counts: in Redis where the profile has it, so every instance shares them.
+    redisOrMemory<AttemptCounter, [AppConfig]>(AttemptCounter, {
+      inject: [APP_CONFIG],
+      redis: (redis, config) => new RedisAttemptCounter(redis, config.authRateLimit.windowSeconds * 1000),
+      memory: (config) => new MemoryAttemptCounter(config.authRateLimit.windowSeconds * 1000),
+    }),
+    AuthAttemptLimiter,
+  ],
+  exports: [TokenService, AuthAttemptLimiter],
 })
 export class AuthModule {}

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadAppConfig } from './app-config';
+import { ConfigError, loadAppConfig, loadDatabaseConfig } from './app-config';
 
 describe('loadAppConfig', () => {
   it('runs the embedded profile with defaults when nothing is set', () => {
@@ -199,5 +199,40 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ PORT: '', COUPON_ISSUE_STRATEGY: '' }).port).toBe(3000);
     // ...except where empty is a real value.
     expect(loadAppConfig({ DB_PASSWORD: '' }).db.password).toBe('');
+  });
+
+  it('budgets failed logins and sign-ups, and stops on the variables they replaced', () => {
+    expect(loadAppConfig({}).authRateLimit).toEqual({
+      failedLoginsPerIp: 100,
+      failedLoginsPerEmail: 10,
+      signupsPerIp: 20,
+      windowSeconds: 900,
+    });
+    expect(loadAppConfig({ AUTH_RATE_LIMIT_SIGNUPS_PER_IP: '500' }).authRateLimit.signupsPerIp).toBe(500);
+    expect(() => loadAppConfig({ AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '0' })).toThrow(/"AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL"/);
+    expect(() => loadAppConfig({ AUTH_RATE_LIMIT_PER_IP: '30' })).toThrow(
+      'Invalid configuration: "AUTH_RATE_LIMIT_PER_IP" was replaced by AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP and AUTH_RATE_LIMIT_SIGNUPS_PER_IP',
+    );
+    expect(() => loadAppConfig({ AUTH_RATE_LIMIT_PER_EMAIL: '10' })).toThrow(
+      /"AUTH_RATE_LIMIT_PER_EMAIL" was replaced by AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL/,
+    );
+    expect(loadAppConfig({ AUTH_RATE_LIMIT_PER_IP: '' }).authRateLimit.failedLoginsPerIp).toBe(100);
+  });
+});
+
+describe('loadDatabaseConfig', () => {
+  it('validates the database variables alone, as loadAppConfig does: the migration commands need no secret, Redis or Kafka', () => {
+    const full = { APP_PROFILE: 'full', DB_NAME: 'shop', DB_PASSWORD: '' };
+    expect(() => loadAppConfig(full)).toThrow(/"JWT_SECRET" or "JWT_SECRET_FILE" is required/);
+    const config = loadDatabaseConfig({ ...full, KAFKA_BROKERS: 'not a broker list' });
+    expect(config).toMatchObject({ profile: 'full', db: { name: 'shop', password: '', port: 3306, migrationsRun: true } });
+    expect(config.db).toEqual(loadAppConfig({ ...full, JWT_SECRET: 'z'.repeat(32) }).db);
+    expect(() => loadDatabaseConfig({ DB_PORT: 'x' })).toThrow(/"DB_PORT" must be a number/);
+  });
+
+  it('runs pending migrations at start-up unless DB_MIGRATIONS_RUN=false', () => {
+    expect(loadAppConfig({}).db.migrationsRun).toBe(true);
+    expect(loadAppConfig({ DB_MIGRATIONS_RUN: 'false' }).db.migrationsRun).toBe(false);
+    expect(() => loadAppConfig({ DB_MIGRATIONS_RUN: 'later' })).toThrow(/"DB_MIGRATIONS_RUN" must be a boolean/);
   });
 });

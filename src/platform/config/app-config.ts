@@ -33,6 +33,8 @@ export interface AppConfig {
     acquireTimeoutMs: number;
     statementTimeoutMs: number;
     transactionTimeoutMs: number;
+    /** Apply pending migrations at start-up (true), or refuse to start while any is pending (false). */
+    migrationsRun: boolean;
   };
   sqlitePath: string;
   /**
@@ -62,8 +64,11 @@ export interface AppConfig {
   coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
   admin: { email?: string; password?: string };
-  /** Attempts allowed per window on /auth/login and /auth/signup, per client IP and per email. */
-  authRateLimit: { perIp: number; perEmail: number; windowSeconds: number };
+  /**
+   * Per fixed window of `windowSeconds`: failed logins per client address and per email, sign-ups per
+   * client address (successful logins are not counted).
+   */
+  authRateLimit: { failedLoginsPerIp: number; failedLoginsPerEmail: number; signupsPerIp: number; windowSeconds: number };
   order: { pendingTtlSeconds: number };
   /** The relay: rows claimed per pass, idle poll, how long SENT rows are kept, attempts before DEAD, passes at once. */
   outbox: { batchSize: number; pollIntervalMs: number; retentionSeconds: number; maxAttempts: number; relayPasses: number };
@@ -121,6 +126,7 @@ interface ValidatedEnv {
   DB_ACQUIRE_TIMEOUT_MS: number;
   DB_STATEMENT_TIMEOUT_MS: number;
   DB_TRANSACTION_TIMEOUT_MS: number;
+  DB_MIGRATIONS_RUN: boolean;
   SQLITE_PATH: string;
   REDIS_URL: string;
   REDIS_KEY_PREFIX: string;
@@ -154,13 +160,20 @@ interface ValidatedEnv {
   KAFKA_TOPIC_PARTITIONS: number;
   RETRY_AFTER_BUSY_SECONDS: number;
   RETRY_AFTER_UNAVAILABLE_SECONDS: number;
-  AUTH_RATE_LIMIT_PER_IP: number;
-  AUTH_RATE_LIMIT_PER_EMAIL: number;
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: number;
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: number;
+  AUTH_RATE_LIMIT_SIGNUPS_PER_IP: number;
   AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
   PRODUCT_CACHE_MAX_ENTRIES: number;
   PRODUCT_CACHE_TTL_MS: number;
   SEED_DEMO_DATA?: boolean;
 }
+
+// Issue 28: the login limiter counts failed logins and sign-ups, no longer every attempt.
+const REPLACED_VARIABLES: Record<string, string> = {
+  AUTH_RATE_LIMIT_PER_IP: 'AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP and AUTH_RATE_LIMIT_SIGNUPS_PER_IP (see .env.example)',
+  AUTH_RATE_LIMIT_PER_EMAIL: 'AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL (see .env.example)',
+};
 
 /** Every variable of the contract's Configuration table, plus a few operational ones (see .env.example). */
 export const envSchema = Joi.object<ValidatedEnv>({
@@ -199,6 +212,8 @@ export const envSchema = Joi.object<ValidatedEnv>({
   DB_ACQUIRE_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   DB_STATEMENT_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(5000),
   DB_TRANSACTION_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(10_000),
+  // false: a separate deploy step migrates (npm run migration:run); start-up then refuses a database with pending migrations.
+  DB_MIGRATIONS_RUN: Joi.boolean().default(true),
   SQLITE_PATH: Joi.string().default('./data/dev.sqlite'),
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
@@ -267,9 +282,11 @@ export const envSchema = Joi.object<ValidatedEnv>({
   KAFKA_TOPIC_PARTITIONS: Joi.number().integer().min(1).max(1000).default(6),
   RETRY_AFTER_BUSY_SECONDS: Joi.number().integer().min(1).max(3600).default(1),
   RETRY_AFTER_UNAVAILABLE_SECONDS: Joi.number().integer().min(1).max(3600).default(2),
-  AUTH_RATE_LIMIT_PER_IP: Joi.number().integer().min(1).default(30),
-  AUTH_RATE_LIMIT_PER_EMAIL: Joi.number().integer().min(1).default(10),
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
+  // What an attacker produces, per window (docs/operations.md, "Login and sign-up limits").
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: Joi.number().integer().min(1).default(100),
+  AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: Joi.number().integer().min(1).default(10),
+  AUTH_RATE_LIMIT_SIGNUPS_PER_IP: Joi.number().integer().min(1).default(20),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(900),
   // 0 turns the cache off. lru-cache sets aside a slot per entry up front: 4 MiB for 100,000 (bench/tools/cache-memory.ts).
   PRODUCT_CACHE_MAX_ENTRIES: Joi.number().integer().min(0).max(1_000_000).default(10_000),
   // The safety net when an invalidation is lost (Redis away): no copy is served older than this. 0 turns the cache off.
@@ -286,6 +303,12 @@ export const envSchema = Joi.object<ValidatedEnv>({
       'object.missing': '"JWT_SECRET" or "JWT_SECRET_FILE" is required in the full profile (32 or more characters)',
     }),
   })
+  // A variable whose meaning changed has a new name; a value set for the old meaning stops start-up
+  // instead of being ignored.
+  .custom((value: Record<string, unknown>, helpers) => {
+    const replaced = Object.keys(REPLACED_VARIABLES).find((name) => value[name] !== undefined);
+    return replaced ? helpers.message({ custom: `"${replaced}" was replaced by ${REPLACED_VARIABLES[replaced]}` }) : value;
+  })
   .unknown(true);
 
 // Variables for which an empty value means something (no password, no prefix).
@@ -296,14 +319,7 @@ const MAY_BE_EMPTY = new Set(['DB_PASSWORD', 'REDIS_KEY_PREFIX', 'KAFKA_TOPIC_PR
  * that `FOO=` in a .env file falls back to the default instead of failing.
  */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const input = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || MAY_BE_EMPTY.has(name))),
-  );
-  const result = envSchema.validate(input, { abortEarly: true, convert: true });
-  if (result.error) {
-    throw new ConfigError(`Invalid configuration: ${result.error.details[0].message}`);
-  }
-  const value = result.value;
+  const value = validate(envSchema, env);
   const profile = value.APP_PROFILE;
   return {
     port: value.PORT,
@@ -313,18 +329,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     profile,
     role: value.APP_ROLE,
     logLevel: value.LOG_LEVEL,
-    db: {
-      host: value.DB_HOST,
-      port: value.DB_PORT,
-      user: value.DB_USER,
-      password: value.DB_PASSWORD,
-      name: value.DB_NAME,
-      poolSize: value.DB_POOL_SIZE,
-      connectTimeoutMs: value.DB_CONNECT_TIMEOUT_MS,
-      acquireTimeoutMs: value.DB_ACQUIRE_TIMEOUT_MS,
-      statementTimeoutMs: value.DB_STATEMENT_TIMEOUT_MS,
-      transactionTimeoutMs: value.DB_TRANSACTION_TIMEOUT_MS,
-    },
+    db: dbConfig(value),
     sqlitePath: value.SQLITE_PATH,
     redis: {
       url: value.REDIS_URL,
@@ -353,8 +358,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwt: { secret: jwtSecret(value), expiresInSeconds: durationToSeconds(value.JWT_EXPIRES_IN) },
     admin: { email: value.ADMIN_EMAIL, password: value.ADMIN_PASSWORD },
     authRateLimit: {
-      perIp: value.AUTH_RATE_LIMIT_PER_IP,
-      perEmail: value.AUTH_RATE_LIMIT_PER_EMAIL,
+      failedLoginsPerIp: value.AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP,
+      failedLoginsPerEmail: value.AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL,
+      signupsPerIp: value.AUTH_RATE_LIMIT_SIGNUPS_PER_IP,
       windowSeconds: value.AUTH_RATE_LIMIT_WINDOW_SECONDS,
     },
     order: { pendingTtlSeconds: value.ORDER_PENDING_TTL_SECONDS },
@@ -371,6 +377,66 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     productCache: { maxEntries: value.PRODUCT_CACHE_MAX_ENTRIES, ttlMs: value.PRODUCT_CACHE_TTL_MS },
     // A newcomer's `npm start` should show a shop with something in it; production starts empty.
     seedDemoData: value.SEED_DEMO_DATA ?? profile === 'embedded',
+  };
+}
+
+/** The database part of the config. */
+export type DatabaseConfig = Pick<AppConfig, 'profile' | 'db' | 'sqlitePath'>;
+
+const DATABASE_VARIABLES = [
+  'APP_PROFILE',
+  'DB_HOST',
+  'DB_PORT',
+  'DB_USER',
+  'DB_PASSWORD',
+  'DB_NAME',
+  'DB_POOL_SIZE',
+  'DB_CONNECT_TIMEOUT_MS',
+  'DB_ACQUIRE_TIMEOUT_MS',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'DB_TRANSACTION_TIMEOUT_MS',
+  'DB_MIGRATIONS_RUN',
+  'SQLITE_PATH',
+] as const;
+
+// The same rules as envSchema's, for these variables only.
+const databaseEnvSchema = Joi.object<ValidatedEnv>(
+  Object.fromEntries(DATABASE_VARIABLES.map((name) => [name, envSchema.extract(name)])),
+).unknown(true);
+
+/**
+ * The database settings alone, validated as {@link loadAppConfig} does: for tools that only open the
+ * database (the migration commands), which need no JWT secret, Redis or Kafka settings.
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const value = validate(databaseEnvSchema, env);
+  return { profile: value.APP_PROFILE, db: dbConfig(value), sqlitePath: value.SQLITE_PATH };
+}
+
+function validate(schema: Joi.ObjectSchema<ValidatedEnv>, env: NodeJS.ProcessEnv): ValidatedEnv {
+  const input = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || MAY_BE_EMPTY.has(name))),
+  );
+  const result = schema.validate(input, { abortEarly: true, convert: true });
+  if (result.error) {
+    throw new ConfigError(`Invalid configuration: ${result.error.details[0].message}`);
+  }
+  return result.value;
+}
+
+function dbConfig(value: ValidatedEnv): AppConfig['db'] {
+  return {
+    host: value.DB_HOST,
+    port: value.DB_PORT,
+    user: value.DB_USER,
+    password: value.DB_PASSWORD,
+    name: value.DB_NAME,
+    poolSize: value.DB_POOL_SIZE,
+    connectTimeoutMs: value.DB_CONNECT_TIMEOUT_MS,
+    acquireTimeoutMs: value.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: value.DB_STATEMENT_TIMEOUT_MS,
+    transactionTimeoutMs: value.DB_TRANSACTION_TIMEOUT_MS,
+    migrationsRun: value.DB_MIGRATIONS_RUN,
   };
 }
 

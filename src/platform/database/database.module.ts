@@ -1,15 +1,16 @@
-import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { ClsModule } from 'nestjs-cls';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { DatabaseIdentity } from './database-identity';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { AppConfig, DatabaseConfig } from '../config/app-config';
+import { DatabaseIdentity, DatabaseIdentityRow } from './database-identity';
 import { MIGRATIONS } from './migrations';
 import { BackgroundPool } from './background-pool';
 import { applyMysqlBudgets } from './mysql-budgets';
+import { assertNoPendingMigrations, PendingMigrationsError, runMigrations } from './run-migrations';
 import { Sql } from './sql';
 import { MysqlDialect, SqlDialect, SqliteDialect } from './sql-dialect';
 import { TypeOrmTransactionAdapter } from './transaction-adapter';
@@ -32,7 +33,14 @@ export class DatabaseModule {
           useFactory: () => typeOrmOptions(config),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options as DataSourceOptions).initialize();
-            await runMigrations(dataSource); // may wait long for another instance's migration lock
+            try {
+              // runMigrations may wait long for another instance's migration lock.
+              if (config.db.migrationsRun) await runMigrations(dataSource);
+              else await assertNoPendingMigrations(dataSource);
+            } catch (error) {
+              await dataSource.destroy(); // its pool, before a retry opens another
+              throw error;
+            }
             applyMysqlBudgets(dataSource, config.db);
             return dataSource;
           },
@@ -68,13 +76,29 @@ export class DatabaseModule {
   }
 }
 
+/** The Nest module's options: {@link dataSourceOptions} plus each module's entities (`forFeature`). */
 export function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
-  const common = {
+  const options = dataSourceOptions(config);
+  return {
+    ...options,
     autoLoadEntities: true,
+    ...(options.type === 'mysql' ? { retryAttempts: 10, retryDelay: 2000 } : {}),
+    // Waiting does not apply the missing migrations: fail at once with the reason.
+    toRetry: (error: unknown) => !(error instanceof PendingMigrationsError),
+  };
+}
+
+/**
+ * The one place the TypeORM options are built, for the app and for the migration commands
+ * (src/schema.ts). `entities`: besides this module's own; the app leaves them to autoLoadEntities.
+ */
+export function dataSourceOptions(config: DatabaseConfig, entities: Array<new () => object> = []): DataSourceOptions {
+  const common = {
+    entities: [DatabaseIdentityRow, ...entities],
     migrations: MIGRATIONS,
-    migrationsRun: false, // run by runMigrations() under a lock
+    migrationsRun: false, // run by runMigrations() under a lock, when DB_MIGRATIONS_RUN allows
     synchronize: false, // the schema changes only through migrations, in every profile
-  } as const;
+  };
   if (config.profile === 'embedded') {
     mkdirSync(dirname(config.sqlitePath), { recursive: true });
     return {
@@ -103,31 +127,5 @@ export function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
     bigNumberStrings: false,
     poolSize: config.db.poolSize,
     connectTimeout: config.db.connectTimeoutMs,
-    retryAttempts: 10,
-    retryDelay: 2000,
   };
-}
-
-const MIGRATION_LOCK = 'commerce:migrations';
-
-/** Several instances may start at once: on MySQL a named lock lets exactly one migrate at a time. */
-async function runMigrations(dataSource: DataSource): Promise<void> {
-  const logger = new Logger('Migrations');
-  const isMysql = dataSource.options.type === 'mysql';
-  const runner = dataSource.createQueryRunner();
-  try {
-    if (isMysql) {
-      const [row] = (await runner.query('SELECT GET_LOCK(?, 60) AS locked', [MIGRATION_LOCK])) as Array<{ locked: number | string | null }>;
-      if (Number(row.locked) !== 1) throw new Error('could not take the migration lock within 60 s');
-    }
-    // On the connection that holds the lock: with DB_POOL_SIZE=1, dataSource.runMigrations() would
-    // wait for a second connection for ever.
-    const executor = new MigrationExecutor(dataSource, runner);
-    executor.transaction = 'each';
-    const applied = await executor.executePendingMigrations();
-    if (applied.length > 0) logger.log(`applied ${applied.map((m) => m.name).join(', ')}`);
-  } finally {
-    if (isMysql) await runner.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);
-    await runner.release();
-  }
 }

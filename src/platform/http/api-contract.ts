@@ -8,7 +8,6 @@ import { type RouteHandler } from './routes';
 const API_PROBLEMS = 'api:problems';
 const API_NO_DEPENDENCIES = 'api:noDependencies';
 export const API_IDEMPOTENT = 'api:idempotent';
-export const API_RATE_LIMITED = 'api:rateLimited';
 
 export interface EndpointSpec {
   /** Stable and human: what a generated client calls the method (`payOrder`, `issueCoupon`). */
@@ -75,7 +74,7 @@ type Operation = {
 /**
  * Completes the document Nest builds from the decorators into the contract clients generate code
  * from: a Problem schema for every error status, the generic errors each handler's metadata implies
- * (400 for input, 413/415 wherever a body can be sent, 414 for path parameters, 431 everywhere, 401 unless public, 403 for roles, 429 for rate limits, 409/422 for idempotency,
+ * (400 for input, 413/415 wherever a body can be sent, 414 for path parameters, 431 everywhere, 401 unless public, 403 for roles, 409/422 for idempotency,
  * 503 for dependencies), explicit `security`, integer path ids, servers, licence and contact.
  */
 export function completeContract(document: OpenAPIObject, routes: RouteHandler[], reflector: Reflector): OpenAPIObject {
@@ -116,7 +115,6 @@ export function completeContract(document: OpenAPIObject, routes: RouteHandler[]
       codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
     if (authenticated) codes.push('UNAUTHORIZED');
     if (roles) codes.push('FORBIDDEN');
-    if (reflector.get<boolean>(API_RATE_LIMITED, route.handler as () => void)) codes.push('RATE_LIMITED');
     if (reflector.get<boolean>(API_IDEMPOTENT, route.handler as () => void)) {
       codes.push('IDEMPOTENCY_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED');
       operation.parameters = [...(operation.parameters ?? []), IDEMPOTENCY_KEY];

@@ -1,8 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type IdempotencyState = 'IN_PROGRESS' | 'DONE';
 
 @Entity('idempotency_keys')
+@Index('ix_idempotency_expires', ['expiresAt'])
 export class IdempotencyKey {
   @PrimaryColumn({ name: 'user_id', type: 'integer' })
   userId!: number;

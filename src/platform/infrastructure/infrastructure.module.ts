@@ -1,5 +1,4 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Broadcast } from '../broadcast/broadcast';
 import { InProcessBroadcast } from '../broadcast/in-process-broadcast';
@@ -8,8 +7,7 @@ import { KafkaModule } from '../kafka/kafka.module';
 import { LockManager } from '../locking/lock-manager';
 import { InProcessLockManager } from '../locking/in-process-lock-manager';
 import { RedisLockManager } from '../locking/redis-lock-manager';
-import { REDIS, RedisModule } from '../redis/redis.module';
-import { InMemoryRateLimitStorage, RateLimitStorage, RedisRateLimitStorage } from '../auth/auth-rate-limit';
+import { RedisModule } from '../redis/redis.module';
 import { InProcessMessageBus } from '../messaging/in-process-message-bus';
 import { KafkaMessageBus } from '../messaging/kafka-message-bus';
 import { ConsumerMetrics } from '../messaging/consumer-metrics';
@@ -18,9 +16,9 @@ import { ConsumerGroups } from '../messaging/message-bus.transport';
 
 /**
  * Picks the profile's adapters for the platform ports business modules use (MessageBus,
- * LockManager, Broadcast), for the login rate limiter's counts (RateLimitStorage), and whether there is a
- * Redis at all. The profile is read in one other place: `DatabaseModule` (the data source and its
- * `SqlDialect`, which carries every engine difference of Sql, TransactionRunner and the outbox).
+ * LockManager, Broadcast), and whether there is a Redis at all. The profile is read in one other
+ * place: `DatabaseModule` (the data source and its `SqlDialect`, which carries every engine
+ * difference of Sql, TransactionRunner and the outbox).
  * A module's own port with a Redis and a memory adapter follows this choice through
  * `redisOrMemory()`. Apart from configuration defaults and the log format, nothing else asks
  * which profile runs.
@@ -39,9 +37,8 @@ export class InfrastructureModule {
           { provide: MessageBus, useClass: KafkaMessageBus },
           { provide: LockManager, useClass: RedisLockManager },
           { provide: Broadcast, useClass: RedisBroadcast },
-          { provide: RateLimitStorage, inject: [REDIS], useFactory: (redis: Redis) => new RedisRateLimitStorage(redis) },
         ],
-        exports: [MessageBus, ConsumerGroups, LockManager, Broadcast, RateLimitStorage, RedisModule, KafkaModule],
+        exports: [MessageBus, ConsumerGroups, LockManager, Broadcast, RedisModule, KafkaModule],
       };
     }
     return {
@@ -52,9 +49,8 @@ export class InfrastructureModule {
         { provide: MessageBus, useClass: InProcessMessageBus },
         { provide: LockManager, useClass: InProcessLockManager },
         { provide: Broadcast, useClass: InProcessBroadcast },
-        { provide: RateLimitStorage, useClass: InMemoryRateLimitStorage },
       ],
-      exports: [MessageBus, ConsumerGroups, LockManager, Broadcast, RateLimitStorage],
+      exports: [MessageBus, ConsumerGroups, LockManager, Broadcast],
     };
   }
 }

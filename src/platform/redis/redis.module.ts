@@ -56,6 +56,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
    * A silent Redis (a partition) keeps the connection "ready", so each command would wait out its
    * own timeout, one after another within a request. After one times out, commands fail at once
    * until a PING (each bounded by the command timeout, the next sent right after) is answered.
+   * Only a ready connection is probed: once it closes, ioredis fails commands itself while it
+   * reconnects, and the new connection's handshake (its INFO ready check) must go through. Failing
+   * that INFO too kept the client reconnecting for good, as no PING can be answered before ready.
    */
   private failFastWhileSilent(): void {
     const client = this.client;
@@ -64,12 +67,18 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       // Sent all the same, so that pipelines stay whole and each reply still meets its command;
       // only the caller stops waiting (as a command timeout does).
       const result = (send as (c: Command, ...r: unknown[]) => unknown)(command, ...rest);
-      if (this.probing && command.name !== 'ping') command.reject(new Error('Command timed out'));
+      if (this.probing && client.status === 'ready' && command.name !== 'ping') command.reject(new Error('Command timed out'));
       command.promise.catch((error: Error) => {
-        if (error.message === 'Command timed out' && !this.probing) this.startProbing();
+        if (error.message === 'Command timed out' && !this.probing && client.status === 'ready') this.startProbing();
       });
       return result;
     };
+    client.on('close', () => this.stopProbing());
+  }
+
+  private stopProbing(): void {
+    clearTimeout(this.probing);
+    this.probing = undefined;
   }
 
   private startProbing(): void {
@@ -105,8 +114,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.probing);
-    this.probing = undefined;
+    this.stopProbing();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { bigintAsNumber } from '../../../platform/database/columns';
 
 export type DiscountType = 'PERCENT' | 'FIXED';
@@ -47,6 +47,8 @@ export type UserCouponStatus = 'AVAILABLE' | 'USED';
 
 /** One issued copy of a coupon; (coupon, user) is unique. EXPIRED is derived from expiresAt. */
 @Entity('user_coupons')
+@Unique('uq_user_coupons_coupon_user', ['couponId', 'userId'])
+@Index('ix_user_coupons_user_id', ['userId', 'id'])
 export class UserCoupon {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -82,6 +84,7 @@ export type IssueRequestStatus = 'PENDING' | 'ISSUED' | 'REJECTED' | 'WITHDRAWN'
 
 /** A queued issue request (queue strategy), once decided (or withdrawn). */
 @Entity('coupon_issue_requests')
+@Index('ix_coupon_issue_requests_user', ['userId', 'requestedAt'])
 export class CouponIssueRequest {
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 36 })
   requestId!: string;

@@ -1,9 +1,11 @@
-import { Column, Entity, OneToMany, ManyToOne, JoinColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, OneToMany, ManyToOne, JoinColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../../../platform/database/columns';
 
 export type OrderStatus = 'PENDING' | 'PAID' | 'CANCELLED';
 
 @Entity('orders')
+@Index('ix_orders_user_id', ['userId', 'id'])
+@Index('ix_orders_status_expires', ['status', 'expiresAt'])
 export class Order {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -44,6 +46,7 @@ export class Order {
 }
 
 @Entity('order_items')
+@Index('ix_order_items_order_id', ['orderId'])
 export class OrderItem {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../../../platform/database/columns';
 
 @Entity('point_balances')
@@ -17,6 +17,7 @@ export type PointHistoryType = 'CHARGE' | 'USE' | 'REFUND';
 
 /** The ledger: one row per balance change, written in the same transaction as the change. */
 @Entity('point_history')
+@Index('ix_point_history_user_id', ['userId', 'id'])
 export class PointHistory {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -1,9 +1,10 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../../../platform/database/columns';
 
 export type ProductStatus = 'ON_SALE' | 'STOPPED';
 
 @Entity('products')
+@Index('ix_products_category_id', ['category', 'id'])
 export class Product {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -1,12 +1,14 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { Role } from '../../../platform/auth/authenticated-user';
 
 @Entity('users')
+// The name the Users migration's `isUnique` column gave this constraint.
+@Unique('UQ_97672ac88f789774dd47f7c8be3', ['email'])
 export class User {
   @PrimaryGeneratedColumn()
   id!: number;
 
-  @Column({ type: 'varchar', length: 254, unique: true })
+  @Column({ type: 'varchar', length: 254 })
   email!: string;
 
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
