@@ -17,7 +17,9 @@ export class DependencyProbes {
   ) {}
 
   all(): Array<() => PromiseLike<HealthIndicatorResult>> {
-    const probes: Array<() => PromiseLike<HealthIndicatorResult>> = [() => this.typeorm.pingCheck('database').withTimeout(PROBE_TIMEOUT_MS)];
+    const probes: Array<() => PromiseLike<HealthIndicatorResult>> = [
+      () => this.typeorm.pingCheck('database').withTimeout(PROBE_TIMEOUT_MS),
+    ];
     if (this.redis) probes.push(() => this.probeRedis(this.redis!));
     if (this.kafka) probes.push(() => this.probeKafka(this.kafka!));
     return probes;
