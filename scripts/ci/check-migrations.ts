@@ -8,6 +8,7 @@
  * MySQL/MariaDB from DB_HOST, DB_PORT, DB_USER, DB_PASSWORD (the environment or .env).
  */
 import { spawnSync } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -37,7 +38,11 @@ async function main(): Promise<void> {
     if (result.status !== 0) throw new Error(`npm run ${args.join(' ')} exited with ${result.status}`);
     return result.stdout;
   };
-  const pending = (shown: string) => shown.split('\n').filter((line) => line.startsWith('[ ]'));
+  // TypeORM's CLI underlines the list where it believes colours are wanted (CI=true is enough).
+  const pending = (shown: string) =>
+    stripVTControlCharacters(shown)
+      .split('\n')
+      .filter((line) => line.startsWith('[ ]'));
 
   await admin(`CREATE DATABASE \`${scratch}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   try {
