@@ -11,7 +11,8 @@ const RETRY_DELAY_MS = 25;
 
 /**
  * Full-profile adapter: a redlock lease on the shared Redis connection. Waiting is bounded by
- * `waitMs`; a release that fails is only logged, since the lease expires by itself.
+ * `waitMs`; the release is not waited for, and one that fails is only logged, since the lease
+ * expires by itself.
  */
 @Injectable()
 export class RedisLockManager extends LockManager {
@@ -36,7 +37,9 @@ export class RedisLockManager extends LockManager {
     try {
       return await work();
     } finally {
-      await lock.release().catch((error: Error) => this.logger.warn(`release of ${key} failed: ${error.message}`));
+      // Not awaited: the release is written to the connection ahead of anything sent after it (this
+      // instance's next acquire too), and a lease whose release fails expires by itself.
+      void lock.release().catch((error: Error) => this.logger.warn(`release of ${key} failed: ${error.message}`));
     }
   }
 
