@@ -26,11 +26,6 @@ export class CouponLedger {
     private readonly transactions: TransactionRunner,
   ) {}
 
-  /** How many copies were ever issued (copies are never deleted). */
-  countCopies(): Promise<number> {
-    return this.copies.countAll();
-  }
-
   /**
    * Issues to several callers of one coupon in arrival order, in one transaction: up to the
    * remaining stock, at most one copy per user (a user twice in the batch is refused the second
