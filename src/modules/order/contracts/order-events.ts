@@ -35,15 +35,7 @@ export interface OrderCancelledData {
 }
 
 /** The order as the events read it (the repository's record has these and more). */
-export interface OrderSnapshot {
-  id: number;
-  userId: number;
-  items: OrderEventItem[];
-  totalAmount: number;
-  discountAmount: number;
-  finalAmount: number;
-  userCouponId: number | null;
-}
+export type OrderSnapshot = Omit<OrderCompletedData, 'orderId'> & { id: number };
 
 /** `order.completed`, recorded in the payment's transaction. */
 export function orderCompleted(order: OrderSnapshot): OutboxEvent<typeof ORDER_COMPLETED, OrderCompletedData> {
