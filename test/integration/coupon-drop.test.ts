@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
 import { IssueRequestRepository } from '../../src/modules/coupon/database/issue-request.repository';
 import { CouponLedger } from '../../src/modules/coupon/issuance/coupon-ledger';
-import { COUPON_ISSUE_TOPIC } from '../../src/modules/coupon/issuance/coupon-issuer';
+import { COUPON_ISSUE_TOPIC } from '../../src/modules/coupon/contracts/issue-requested';
 import { IssueRequestIds } from '../../src/modules/coupon/issuance/issue-request-id';
 import { COUPON_ISSUER_GROUP } from '../../src/modules/coupon/issuance/issue-request.consumer';
 import { MessageBus } from '../../src/platform/messaging/message-bus';

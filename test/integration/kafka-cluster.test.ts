@@ -1,6 +1,6 @@
 import { type Admin, ConfigResourceTypes, ConfigSource, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
-import { COUPON_ISSUE_TOPIC } from '../../src/modules/coupon/issuance/coupon-issuer';
+import { COUPON_ISSUE_TOPIC } from '../../src/modules/coupon/contracts/issue-requested';
 import { OutboxEvent } from '../../src/platform/outbox/outbox-event.entity';
 import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, type DropResult, runDrop } from '../support/coupon-drop';

@@ -11,7 +11,7 @@ import { ProductService } from '../product/product.service';
 import { OrderStatus } from './entities/order.entities';
 import { canTransition, cancellationRefunds, payRefusal } from './order-transitions';
 import { NewOrder, OrderRecord, OrderRepository } from './order.repository';
-import { ORDER_CANCELLED, ORDER_COMPLETED, OrderCancelledData, OrderCompletedData } from './contracts/order-events';
+import { orderCancelled, orderCompleted } from './contracts/order-events';
 
 export interface OrderView {
   id: number;
@@ -114,7 +114,7 @@ export class OrderService {
       await this.products.reserveStock(order.items);
       if (order.userCouponId) await this.coupons.use(userId, order.userCouponId, order.id);
       await this.points.use(userId, order.finalAmount, order.id);
-      await this.outbox.record({ type: ORDER_COMPLETED, key: String(order.id), data: completedData(order) });
+      await this.outbox.record(orderCompleted(order));
       return toView(order);
     });
   }
@@ -132,13 +132,7 @@ export class OrderService {
       if (wasPaid) {
         await this.products.restoreStock(order.items);
         await this.points.refund(userId, order.finalAmount, order.id);
-        const data: OrderCancelledData = {
-          orderId: order.id,
-          userId,
-          items: order.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
-          refundedAmount: order.finalAmount,
-        };
-        await this.outbox.record({ type: ORDER_CANCELLED, key: String(order.id), data });
+        await this.outbox.record(orderCancelled(order));
       }
       return toView(Object.assign(order, { status: 'CANCELLED' as const, cancelledAt: now }));
     });
@@ -155,18 +149,6 @@ export class OrderService {
     if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
     return order;
   }
-}
-
-function completedData(order: OrderRecord): OrderCompletedData {
-  return {
-    orderId: order.id,
-    userId: order.userId,
-    items: order.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
-    totalAmount: order.totalAmount,
-    discountAmount: order.discountAmount,
-    finalAmount: order.finalAmount,
-    userCouponId: order.userCouponId,
-  };
 }
 
 function toView(order: OrderRecord): OrderView {

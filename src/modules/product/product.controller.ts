@@ -13,7 +13,8 @@ import {
   TopSellersResponse,
   UpdateProductRequest,
 } from './dto/product.dto';
-import { ProductService, ProductView } from './product.service';
+import type { ProductRecord } from './product.repository';
+import { ProductService } from './product.service';
 import { TopSellersService, TopSellersView } from './top-sellers/top-sellers.service';
 
 @ApiTags('products')
@@ -34,7 +35,7 @@ export class ProductController {
       'A change made through another instance is served within 200 ms of its commit (docs/api.md, freshness of product reads).',
   })
   @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
-  list(@Query() query: ListProductsQuery): Promise<Page<ProductView>> {
+  list(@Query() query: ListProductsQuery): Promise<Page<ProductRecord>> {
     return this.products.list(query);
   }
 
@@ -55,7 +56,7 @@ export class ProductController {
     problems: ['PRODUCT_NOT_FOUND'],
   })
   @ApiOkResponse({ type: ProductResponse, description: 'The product' })
-  get(@Param('id', ParseIdPipe) id: number): Promise<ProductView> {
+  get(@Param('id', ParseIdPipe) id: number): Promise<ProductRecord> {
     return this.products.get(id);
   }
 }
@@ -69,14 +70,14 @@ export class AdminProductController {
   @Post()
   @ApiEndpoint({ operationId: 'createProduct', summary: 'Add a product to the catalogue' })
   @ApiCreatedResponse({ type: ProductResponse, description: 'The new product' })
-  create(@Body() body: CreateProductRequest): Promise<ProductView> {
+  create(@Body() body: CreateProductRequest): Promise<ProductRecord> {
     return this.products.create(body);
   }
 
   @Patch(':id')
   @ApiEndpoint({ operationId: 'updateProduct', summary: 'Change a product (only the fields sent)', problems: ['PRODUCT_NOT_FOUND'] })
   @ApiOkResponse({ type: ProductResponse, description: 'The product as changed' })
-  update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateProductRequest): Promise<ProductView> {
+  update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateProductRequest): Promise<ProductRecord> {
     return this.products.update(id, body);
   }
 }

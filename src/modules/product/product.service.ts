@@ -6,9 +6,6 @@ import { CreateProductRequest, UpdateProductRequest } from './dto/product.dto';
 import { ProductReadCache } from './product-read-cache';
 import { ProductRecord, ProductRepository } from './product.repository';
 
-/** A product as the API and other modules see it. */
-export type ProductView = ProductRecord;
-
 export interface StockLine {
   productId: number;
   quantity: number;
@@ -28,7 +25,7 @@ export class ProductService {
     private readonly cache: ProductReadCache,
   ) {}
 
-  async create(input: CreateProductRequest): Promise<ProductView> {
+  async create(input: CreateProductRequest): Promise<ProductRecord> {
     const { name, price, stock, category } = input;
     return this.transactions.run(async () => {
       const product = await this.products.insert({ name, price, stock, category, status: 'ON_SALE' }, new Date());
@@ -37,7 +34,7 @@ export class ProductService {
     });
   }
 
-  async update(id: number, changes: UpdateProductRequest): Promise<ProductView> {
+  async update(id: number, changes: UpdateProductRequest): Promise<ProductRecord> {
     // Fields left out of the PATCH are own `undefined` properties of the DTO (ES2022 class fields): skip them.
     const sent = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     const product = await this.transactions.run(async () => {
@@ -50,14 +47,14 @@ export class ProductService {
   }
 
   /** A product page: from the cache, so it may lag a change on another instance by the freshness bound (docs/api.md). */
-  async get(id: number): Promise<ProductView> {
+  async get(id: number): Promise<ProductRecord> {
     const product = await this.cache.product(id, () => this.products.findById(id));
     if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
     return product;
   }
 
   /** A page of the products on sale, from the cache like `get`. */
-  async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductView>> {
+  async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductRecord>> {
     const page = { category: query.category, afterId: decodeCursor(query.cursor), limit: query.limit };
     return this.cache.page(page, async () => {
       const rows = await this.products.listOnSale(page.limit + 1, page);
@@ -66,12 +63,12 @@ export class ProductService {
   }
 
   /** Products by id for a public view (top sellers), from the cache like `get`: never for prices that are charged. */
-  async findManyCached(ids: number[]): Promise<Map<number, ProductView>> {
+  async findManyCached(ids: number[]): Promise<Map<number, ProductRecord>> {
     return this.cache.productsById(ids, (missing) => this.findMany(missing));
   }
 
   /** Products by id from the database, for capturing names and prices at order time. Missing ids are absent. */
-  async findMany(ids: number[]): Promise<Map<number, ProductView>> {
+  async findMany(ids: number[]): Promise<Map<number, ProductRecord>> {
     return new Map((await this.products.findByIds(ids)).map((product) => [product.id, product]));
   }
 

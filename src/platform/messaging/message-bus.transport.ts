@@ -47,10 +47,6 @@ export class ConsumerGroups {
     this.running.set(group, subscription);
   }
 
-  groups(): string[] {
-    return [...this.running.keys()];
-  }
-
   /** Leaves the group after the batch in hand is handled and committed. */
   async stop(group: string): Promise<void> {
     await this.subscription(group).stop();

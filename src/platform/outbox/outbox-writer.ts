@@ -6,13 +6,16 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxCommitNudge } from './outbox-commit-nudge';
 
-export interface DomainEvent {
+/**
+ * An event as the producing module's contract builds it (`orderCompleted(order)` in the order
+ * module's contracts/): the outbox adds `eventId` and `occurredAt` to `data`.
+ */
+export interface OutboxEvent<Type extends string = string, Data extends object = object> {
   /** Logical topic, also the event type: `order.completed`. */
-  type: string;
+  readonly type: Type;
   /** Partition key: events with the same key are published in the order recorded. */
-  key: string;
-  /** Event body without eventId/occurredAt, which are added here (the owning module's contract type). */
-  data: object;
+  readonly key: string;
+  readonly data: Data;
 }
 
 /**
@@ -28,7 +31,7 @@ export class OutboxWriter {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  async record(event: DomainEvent): Promise<string> {
+  async record(event: OutboxEvent): Promise<string> {
     if (!this.txHost.isTransactionActive()) {
       throw new Error(`outbox: ${event.type} must be recorded inside the transaction of its state change`);
     }

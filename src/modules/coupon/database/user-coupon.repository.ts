@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { dateOf, placeholders, Sql } from '../../../platform/database/sql';
+import type { UserCouponStatusView } from '../coupon-views';
 import { type UserCoupon, type UserCouponStatus } from '../entities/coupon.entities';
-
-export type UserCouponFilter = 'AVAILABLE' | 'USED' | 'EXPIRED';
 
 /** What issuing writes for one copy; the id comes from the database. */
 export type NewUserCoupon = Pick<UserCoupon, 'couponId' | 'userId' | 'issuedAt' | 'expiresAt'>;
@@ -24,7 +23,7 @@ export class UserCouponRepository {
   /** One page of the user's copies, newest first, `limit` rows from before the cursor id. */
   async pageOfUser(
     userId: number,
-    filter: { status?: UserCouponFilter; beforeId?: number; limit: number; now: Date },
+    filter: { status?: UserCouponStatusView; beforeId?: number; limit: number; now: Date },
   ): Promise<UserCoupon[]> {
     const conditions: Array<[string, ...unknown[]]> = [['user_id = ?', userId]];
     if (filter.beforeId !== undefined) conditions.push(['id < ?', filter.beforeId]);

@@ -6,7 +6,7 @@ import { IssueRequestRepository } from '../database/issue-request.repository';
 import { UserCouponRepository } from '../database/user-coupon.repository';
 import { Coupon, CouponIssueRequest, UserCoupon } from '../entities/coupon.entities';
 import { decideBatch, type IssueRefusal } from './batch-decision';
-import { IssueRequestedEvent } from './coupon-issuer';
+import type { IssueRequestedEvent } from '../contracts/issue-requested';
 import { copyExpiresAt, issueRefusal } from './issue-rules';
 
 export type IssueDecision = { userId: number; copy: UserCoupon } | { userId: number; refusal: IssueRefusal };
@@ -25,11 +25,6 @@ export class CouponLedger {
     private readonly requests: IssueRequestRepository,
     private readonly transactions: TransactionRunner,
   ) {}
-
-  /** How many copies were ever issued (copies are never deleted). */
-  countCopies(): Promise<number> {
-    return this.copies.countAll();
-  }
 
   /**
    * Issues to several callers of one coupon in arrival order, in one transaction: up to the

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { MessageBus } from '../../../platform/messaging/message-bus';
-import { COUPON_ISSUE_PARTITIONS, COUPON_ISSUE_TOPIC } from './coupon-issuer';
+import { COUPON_ISSUE_PARTITIONS, COUPON_ISSUE_TOPIC } from '../contracts/issue-requested';
 
 /**
  * Declares the issue-request topic with its partitions where requests are produced: an `api`

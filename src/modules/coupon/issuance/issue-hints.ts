@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import type { IssueRefusal } from './batch-decision';
 
 /**
  * Fast answers kept next to the truth (the database). They only record facts that can never
  * become false here (issued never decreases and stock never grows; a copy is never taken back), so a
  * hint is either right or missing, and a missing or lost hint only costs a trip to the lock/queue.
  */
-export type IssueHint = 'COUPON_ALREADY_ISSUED' | 'COUPON_SOLD_OUT';
 
 export abstract class IssueHints {
   /** What is already known about this caller and coupon, in one round trip; undefined when nothing. */
-  abstract lookup(couponId: number, userId: number): Promise<IssueHint | undefined>;
+  abstract lookup(couponId: number, userId: number): Promise<IssueRefusal | undefined>;
   abstract markSoldOut(couponId: number): Promise<void>;
   abstract addHolders(couponId: number, userIds: number[]): Promise<void>;
 }
@@ -50,7 +50,7 @@ export class RedisIssueHints extends IssueHints {
   private readonly redis: HintRedis;
   private readonly prefix: string;
 
-  /** Set once Redis was checked against the database ({@link forgetIfAhead}); until then no hint is trusted. */
+  /** Set once Redis was checked against the database ({@link check}); until then no hint is trusted. */
   private checked = false;
   private checking?: Promise<void>;
 
@@ -68,7 +68,7 @@ export class RedisIssueHints extends IssueHints {
 
   // Commands rather than a pipeline or MULTI: the connection auto-pipelines them, so the lookups and
   // holder writes of many concurrent callers leave in one write.
-  async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
+  async lookup(couponId: number, userId: number): Promise<IssueRefusal | undefined> {
     if (!this.checked) {
       // Once per process (retried while Redis or the database is away): concurrent callers share it.
       this.checking ??= this.check().finally(() => (this.checking = undefined));
@@ -142,7 +142,7 @@ export class InMemoryIssueHints extends IssueHints {
   private readonly soldOut = new Set<number>();
   private readonly holders = new Set<string>();
 
-  async lookup(couponId: number, userId: number): Promise<IssueHint | undefined> {
+  async lookup(couponId: number, userId: number): Promise<IssueRefusal | undefined> {
     if (this.holders.has(`${couponId}:${userId}`)) return 'COUPON_ALREADY_ISSUED';
     if (this.soldOut.has(couponId)) return 'COUPON_SOLD_OUT';
     return undefined;

@@ -6,7 +6,7 @@ import { IncomingMessage } from '../../../platform/messaging/message-bus';
 import { ConsumerExtras, ConsumerGroups, MessageConsumer } from '../../../platform/messaging/message-bus.transport';
 import { CouponIssueMetrics } from './coupon-issue-metrics';
 import { CouponLedger } from './coupon-ledger';
-import { COUPON_ISSUE_PARTITIONS, COUPON_ISSUE_TOPIC, IssueRequestedEvent, parseIssueRequested } from './coupon-issuer';
+import { COUPON_ISSUE_PARTITIONS, COUPON_ISSUE_TOPIC, IssueRequestedEvent, parseIssueRequested } from '../contracts/issue-requested';
 import { IssueHints } from './issue-hints';
 
 export const COUPON_ISSUER_GROUP = 'coupon-issuer';

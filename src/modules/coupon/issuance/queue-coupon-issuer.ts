@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
 import { unavailableDependency } from '../../../platform/http/dependency-errors';
 import { DomainError } from '../../../platform/http/problem-catalog';
 import { MessageBus } from '../../../platform/messaging/message-bus';
 import { IssueRequestRepository } from '../database/issue-request.repository';
 import { Coupon } from '../entities/coupon.entities';
-import { COUPON_ISSUE_TOPIC, CouponIssuer, IssueOutcome, IssueRequestedEvent } from './coupon-issuer';
+import { issueRequested } from '../contracts/issue-requested';
+import { CouponIssuer, IssueOutcome } from './coupon-issuer';
 import { IssueRequestIds } from './issue-request-id';
 
 /**
@@ -36,16 +36,8 @@ export class QueueCouponIssuer extends CouponIssuer {
   async issue(coupon: Coupon, userId: number): Promise<IssueOutcome> {
     const requestId = this.ids.issue(coupon.id, userId);
     const requestedAt = new Date();
-    const event: IssueRequestedEvent = { requestId, couponId: coupon.id, userId, requestedAt: requestedAt.toISOString() };
     try {
-      await this.bus.publish([
-        {
-          topic: COUPON_ISSUE_TOPIC,
-          key: String(coupon.id),
-          value: event,
-          headers: { 'event-id': randomUUID(), 'event-type': COUPON_ISSUE_TOPIC, 'occurred-at': event.requestedAt },
-        },
-      ]);
+      await this.bus.publish([issueRequested({ requestId, couponId: coupon.id, userId, requestedAt })]);
     } catch (error) {
       if (!unavailableDependency(error))
         this.logger.warn(`issue request ${requestId} not acknowledged by the queue: ${(error as Error).message}`);

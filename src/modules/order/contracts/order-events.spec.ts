@@ -1,5 +1,5 @@
 import { MalformedMessageError } from '../../../platform/messaging/message-bus';
-import { ORDER_CANCELLED, ORDER_COMPLETED, parseOrderEvent } from './order-events';
+import { ORDER_CANCELLED, ORDER_COMPLETED, orderCancelled, orderCompleted, parseOrderEvent } from './order-events';
 
 describe('parseOrderEvent', () => {
   const envelope = {
@@ -41,5 +41,38 @@ describe('parseOrderEvent', () => {
 
   it('rejects a topic that carries no order event', () => {
     expect(() => parseOrderEvent('order.created', completed)).toThrow(MalformedMessageError);
+  });
+});
+
+describe('the events the order module records', () => {
+  const order = {
+    id: 7,
+    userId: 3,
+    items: [{ productId: 1, name: 'Beans', quantity: 2, unitPrice: 500, lineTotal: 1_000 }],
+    totalAmount: 1_000,
+    discountAmount: 100,
+    finalAmount: 900,
+    userCouponId: 11,
+  };
+  // The outbox adds these two to every recorded value.
+  const envelope = { eventId: 'e-1', occurredAt: '2026-01-01T10:00:00.000Z' };
+
+  it('are what consumers read, keyed by order and without the lines consumers do not need', () => {
+    const completed = orderCompleted(order);
+    expect(completed).toMatchObject({ type: ORDER_COMPLETED, key: '7' });
+    expect(parseOrderEvent(completed.type, { ...envelope, ...completed.data })).toEqual({
+      type: ORDER_COMPLETED,
+      ...envelope,
+      orderId: 7,
+      userId: 3,
+      items: [{ productId: 1, quantity: 2, unitPrice: 500 }],
+      totalAmount: 1_000,
+      discountAmount: 100,
+      finalAmount: 900,
+      userCouponId: 11,
+    });
+    const cancelled = orderCancelled(order);
+    expect(cancelled).toMatchObject({ type: ORDER_CANCELLED, key: '7' });
+    expect(parseOrderEvent(cancelled.type, { ...envelope, ...cancelled.data })).toMatchObject({ refundedAmount: 900, orderId: 7 });
   });
 });

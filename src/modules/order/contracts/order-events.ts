@@ -1,5 +1,6 @@
 import * as Joi from 'joi';
 import { MalformedMessageError } from '../../../platform/messaging/message-bus';
+import type { OutboxEvent } from '../../../platform/outbox/outbox-writer';
 
 /**
  * The order module's event contract (docs/events.md): what it records in the outbox and what
@@ -31,6 +32,39 @@ export interface OrderCancelledData {
   userId: number;
   items: OrderEventItem[];
   refundedAmount: number;
+}
+
+/** The order as the events read it (the repository's record has these and more). */
+export type OrderSnapshot = Omit<OrderCompletedData, 'orderId'> & { id: number };
+
+/** `order.completed`, recorded in the payment's transaction. */
+export function orderCompleted(order: OrderSnapshot): OutboxEvent<typeof ORDER_COMPLETED, OrderCompletedData> {
+  return {
+    type: ORDER_COMPLETED,
+    key: String(order.id),
+    data: {
+      orderId: order.id,
+      userId: order.userId,
+      items: eventItems(order),
+      totalAmount: order.totalAmount,
+      discountAmount: order.discountAmount,
+      finalAmount: order.finalAmount,
+      userCouponId: order.userCouponId,
+    },
+  };
+}
+
+/** `order.cancelled`, recorded in the cancellation's transaction of a PAID order (its points refunded). */
+export function orderCancelled(order: OrderSnapshot): OutboxEvent<typeof ORDER_CANCELLED, OrderCancelledData> {
+  return {
+    type: ORDER_CANCELLED,
+    key: String(order.id),
+    data: { orderId: order.id, userId: order.userId, items: eventItems(order), refundedAmount: order.finalAmount },
+  };
+}
+
+function eventItems(order: OrderSnapshot): OrderEventItem[] {
+  return order.items.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice }));
 }
 
 /** What the outbox adds to every event value. */
