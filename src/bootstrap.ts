@@ -76,9 +76,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
  * `Logger` writes through while the request runs (`withRequestLogger`). CORS stays off unless
  * CORS_ORIGINS lists origins.
  * helmet's headers do not depend on the request, so they are computed once here and written into
- * the reply as one object: @fastify/helmet rebuilt its middleware (options, CSP string) inside two
- * hooks on every request, and running the built middleware still cost a dozen `setHeader` calls
- * per request (docs/benchmarks.md).
+ * the reply as one object, rather than running helmet's middleware (a dozen validated `setHeader`
+ * calls) on every request (docs/benchmarks.md, the request path).
  */
 function answerHeaders(app: NestFastifyApplication, config: AppConfig): void {
   const securityHeaders = appSecurityHeaders({ crossOrigin: config.corsOrigins.length > 0 });

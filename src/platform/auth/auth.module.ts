@@ -19,7 +19,7 @@ import { TokenService } from './token.service';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         // A KeyObject, not the string: jsonwebtoken otherwise first tries (and fails) to parse the
-        // string as a PEM public key on every verify, which cost a third of the CPU of a cheap request.
+        // string as a PEM public key on every verify, which costs a third of the CPU of a cheap request.
         secret: createSecretKey(Buffer.from(config.jwt.secret)),
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },

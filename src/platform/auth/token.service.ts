@@ -18,9 +18,9 @@ export class TokenService {
   /**
    * Tokens already verified, with their caller and expiry: a client sends the same token on every
    * request for its lifetime, and re-checking the signature (HMAC, base64 and two JSON parses in
-   * jsonwebtoken) was 3–4% of a cheap authenticated request's CPU (docs/benchmarks.md). The key is
-   * the whole token, signature included, so only the exact bytes that verified are accepted again,
-   * and only until their `exp`. Failures are not remembered.
+   * jsonwebtoken) costs 3–4% of a cheap authenticated request's CPU. The key is the whole token,
+   * signature included, so only the exact bytes that verified are accepted again, and only until
+   * their `exp`. Failures are not remembered.
    */
   private readonly verified = new Map<string, { user: AuthenticatedUser; expiresAtMs: number }>();
 

@@ -169,7 +169,7 @@ interface ValidatedEnv {
   SEED_DEMO_DATA?: boolean;
 }
 
-// Issue 28: the login limiter counts failed logins and sign-ups, no longer every attempt.
+// Settings of the earlier login limiter, which counted every attempt: start-up names their replacements.
 const REPLACED_VARIABLES: Record<string, string> = {
   AUTH_RATE_LIMIT_PER_IP: 'AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP and AUTH_RATE_LIMIT_SIGNUPS_PER_IP (see .env.example)',
   AUTH_RATE_LIMIT_PER_EMAIL: 'AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL (see .env.example)',

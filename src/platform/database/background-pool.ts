@@ -8,9 +8,9 @@ const PREPARED = Symbol('readCommittedSession');
 
 /**
  * Connections of their own for background work that must not queue behind requests for a pooled
- * one: the outbox relay. Under 100 connections of order + pay its passes waited a median of about
- * 100 ms for a connection of the request pool, which every event then waited too
- * (docs/benchmarks.md). MySQL only: SQLite's one connection serves everything anyway.
+ * one: the outbox relay. On the request pool, under 100 connections of order + pay, a relay pass
+ * waits a median of about 100 ms for a connection, and every event with it (docs/benchmarks.md, the
+ * outbox latency). MySQL only: SQLite's one connection serves everything anyway.
  *
  * Its sessions run READ COMMITTED: a relay pass holds its claim while Kafka answers, and must not
  * block new orders' outbox inserts with gap locks meanwhile. Set on the session once, instead of

@@ -15,8 +15,8 @@ export interface SqlResult<Row> {
  * Plain statements for the hot paths (order create/pay/cancel, balance changes, stock, catalogue
  * reads, the outbox), on the connection of the current transaction (or a pooled one outside).
  * TypeORM's query builder spends about 120 µs of CPU building each statement, twice what the
- * driver needs to run it (docs/benchmarks.md). Used only by repositories (`*.repository.ts`), which
- * use TypeORM's repositories for everything that is not hot.
+ * driver needs to run it (docs/benchmarks.md, order-pay). Used only by repositories
+ * (`*.repository.ts`), which use TypeORM's repositories for everything that is not hot.
  * Parameters are positional `?`; each is bound as the engine stores it (`SqlDialect.bind`).
  */
 @Injectable()

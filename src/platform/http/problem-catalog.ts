@@ -55,8 +55,8 @@ export interface FieldError {
  * An error a client should see as problem+json with a stable code. Throw it from any layer.
  *
  * A refusal (4xx: sold out, not found, invalid) is an expected answer, not a fault: it is built
- * without a stack trace, which nobody reads and which cost 3% of a refused request's CPU (the
- * sold-out profile in docs/benchmarks.md). A 5xx keeps its stack for the log.
+ * without a stack trace, which nobody reads and which costs 3% of a refused request's CPU. A 5xx
+ * keeps its stack for the log.
  */
 export class DomainError extends Error {
   override name = 'DomainError';

@@ -29,8 +29,8 @@ export interface IdempotentExchange {
  * It runs around the handler that @Idempotent() wraps, not as a Nest interceptor: a route with
  * any interceptor goes through Nest's RxJS chain and two `AsyncResource.bind` calls per request,
  * and on Node 20 and 24 each bind builds two `util.deprecate` wrappers (the `asyncResource`
- * property, DEP0172). That was 4.7% of a refused issue request's CPU plus RxJS's 4%, on every
- * POST, with or without a key. As a pipe of the handler's hidden argument it is resolved by Nest's
+ * property, DEP0172): 4.7% of a refused issue request's CPU, plus RxJS's 4%, on every POST, with or
+ * without a key. As a pipe of the handler's hidden argument it is resolved by Nest's
  * injector per application (several apps may share a process, as the tests' instances do).
  */
 @Injectable()

@@ -25,8 +25,8 @@ if added > 0 then redis.call('INCRBY', KEYS[2], added) end
 return added`;
 
 // What the caller may already be told, in one command: 1 a holder (the more useful answer, even
-// when the coupon is also sold out), 2 sold out, 0 nothing. Two plain commands cost the app twice
-// ioredis' per-command work on every sold-out answer (docs/benchmarks.md, fifth round).
+// when the coupon is also sold out), 2 sold out, 0 nothing. One script, not two plain commands, so
+// every sold-out answer pays ioredis' per-command work once.
 const LOOKUP = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end

@@ -53,7 +53,7 @@ export class IssueRequestIds {
     return timingSafeEqual(expected, id.subarray(SIGNED_PART)) ? id.readUInt32BE(1) : undefined;
   }
 
-  /** 12 random bytes, from a pool filled a few hundred ids at a time (one `randomBytes` per id showed in CPU profiles). */
+  /** 12 random bytes, from a pool filled a few hundred ids at a time (one `randomBytes` call per id shows in CPU profiles). */
   private nonce(): Buffer {
     if (this.poolAt + NONCE_BYTES > this.pool.length) {
       this.pool = randomBytes(NONCE_BYTES * 341);
