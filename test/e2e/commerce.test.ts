@@ -257,17 +257,18 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       });
     });
 
-    it('cancels a paid order restoring stock and points exactly, keeps the coupon used, and records both events', async () => {
+    it('cancels a paid order restoring stock and points exactly, gives its coupon back, and records both events', async () => {
       const product = await shop.product({ price: 20_000, stock: 10 });
       const user = await shop.user(100_000);
       const userCouponId = await shop.grantCoupon(user.id, { discountType: 'FIXED', discountValue: 3_000 });
       const order = await shop.order(user.token, [{ productId: product.id, quantity: 3 }], userCouponId);
       expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
       expect(await shop.stock(product.id)).toBe(7);
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'USED', orderId: order.id });
 
       const cancelled = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
       expect(cancelled.status).toBe(200);
-      expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(String) });
+      expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(String), userCouponId });
       expect(await shop.stock(product.id)).toBe(10);
       expect(await shop.balance(user.token)).toBe(100_000);
       const history = await shop.history(user.token);
@@ -275,17 +276,17 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
         ['REFUND', 57_000, order.id],
         ['USE', -57_000, order.id],
       ]);
+      // The coupon is the user's to use again, on another order.
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'AVAILABLE', usedAt: null, orderId: null });
+      const next = await shop.order(user.token, [{ productId: product.id, quantity: 1 }], userCouponId);
+      expect(next.discountAmount).toBe(3_000);
+      expect((await shop.api.post(`/orders/${next.id}/pay`, undefined, { token: user.token })).status).toBe(200);
 
+      // Cancelling again changes nothing: the coupon stays with the order that now uses it.
       const twice = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('ORDER_NOT_CANCELLABLE');
-      // The coupon stays used.
-      const reuse = await shop.api.post(
-        '/orders',
-        { items: [{ productId: product.id, quantity: 3 }], userCouponId },
-        { token: user.token },
-      );
-      expect(reuse.body.code).toBe('COUPON_NOT_USABLE');
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'USED', orderId: next.id });
 
       const events = await shop.dataSource
         .getRepository(OutboxEvent)
@@ -301,12 +302,35 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
         userCouponId,
         eventId: events[0].eventId,
       });
-      expect(JSON.parse(events[1].payload)).toMatchObject({ orderId: order.id, refundedAmount: 57_000 });
+      expect(JSON.parse(events[1].payload)).toMatchObject({
+        orderId: order.id,
+        refundedAmount: 57_000,
+        restoredUserCouponId: userCouponId,
+      });
       expect(JSON.parse(events[1].headers)).toEqual({
         'event-id': events[1].eventId,
         'event-type': 'order.cancelled',
         'occurred-at': expect.any(String),
       });
+    });
+
+    it('keeps a coupon that expired while the order was paid used when cancelling, and refunds the rest', async () => {
+      const product = await shop.product({ price: 20_000, stock: 10 });
+      const user = await shop.user(100_000);
+      const userCouponId = await shop.grantCoupon(user.id, { discountType: 'FIXED', discountValue: 3_000 });
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 1 }], userCouponId);
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
+      await shop.expireCoupon(userCouponId);
+
+      const cancelled = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
+      expect(cancelled.status).toBe(200);
+      expect(await shop.balance(user.token)).toBe(100_000);
+      expect(await shop.stock(product.id)).toBe(10);
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'USED', orderId: order.id });
+      const event = await shop.dataSource
+        .getRepository(OutboxEvent)
+        .findOneByOrFail({ messageKey: String(order.id), eventType: 'order.cancelled' });
+      expect(JSON.parse(event.payload)).toMatchObject({ orderId: order.id, refundedAmount: 17_000, restoredUserCouponId: null });
     });
 
     it('cancels a pending order without touching stock or points', async () => {
@@ -464,6 +488,25 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(history.filter((row) => row.type === 'CHARGE')).toHaveLength(101);
       expect(balance).toBe(5_000 + 100 * 3_000 - paid * 7_000);
       expect(await shop.stock(product.id)).toBe(1_000 - paid);
+    });
+
+    it('the same paid order cancelled twice at once: one 200, one 409, stock, points and coupon returned once', async () => {
+      const product = await shop.product({ price: 10_000, stock: 10 });
+      const user = await shop.user(100_000);
+      const userCouponId = await shop.grantCoupon(user.id, { discountType: 'FIXED', discountValue: 1_000 });
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 2 }], userCouponId);
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
+
+      const responses = await Promise.all([1, 2].map(() => shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token })));
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(responses.find((r) => r.status === 409)!.body.code).toBe('ORDER_NOT_CANCELLABLE');
+      expect(await shop.balance(user.token)).toBe(100_000);
+      expect((await shop.history(user.token)).filter((row) => row.type === 'REFUND')).toHaveLength(1);
+      expect(await shop.stock(product.id)).toBe(10);
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'AVAILABLE', orderId: null });
+      expect(await shop.dataSource.getRepository(OutboxEvent).countBy({ messageKey: String(order.id), eventType: 'order.cancelled' })).toBe(
+        1,
+      );
     });
 
     it('the same order paid twice at once: one 200, one 409, points deducted once', async () => {

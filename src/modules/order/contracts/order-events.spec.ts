@@ -19,6 +19,16 @@ describe('parseOrderEvent', () => {
     });
   });
 
+  it('reads the coupon a cancellation gave back, as null on events recorded before the field existed', () => {
+    const cancelled = { ...envelope, refundedAmount: 900 };
+    expect(parseOrderEvent(ORDER_CANCELLED, { ...cancelled, restoredUserCouponId: 12 })).toMatchObject({ restoredUserCouponId: 12 });
+    expect(parseOrderEvent(ORDER_CANCELLED, { ...cancelled, restoredUserCouponId: null })).toMatchObject({ restoredUserCouponId: null });
+    expect(parseOrderEvent(ORDER_CANCELLED, cancelled)).toMatchObject({ restoredUserCouponId: null });
+    expect(() => parseOrderEvent(ORDER_CANCELLED, { ...cancelled, restoredUserCouponId: '12' })).toThrow(
+      /"restoredUserCouponId" must be a number/,
+    );
+  });
+
   it('tolerates fields added later', () => {
     expect(parseOrderEvent(ORDER_COMPLETED, { ...completed, channel: 'web' })).toMatchObject({ orderId: 7 });
   });

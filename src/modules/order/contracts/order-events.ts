@@ -31,6 +31,8 @@ export interface OrderCancelledData {
   userId: number;
   items: OrderEventItem[];
   refundedAmount: number;
+  /** The user coupon the order used, given back to the user; null when it used none or the coupon had expired. */
+  restoredUserCouponId: number | null;
 }
 
 /** What the outbox adds to every event value. */
@@ -70,7 +72,12 @@ const schemas = {
     finalAmount: amount.required(),
     userCouponId: id.allow(null).required(),
   }).unknown(true),
-  [ORDER_CANCELLED]: Joi.object<OrderCancelledEvent>({ ...envelope, refundedAmount: amount.required() }).unknown(true),
+  [ORDER_CANCELLED]: Joi.object<OrderCancelledEvent>({
+    ...envelope,
+    refundedAmount: amount.required(),
+    // Absent from events recorded before coupons were given back (they never were): read as null.
+    restoredUserCouponId: id.allow(null).default(null),
+  }).unknown(true),
 };
 
 /**
