@@ -52,25 +52,70 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       );
     });
 
-    it('lists by category in cursor pages', async () => {
+    it('lists what is on sale, newest first, in cursor pages that neither skip nor repeat while products are added', async () => {
       const made = [];
       for (let i = 0; i < 5; i++) made.push(await shop.product({ name: `Tea ${i}`, category: 'tea' }));
+      const stopped = await shop.product({ name: 'Tea stopped', category: 'tea' });
+      await shop.api.patch(`/admin/products/${stopped.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
+      type ProductPage = {
+        status: number;
+        body: { items: Array<{ id: number; category: string; status: string }>; nextCursor: string | null };
+      };
       const seen: number[] = [];
       const pageSizes: number[] = [];
       let cursor: string | null = null;
+      let added: { id: number } | undefined;
       do {
-        const page: { status: number; body: { items: Array<{ id: number; category: string }>; nextCursor: string | null } } =
-          await shop.api.get(`/products?category=tea&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: ProductPage = await shop.api.get(`/products?category=tea&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
         expect(page.status).toBe(200);
         pageSizes.push(page.body.items.length);
-        page.body.items.forEach((item) => expect(item.category).toBe('tea'));
+        page.body.items.forEach((item) => expect([item.category, item.status]).toEqual(['tea', 'ON_SALE']));
         seen.push(...page.body.items.map((item) => item.id));
         cursor = page.body.nextCursor;
+        // A product added while paging is on the next first page, not in the pages after the cursor.
+        added ??= await shop.product({ name: 'Tea new', category: 'tea' });
       } while (cursor);
       expect(pageSizes).toEqual([2, 2, 1]);
-      expect(seen).toEqual(made.map((p) => p.id));
+      expect(seen).toEqual(made.map((p) => p.id).reverse());
+      const first: ProductPage = await shop.api.get('/products?category=tea&limit=2');
+      expect(first.body.items.map((item) => item.id)).toEqual([added.id, made[4].id]);
       expect((await shop.api.get('/products?cursor=garbage')).status).toBe(400);
       expect((await shop.api.get('/products?limit=101')).status).toBe(400);
+    });
+
+    it('lists every product to admins, whatever its status, newest first, by cursor, and never from a stale copy', async () => {
+      const [a, b, c] = [
+        await shop.product({ category: 'admin-list' }),
+        await shop.product({ category: 'admin-list' }),
+        await shop.product({ category: 'admin-list' }),
+      ];
+      await shop.api.patch(`/admin/products/${b.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
+      const ids = async (query: string) => {
+        const page = await shop.api.get(`/admin/products?category=admin-list${query}`, { token: shop.adminToken });
+        expect(page.status).toBe(200);
+        return {
+          ids: (page.body.items as Array<{ id: number }>).map((item) => item.id),
+          nextCursor: page.body.nextCursor as string | null,
+        };
+      };
+      // The public list (now cached) leaves the stopped product out; the admin list has all three.
+      expect((await shop.api.get('/products?category=admin-list')).body.items.map((item: { id: number }) => item.id)).toEqual([c.id, a.id]);
+      const firstPage = await ids('&limit=2');
+      expect(firstPage.ids).toEqual([c.id, b.id]);
+      expect(await ids(`&limit=2&cursor=${firstPage.nextCursor}`)).toEqual({ ids: [a.id], nextCursor: null });
+      expect((await ids('&status=STOPPED')).ids).toEqual([b.id]);
+      expect((await ids('&status=ON_SALE')).ids).toEqual([c.id, a.id]);
+
+      await shop.api.patch(`/admin/products/${b.id}`, { status: 'ON_SALE', price: 4_321 }, { token: shop.adminToken });
+      expect((await ids('&status=STOPPED')).ids).toEqual([]);
+      const listed = await shop.api.get('/admin/products?category=admin-list&status=ON_SALE', { token: shop.adminToken });
+      expect(listed.body.items.find((item: { id: number }) => item.id === b.id)).toMatchObject({ price: 4_321, status: 'ON_SALE' });
+
+      const user = await shop.user();
+      expect((await shop.api.get('/admin/products', { token: user.token })).status).toBe(403);
+      expect((await shop.api.get('/admin/products')).status).toBe(401);
+      const wrong = await shop.api.get('/admin/products?status=SOLD_OUT', { token: shop.adminToken });
+      expect([wrong.status, wrong.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     });
   });
 

@@ -70,7 +70,7 @@ describe('docs/openapi.json', () => {
 
   it('declares 401 on every authenticated operation, 403 on admin ones, security [] on public ones, Idempotency-Key where honoured', () => {
     const byKey = Object.fromEntries(operations(COMMITTED));
-    for (const key of ['POST /admin/products', 'PATCH /admin/products/{id}', 'POST /admin/coupons']) {
+    for (const key of ['GET /admin/products', 'POST /admin/products', 'PATCH /admin/products/{id}', 'POST /admin/coupons']) {
       expect(Object.keys(byKey[key].responses)).toEqual(expect.arrayContaining(['401', '403']));
     }
     for (const key of ['GET /products', 'GET /products/{id}', 'POST /auth/login', 'POST /auth/signup', 'GET /health/live']) {
