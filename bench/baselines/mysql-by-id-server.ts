@@ -44,8 +44,8 @@ app.get<{ Params: { id: string } }>('/products/:id', async (request, reply) => {
 app.get<{ Querystring: { category: string; limit: string } }>('/products', async (request) => {
   const limit = Number(request.query.limit);
   const [rows] = (await pool.query(
-    `SELECT id, name, price, stock, category, status FROM ${table} WHERE status = 'ON_SALE' AND category = ? ORDER BY id LIMIT ?`,
-    [request.query.category, limit + 1],
+    `SELECT id, name, price, stock, category, status FROM ${table} WHERE status = ? AND category = ? ORDER BY id DESC LIMIT ?`,
+    ['ON_SALE', request.query.category, limit + 1],
   )) as [ProductRow[], unknown];
   const items = rows.slice(0, limit).map(toProduct);
   const more = rows.length > limit;

@@ -52,25 +52,70 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       );
     });
 
-    it('lists by category in cursor pages', async () => {
+    it('lists what is on sale, newest first, in cursor pages that neither skip nor repeat while products are added', async () => {
       const made = [];
       for (let i = 0; i < 5; i++) made.push(await shop.product({ name: `Tea ${i}`, category: 'tea' }));
+      const stopped = await shop.product({ name: 'Tea stopped', category: 'tea' });
+      await shop.api.patch(`/admin/products/${stopped.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
+      type ProductPage = {
+        status: number;
+        body: { items: Array<{ id: number; category: string; status: string }>; nextCursor: string | null };
+      };
       const seen: number[] = [];
       const pageSizes: number[] = [];
       let cursor: string | null = null;
+      let added: { id: number } | undefined;
       do {
-        const page: { status: number; body: { items: Array<{ id: number; category: string }>; nextCursor: string | null } } =
-          await shop.api.get(`/products?category=tea&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: ProductPage = await shop.api.get(`/products?category=tea&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
         expect(page.status).toBe(200);
         pageSizes.push(page.body.items.length);
-        page.body.items.forEach((item) => expect(item.category).toBe('tea'));
+        page.body.items.forEach((item) => expect([item.category, item.status]).toEqual(['tea', 'ON_SALE']));
         seen.push(...page.body.items.map((item) => item.id));
         cursor = page.body.nextCursor;
+        // A product added while paging is on the next first page, not in the pages after the cursor.
+        added ??= await shop.product({ name: 'Tea new', category: 'tea' });
       } while (cursor);
       expect(pageSizes).toEqual([2, 2, 1]);
-      expect(seen).toEqual(made.map((p) => p.id));
+      expect(seen).toEqual(made.map((p) => p.id).reverse());
+      const first: ProductPage = await shop.api.get('/products?category=tea&limit=2');
+      expect(first.body.items.map((item) => item.id)).toEqual([added.id, made[4].id]);
       expect((await shop.api.get('/products?cursor=garbage')).status).toBe(400);
       expect((await shop.api.get('/products?limit=101')).status).toBe(400);
+    });
+
+    it('lists every product to admins, whatever its status, newest first, by cursor, and never from a stale copy', async () => {
+      const [a, b, c] = [
+        await shop.product({ category: 'admin-list' }),
+        await shop.product({ category: 'admin-list' }),
+        await shop.product({ category: 'admin-list' }),
+      ];
+      await shop.api.patch(`/admin/products/${b.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
+      const ids = async (query: string) => {
+        const page = await shop.api.get(`/admin/products?category=admin-list${query}`, { token: shop.adminToken });
+        expect(page.status).toBe(200);
+        return {
+          ids: (page.body.items as Array<{ id: number }>).map((item) => item.id),
+          nextCursor: page.body.nextCursor as string | null,
+        };
+      };
+      // The public list (now cached) leaves the stopped product out; the admin list has all three.
+      expect((await shop.api.get('/products?category=admin-list')).body.items.map((item: { id: number }) => item.id)).toEqual([c.id, a.id]);
+      const firstPage = await ids('&limit=2');
+      expect(firstPage.ids).toEqual([c.id, b.id]);
+      expect(await ids(`&limit=2&cursor=${firstPage.nextCursor}`)).toEqual({ ids: [a.id], nextCursor: null });
+      expect((await ids('&status=STOPPED')).ids).toEqual([b.id]);
+      expect((await ids('&status=ON_SALE')).ids).toEqual([c.id, a.id]);
+
+      await shop.api.patch(`/admin/products/${b.id}`, { status: 'ON_SALE', price: 4_321 }, { token: shop.adminToken });
+      expect((await ids('&status=STOPPED')).ids).toEqual([]);
+      const listed = await shop.api.get('/admin/products?category=admin-list&status=ON_SALE', { token: shop.adminToken });
+      expect(listed.body.items.find((item: { id: number }) => item.id === b.id)).toMatchObject({ price: 4_321, status: 'ON_SALE' });
+
+      const user = await shop.user();
+      expect((await shop.api.get('/admin/products', { token: user.token })).status).toBe(403);
+      expect((await shop.api.get('/admin/products')).status).toBe(401);
+      const wrong = await shop.api.get('/admin/products?status=SOLD_OUT', { token: shop.adminToken });
+      expect([wrong.status, wrong.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     });
   });
 
@@ -257,17 +302,18 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       });
     });
 
-    it('cancels a paid order restoring stock and points exactly, keeps the coupon used, and records both events', async () => {
+    it('cancels a paid order restoring stock and points exactly, gives its coupon back, and records both events', async () => {
       const product = await shop.product({ price: 20_000, stock: 10 });
       const user = await shop.user(100_000);
       const userCouponId = await shop.grantCoupon(user.id, { discountType: 'FIXED', discountValue: 3_000 });
       const order = await shop.order(user.token, [{ productId: product.id, quantity: 3 }], userCouponId);
       expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
       expect(await shop.stock(product.id)).toBe(7);
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'USED', orderId: order.id });
 
       const cancelled = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
       expect(cancelled.status).toBe(200);
-      expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(String) });
+      expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(String), userCouponId });
       expect(await shop.stock(product.id)).toBe(10);
       expect(await shop.balance(user.token)).toBe(100_000);
       const history = await shop.history(user.token);
@@ -275,17 +321,17 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
         ['REFUND', 57_000, order.id],
         ['USE', -57_000, order.id],
       ]);
+      // The coupon is the user's to use again, on another order.
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'AVAILABLE', usedAt: null, orderId: null });
+      const next = await shop.order(user.token, [{ productId: product.id, quantity: 1 }], userCouponId);
+      expect(next.discountAmount).toBe(3_000);
+      expect((await shop.api.post(`/orders/${next.id}/pay`, undefined, { token: user.token })).status).toBe(200);
 
+      // Cancelling again changes nothing: the coupon stays with the order that now uses it.
       const twice = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('ORDER_NOT_CANCELLABLE');
-      // The coupon stays used.
-      const reuse = await shop.api.post(
-        '/orders',
-        { items: [{ productId: product.id, quantity: 3 }], userCouponId },
-        { token: user.token },
-      );
-      expect(reuse.body.code).toBe('COUPON_NOT_USABLE');
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'USED', orderId: next.id });
 
       const events = await shop.dataSource
         .getRepository(OutboxEvent)
@@ -301,12 +347,35 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
         userCouponId,
         eventId: events[0].eventId,
       });
-      expect(JSON.parse(events[1].payload)).toMatchObject({ orderId: order.id, refundedAmount: 57_000 });
+      expect(JSON.parse(events[1].payload)).toMatchObject({
+        orderId: order.id,
+        refundedAmount: 57_000,
+        restoredUserCouponId: userCouponId,
+      });
       expect(JSON.parse(events[1].headers)).toEqual({
         'event-id': events[1].eventId,
         'event-type': 'order.cancelled',
         'occurred-at': expect.any(String),
       });
+    });
+
+    it('keeps a coupon that expired while the order was paid used when cancelling, and refunds the rest', async () => {
+      const product = await shop.product({ price: 20_000, stock: 10 });
+      const user = await shop.user(100_000);
+      const userCouponId = await shop.grantCoupon(user.id, { discountType: 'FIXED', discountValue: 3_000 });
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 1 }], userCouponId);
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
+      await shop.expireCoupon(userCouponId);
+
+      const cancelled = await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token });
+      expect(cancelled.status).toBe(200);
+      expect(await shop.balance(user.token)).toBe(100_000);
+      expect(await shop.stock(product.id)).toBe(10);
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'USED', orderId: order.id });
+      const event = await shop.dataSource
+        .getRepository(OutboxEvent)
+        .findOneByOrFail({ messageKey: String(order.id), eventType: 'order.cancelled' });
+      expect(JSON.parse(event.payload)).toMatchObject({ orderId: order.id, refundedAmount: 17_000, restoredUserCouponId: null });
     });
 
     it('cancels a pending order without touching stock or points', async () => {
@@ -464,6 +533,25 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(history.filter((row) => row.type === 'CHARGE')).toHaveLength(101);
       expect(balance).toBe(5_000 + 100 * 3_000 - paid * 7_000);
       expect(await shop.stock(product.id)).toBe(1_000 - paid);
+    });
+
+    it('the same paid order cancelled twice at once: one 200, one 409, stock, points and coupon returned once', async () => {
+      const product = await shop.product({ price: 10_000, stock: 10 });
+      const user = await shop.user(100_000);
+      const userCouponId = await shop.grantCoupon(user.id, { discountType: 'FIXED', discountValue: 1_000 });
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 2 }], userCouponId);
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
+
+      const responses = await Promise.all([1, 2].map(() => shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token })));
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(responses.find((r) => r.status === 409)!.body.code).toBe('ORDER_NOT_CANCELLABLE');
+      expect(await shop.balance(user.token)).toBe(100_000);
+      expect((await shop.history(user.token)).filter((row) => row.type === 'REFUND')).toHaveLength(1);
+      expect(await shop.stock(product.id)).toBe(10);
+      expect(await shop.walletEntry(user.token, userCouponId)).toMatchObject({ status: 'AVAILABLE', orderId: null });
+      expect(await shop.dataSource.getRepository(OutboxEvent).countBy({ messageKey: String(order.id), eventType: 'order.cancelled' })).toBe(
+        1,
+      );
     });
 
     it('the same order paid twice at once: one 200, one 409, points deducted once', async () => {

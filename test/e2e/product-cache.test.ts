@@ -40,7 +40,7 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     const first = await shop.product({ category: 'cache-status' });
     expect((await listed('cache-status')).map((p) => p.id)).toEqual([first.id]);
     const second = await shop.product({ category: 'cache-status' });
-    expect((await listed('cache-status')).map((p) => p.id)).toEqual([first.id, second.id]);
+    expect((await listed('cache-status')).map((p) => p.id)).toEqual([second.id, first.id]);
 
     await shop.api.patch(`/admin/products/${second.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
     expect((await listed('cache-status')).map((p) => p.id)).toEqual([first.id]);
@@ -51,7 +51,7 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     expect([refused.status, refused.body.code]).toEqual([409, 'PRODUCT_NOT_ON_SALE']);
 
     await shop.api.patch(`/admin/products/${second.id}`, { status: 'ON_SALE' }, { token: shop.adminToken });
-    expect((await listed('cache-status')).map((p) => p.id)).toEqual([first.id, second.id]);
+    expect((await listed('cache-status')).map((p) => p.id)).toEqual([second.id, first.id]);
     // A category change moves it between lists at once.
     await shop.api.patch(`/admin/products/${second.id}`, { category: 'cache-moved' }, { token: shop.adminToken });
     expect((await listed('cache-status')).map((p) => p.id)).toEqual([first.id]);

@@ -98,6 +98,21 @@ export class Shop {
     return rows;
   }
 
+  /** The user's coupon as `GET /users/me/coupons` lists it. */
+  async walletEntry(token: string, userCouponId: number): Promise<{ status: string; usedAt: string | null; orderId: number | null }> {
+    const page = await this.api.get('/users/me/coupons?limit=100', { token });
+    const entry = (page.body.items as Array<{ userCouponId: number; status: string; usedAt: string | null; orderId: number | null }>).find(
+      (item) => item.userCouponId === userCouponId,
+    );
+    if (!entry) throw new Error(`user coupon ${userCouponId} is not in the wallet: ${page.status} ${JSON.stringify(page.body)}`);
+    return entry;
+  }
+
+  /** Moves the copy's expiry into the past, as time would (a test cannot wait out a coupon's days). */
+  async expireCoupon(userCouponId: number): Promise<void> {
+    await this.dataSource.getRepository(UserCoupon).update(userCouponId, { expiresAt: new Date(Date.now() - 1_000) });
+  }
+
   get dataSource(): DataSource {
     return this.app.app.get<DataSource>(getDataSourceToken());
   }

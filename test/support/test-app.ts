@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, LISTEN_BACKLOG } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/platform/config/app-config';
@@ -21,6 +23,7 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+const ROOT = join(__dirname, '..', '..');
 // Read once: the contract check's log of observed statuses is per run.
 const RUN_ID = readDecision().runId;
 
@@ -118,7 +121,23 @@ export interface StartOptions {
 /** Boots the real application (the same createApp as main.ts) on a random port of 127.0.0.1. */
 export async function startApp(env: EnvOverrides, options: StartOptions = {}): Promise<TestApp> {
   const logs = options.captureLogs ? new CapturedLog() : undefined;
-  const app = await createApp(loadAppConfig(env), { logDestination: logs });
+  return listening(await createApp(loadAppConfig(env), { logDestination: logs }), logs);
+}
+
+/**
+ * Boots the app as `nest build` compiled it (dist/), building it first when stale as `npm start`
+ * does. Only the build runs the @nestjs/swagger CLI plugin (nest-cli.json), which adds the DTOs'
+ * class-validator constraints to the OpenAPI document: ts-jest's app serves a poorer one.
+ */
+export async function startBuiltApp(env: EnvOverrides): Promise<TestApp> {
+  const build = spawnSync(process.execPath, ['scripts/build-if-stale.js'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  const built = (await import(join(ROOT, 'dist', 'bootstrap.js'))) as { createApp: typeof createApp };
+  const config = (await import(join(ROOT, 'dist', 'platform', 'config', 'app-config.js'))) as { loadAppConfig: typeof loadAppConfig };
+  return listening(await built.createApp(config.loadAppConfig(env)));
+}
+
+async function listening(app: NestFastifyApplication, logs?: CapturedLog): Promise<TestApp> {
   await app.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

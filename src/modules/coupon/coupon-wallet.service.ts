@@ -4,7 +4,7 @@ import { CouponRepository } from './database/coupon.repository';
 import { UserCouponRepository } from './database/user-coupon.repository';
 import { discountFor } from './discount';
 
-/** What checkout needs from the coupon module: quote a user's coupon for a total, and use it. */
+/** What checkout needs from the coupon module: quote a user's coupon for a total, use it, and give it back. */
 @Injectable()
 export class CouponWalletService {
   constructor(
@@ -31,5 +31,13 @@ export class CouponWalletService {
   async use(userId: number, userCouponId: number, orderId: number): Promise<void> {
     if (!(await this.copies.markUsed(userCouponId, userId, orderId, new Date())))
       throw new DomainError('COUPON_NOT_USABLE', 'The coupon is used, expired or not yours');
+  }
+
+  /**
+   * Gives back the coupon a cancelled order used, inside the caller's transaction, unless it has
+   * expired (it then stays used). True when it is usable again.
+   */
+  async giveBack(userId: number, userCouponId: number, orderId: number): Promise<boolean> {
+    return this.copies.markUnused(userCouponId, userId, orderId, new Date());
   }
 }

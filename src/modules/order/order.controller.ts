@@ -59,8 +59,10 @@ export class OrderController {
   @Idempotent()
   @ApiEndpoint({
     operationId: 'cancelOrder',
-    summary: 'Cancel an order; a PAID one is refunded',
-    description: 'Returns stock, points and the coupon of a PAID order and records `order.cancelled` in the same transaction.',
+    summary: 'Cancel an order; a PAID one is refunded and its coupon returned',
+    description:
+      'A PAID order gets its stock and points back, and its coupon unless the coupon has expired meanwhile (an expired one stays used); ' +
+      '`order.cancelled` is recorded in the same transaction. A PENDING order took nothing, so nothing is returned.',
     problems: ['ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE'],
   })
   @ApiOkResponse({ type: OrderResponse, description: 'The CANCELLED order' })

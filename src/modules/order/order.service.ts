@@ -119,7 +119,10 @@ export class OrderService {
     });
   }
 
-  /** PENDING: just cancelled. PAID: stock restored, points refunded, order.cancelled recorded; the coupon stays used. */
+  /**
+   * PENDING: just cancelled. PAID: stock restored, the coupon given back unless it has expired,
+   * points refunded, order.cancelled recorded, all in one transaction.
+   */
   async cancel(userId: number, orderId: number): Promise<OrderView> {
     return this.transactions.run(async () => {
       const order = await this.load(userId, orderId);
@@ -131,8 +134,9 @@ export class OrderService {
       if (!moved) throw new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} changed meanwhile; reload it`);
       if (wasPaid) {
         await this.products.restoreStock(order.items);
+        const couponBack = order.userCouponId !== null && (await this.coupons.giveBack(userId, order.userCouponId, order.id));
         await this.points.refund(userId, order.finalAmount, order.id);
-        await this.outbox.record(orderCancelled(order));
+        await this.outbox.record(orderCancelled(order, couponBack ? order.userCouponId : null));
       }
       return toView(Object.assign(order, { status: 'CANCELLED' as const, cancelledAt: now }));
     });

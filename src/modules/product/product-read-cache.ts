@@ -10,9 +10,10 @@ import type { ProductRecord } from './product.repository';
 /** Broadcast channel of product changes; a message is the changed products' ids, comma-separated. */
 const PRODUCT_CHANGED = 'product:changed';
 
+/** A page of the public list (products on sale, newest first): its category, cursor and size. */
 export interface PageQuery {
   category?: string;
-  afterId?: number;
+  beforeId?: number;
   limit: number;
 }
 
@@ -21,9 +22,10 @@ export interface PageQuery {
  * sellers) and pages of the list. Products are public, so nothing here depends on who asks.
  * Every change to a product (admin create and update, stock taken or returned) is broadcast
  * after its commit: this instance drops its copies at once, the others on the message. Any
- * change drops every list page: simple, and a page may hold the product or, after a change of
- * status or category, have to start holding it. Money never comes from here: orders and payment
- * read the database inside their transaction.
+ * change drops every list page: simple, and a page may hold the product or have to start holding
+ * it (a new product heads the first page; a change of status or category moves it between lists).
+ * Money never comes from here: orders and payment read the database inside their transaction,
+ * and the admin list reads it too.
  */
 @Injectable()
 export class ProductReadCache implements OnModuleInit {
@@ -63,7 +65,7 @@ export class ProductReadCache implements OnModuleInit {
 
   page(query: PageQuery, load: () => Promise<Page<ProductRecord>>): Promise<Page<ProductRecord>> {
     // A page always exists (maybe empty), so the load never answers undefined.
-    return this.pages.get(`${query.category ?? ''}|${query.afterId ?? ''}|${query.limit}`, load) as Promise<Page<ProductRecord>>;
+    return this.pages.get(`${query.category ?? ''}|${query.beforeId ?? ''}|${query.limit}`, load) as Promise<Page<ProductRecord>>;
   }
 
   /** Call once the change committed: every instance, this one first and at once, drops what it holds of these products. */

@@ -5,6 +5,7 @@ import { Public, Roles } from '../../platform/auth/authenticated-user';
 import { Page } from '../../platform/database/cursor';
 import { ParseIdPipe } from '../../platform/http/params';
 import {
+  AdminListProductsQuery,
   CreateProductRequest,
   ListProductsQuery,
   ProductPage,
@@ -29,9 +30,10 @@ export class ProductController {
   @Get('products')
   @ApiEndpoint({
     operationId: 'listProducts',
-    summary: 'List products on sale in id order (oldest first), by cursor',
+    summary: 'List products on sale, newest first, by cursor',
     description:
-      'Optionally of one category. A product an admin stopped is not listed (`GET /products/{id}` still answers it). ' +
+      'Optionally of one category. A product an admin stopped is not listed (`GET /products/{id}` still answers it; ' +
+      'operators see every product with `GET /admin/products`). ' +
       'A change made through another instance is served within 200 ms of its commit (docs/api.md, freshness of product reads).',
   })
   @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
@@ -66,6 +68,17 @@ export class ProductController {
 @Controller('admin/products')
 export class AdminProductController {
   constructor(private readonly products: ProductService) {}
+
+  @Get()
+  @ApiEndpoint({
+    operationId: 'listAllProducts',
+    summary: 'List every product, whatever its status, newest first, by cursor',
+    description: 'Optionally of one status and one category. Read from the database, not the cache: a change shows at once.',
+  })
+  @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
+  list(@Query() query: AdminListProductsQuery): Promise<Page<ProductRecord>> {
+    return this.products.listAll(query);
+  }
 
   @Post()
   @ApiEndpoint({ operationId: 'createProduct', summary: 'Add a product to the catalogue' })

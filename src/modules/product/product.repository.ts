@@ -17,6 +17,13 @@ export interface ProductRecord {
 export type NewProduct = Omit<ProductRecord, 'id' | 'status'>;
 export type ProductChanges = Partial<Omit<ProductRecord, 'id'>>;
 
+export interface ProductPageFilter {
+  status?: ProductStatus;
+  category?: string;
+  /** The cursor: the last id of the previous page. */
+  beforeId?: number;
+}
+
 /**
  * All SQL of `products`. Catalogue reads are the most frequent requests and stock moves run in
  * every payment and cancellation: plain SQL through `Sql`. The admin's writes and the count go
@@ -45,22 +52,25 @@ export class ProductRepository {
     return rows.map(productFromRow);
   }
 
-  /** Up to `limit` products on sale in id order, of one category when given, with ids above `afterId` when given. */
-  async listOnSale(limit: number, filter: { category?: string; afterId?: number } = {}): Promise<ProductRecord[]> {
-    const conditions: string[] = ["status = 'ON_SALE'"];
+  /**
+   * Up to `limit` products, newest (highest id) first, with ids below `beforeId` when given, of one
+   * status and one category when given. The category index (category, id) serves a category's
+   * page, read backwards; the primary key the others.
+   */
+  async page(limit: number, filter: ProductPageFilter = {}): Promise<ProductRecord[]> {
+    const conditions: string[] = [];
     const params: unknown[] = [];
-    if (filter.category) {
-      conditions.push('category = ?');
-      params.push(filter.category);
+    for (const [condition, value] of [
+      ['status = ?', filter.status],
+      ['category = ?', filter.category],
+      ['id < ?', filter.beforeId],
+    ] as const) {
+      if (value === undefined) continue;
+      conditions.push(condition);
+      params.push(value);
     }
-    if (filter.afterId !== undefined) {
-      conditions.push('id > ?');
-      params.push(filter.afterId);
-    }
-    const { rows } = await this.sql.run<ProductRow>(
-      `SELECT ${COLUMNS} FROM products WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`,
-      [...params, limit],
-    );
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')} ` : '';
+    const { rows } = await this.sql.run<ProductRow>(`SELECT ${COLUMNS} FROM products ${where}ORDER BY id DESC LIMIT ?`, [...params, limit]);
     return rows.map(productFromRow);
   }
 

@@ -4,7 +4,8 @@ import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { DomainError } from '../../platform/http/problem-catalog';
 import { CreateProductRequest, UpdateProductRequest } from './dto/product.dto';
 import { ProductReadCache } from './product-read-cache';
-import { ProductRecord, ProductRepository } from './product.repository';
+import type { ProductStatus } from './entities/product.entity';
+import { ProductPageFilter, ProductRecord, ProductRepository } from './product.repository';
 
 export interface StockLine {
   productId: number;
@@ -53,12 +54,19 @@ export class ProductService {
     return product;
   }
 
-  /** A page of the products on sale, from the cache like `get`. */
+  /** A page of the products on sale, newest first, from the cache like `get`. */
   async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductRecord>> {
-    const page = { category: query.category, afterId: decodeCursor(query.cursor), limit: query.limit };
-    return this.cache.page(page, async () => {
-      const rows = await this.products.listOnSale(page.limit + 1, page);
-      return pageOf(rows, page.limit, (product) => product);
+    const page = { category: query.category, beforeId: decodeCursor(query.cursor), limit: query.limit };
+    return this.cache.page(page, () => this.pageFromDatabase({ ...page, status: 'ON_SALE' }));
+  }
+
+  /** A page of every product whatever its status, newest first, for operators: from the database, so it shows a change at once. */
+  async listAll(query: { status?: ProductStatus; category?: string; limit: number; cursor?: string }): Promise<Page<ProductRecord>> {
+    return this.pageFromDatabase({
+      status: query.status,
+      category: query.category,
+      beforeId: decodeCursor(query.cursor),
+      limit: query.limit,
     });
   }
 
@@ -95,6 +103,10 @@ export class ProductService {
 
   async count(): Promise<number> {
     return this.products.count();
+  }
+
+  private async pageFromDatabase(filter: ProductPageFilter & { limit: number }): Promise<Page<ProductRecord>> {
+    return pageOf(await this.products.page(filter.limit + 1, filter), filter.limit, (product) => product);
   }
 
   /** Every instance's cached copies of these products go once the current transaction commits (never if it rolls back). */

@@ -49,6 +49,18 @@ export class UserCouponRepository {
     return affected === 1;
   }
 
+  /**
+   * Makes the copy the order used available again; false when it expired, or the order does not
+   * hold it (never used, or already given back and used by another order).
+   */
+  async markUnused(id: number, userId: number, orderId: number, now: Date): Promise<boolean> {
+    const { affected } = await this.sql.run(
+      "UPDATE user_coupons SET status = 'AVAILABLE', used_at = NULL, order_id = NULL WHERE id = ? AND user_id = ? AND status = 'USED' AND order_id = ? AND expires_at > ?",
+      [id, userId, orderId, now],
+    );
+    return affected === 1;
+  }
+
   /** Which of these users already hold a copy of the coupon. */
   async holdersAmong(couponId: number, userIds: number[]): Promise<Set<number>> {
     if (userIds.length === 0) return new Set();

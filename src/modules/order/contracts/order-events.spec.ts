@@ -19,6 +19,16 @@ describe('parseOrderEvent', () => {
     });
   });
 
+  it('reads the coupon a cancellation gave back, as null on events recorded before the field existed', () => {
+    const cancelled = { ...envelope, refundedAmount: 900 };
+    expect(parseOrderEvent(ORDER_CANCELLED, { ...cancelled, restoredUserCouponId: 12 })).toMatchObject({ restoredUserCouponId: 12 });
+    expect(parseOrderEvent(ORDER_CANCELLED, { ...cancelled, restoredUserCouponId: null })).toMatchObject({ restoredUserCouponId: null });
+    expect(parseOrderEvent(ORDER_CANCELLED, cancelled)).toMatchObject({ restoredUserCouponId: null });
+    expect(() => parseOrderEvent(ORDER_CANCELLED, { ...cancelled, restoredUserCouponId: '12' })).toThrow(
+      /"restoredUserCouponId" must be a number/,
+    );
+  });
+
   it('tolerates fields added later', () => {
     expect(parseOrderEvent(ORDER_COMPLETED, { ...completed, channel: 'web' })).toMatchObject({ orderId: 7 });
   });
@@ -71,8 +81,12 @@ describe('the events the order module records', () => {
       finalAmount: 900,
       userCouponId: 11,
     });
-    const cancelled = orderCancelled(order);
+    const cancelled = orderCancelled(order, 11);
     expect(cancelled).toMatchObject({ type: ORDER_CANCELLED, key: '7' });
-    expect(parseOrderEvent(cancelled.type, { ...envelope, ...cancelled.data })).toMatchObject({ refundedAmount: 900, orderId: 7 });
+    expect(parseOrderEvent(cancelled.type, { ...envelope, ...cancelled.data })).toMatchObject({
+      refundedAmount: 900,
+      orderId: 7,
+      restoredUserCouponId: 11,
+    });
   });
 });

@@ -32,6 +32,8 @@ export interface OrderCancelledData {
   userId: number;
   items: OrderEventItem[];
   refundedAmount: number;
+  /** The user coupon the order used, given back to the user; null when it used none or the coupon had expired. */
+  restoredUserCouponId: number | null;
 }
 
 /** The order as the events read it (the repository's record has these and more). */
@@ -54,12 +56,15 @@ export function orderCompleted(order: OrderSnapshot): OutboxEvent<typeof ORDER_C
   };
 }
 
-/** `order.cancelled`, recorded in the cancellation's transaction of a PAID order (its points refunded). */
-export function orderCancelled(order: OrderSnapshot): OutboxEvent<typeof ORDER_CANCELLED, OrderCancelledData> {
+/** `order.cancelled`, recorded in the cancellation's transaction of a PAID order (its points refunded, its coupon given back unless expired). */
+export function orderCancelled(
+  order: OrderSnapshot,
+  restoredUserCouponId: number | null,
+): OutboxEvent<typeof ORDER_CANCELLED, OrderCancelledData> {
   return {
     type: ORDER_CANCELLED,
     key: String(order.id),
-    data: { orderId: order.id, userId: order.userId, items: eventItems(order), refundedAmount: order.finalAmount },
+    data: { orderId: order.id, userId: order.userId, items: eventItems(order), refundedAmount: order.finalAmount, restoredUserCouponId },
   };
 }
 
@@ -104,7 +109,12 @@ const schemas = {
     finalAmount: amount.required(),
     userCouponId: id.allow(null).required(),
   }).unknown(true),
-  [ORDER_CANCELLED]: Joi.object<OrderCancelledEvent>({ ...envelope, refundedAmount: amount.required() }).unknown(true),
+  [ORDER_CANCELLED]: Joi.object<OrderCancelledEvent>({
+    ...envelope,
+    refundedAmount: amount.required(),
+    // Absent from events recorded before coupons were given back (they never were): read as null.
+    restoredUserCouponId: id.allow(null).default(null),
+  }).unknown(true),
 };
 
 /**

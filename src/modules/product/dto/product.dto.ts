@@ -47,6 +47,13 @@ export class ListProductsQuery extends PageQuery {
   category?: string;
 }
 
+export class AdminListProductsQuery extends ListProductsQuery {
+  @ApiPropertyOptional({ enum: ['ON_SALE', 'STOPPED'], description: 'Only products of this status (every status when left out)' })
+  @IsOptional()
+  @IsIn(['ON_SALE', 'STOPPED'])
+  status?: ProductStatus;
+}
+
 export class ProductResponse {
   @ApiProperty({ type: 'integer' }) id!: number;
   @ApiProperty() name!: string;
