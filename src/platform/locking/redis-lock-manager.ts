@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ExecutionError, Lock, Redlock, ResourceLockedError } from '@sesamecare-oss/redlock';
-import { ensureCommands } from '@sesamecare-oss/redlock/build/scripts';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
@@ -24,11 +23,6 @@ export class RedisLockManager extends LockManager {
     @InjectAppConfig() private readonly config: AppConfig,
   ) {
     super();
-    // redlock defines its Lua commands on the client at its first use, but an auto-pipeline only has
-    // the commands the client had when it opened: one already pending then failed that first lock and
-    // handed its later commands another's reply, or none and no timeout (a request that never ends).
-    // Defined here, before any command.
-    ensureCommands(redis);
     this.redlock = new Redlock([redis], { retryDelay: RETRY_DELAY_MS, retryJitter: RETRY_DELAY_MS, retryCount: 0 });
   }
 
