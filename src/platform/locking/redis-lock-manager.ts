@@ -76,9 +76,8 @@ export class RedisLockManager extends LockManager {
         throw new LockUnavailableError(`lock service did not answer within ${options.waitMs} ms`);
       }
       if ('lock' in outcome) return outcome.lock;
-      if (!(await isOnlyContention(outcome.error))) {
-        throw new LockUnavailableError(`lock service unreachable: ${(outcome.error as Error).message}`);
-      }
+      const failure = await redisFailure(outcome.error);
+      if (failure) throw new LockUnavailableError(`lock service unreachable: ${failure.message}`);
       const delay = RETRY_DELAY_MS + Math.random() * RETRY_DELAY_MS;
       if (Date.now() + delay >= deadline) throw new LockBusyError(`lock ${resource} is held by others`);
       contended = true;
@@ -87,9 +86,16 @@ export class RedisLockManager extends LockManager {
   }
 }
 
-/** True when every failed vote was "already locked" (contention), false when Redis itself failed. */
-async function isOnlyContention(error: unknown): Promise<boolean> {
-  if (!(error instanceof ExecutionError)) return false;
-  const stats = await Promise.allSettled(error.attempts);
-  return stats.every((s) => s.status === 'fulfilled' && [...s.value.votesAgainst.values()].every((e) => e instanceof ResourceLockedError));
+/**
+ * Redis' own failure behind a refused lock (the vote's error, not redlock's "unable to achieve a
+ * quorum"), or undefined when every vote against was "already locked" (contention).
+ */
+async function redisFailure(error: unknown): Promise<Error | undefined> {
+  if (!(error instanceof ExecutionError)) return error instanceof Error ? error : new Error(String(error));
+  for (const attempt of await Promise.allSettled(error.attempts)) {
+    if (attempt.status === 'rejected') return error;
+    const vote = [...attempt.value.votesAgainst.values()].find((e) => !(e instanceof ResourceLockedError));
+    if (vote) return vote;
+  }
+  return undefined;
 }
