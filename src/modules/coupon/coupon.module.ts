@@ -23,6 +23,8 @@ import { IssueRequestIds } from './issuance/issue-request-id';
 import { IssueRequestConsumer } from './issuance/issue-request.consumer';
 import { LockCouponIssuer } from './issuance/lock-coupon-issuer';
 import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
+// Its problem codes join the one catalogue as the module loads.
+import './coupon-errors';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Coupon, UserCoupon, CouponIssueRequest])],

@@ -9,6 +9,8 @@ import { OrderRepository } from './order.repository';
 import { OrderService } from './order.service';
 import { OrderTopics } from './order-topics';
 import { PendingOrderSweeper } from './pending-order-sweeper';
+// Its problem codes join the one catalogue as the module loads.
+import './order-errors';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Order, OrderItem]), ProductModule, PointModule, CouponModule],

@@ -4,6 +4,8 @@ import { PointBalance, PointHistory } from './entities/point.entities';
 import { PointController } from './point.controller';
 import { PointRepository } from './point.repository';
 import { PointService } from './point.service';
+// Its problem codes join the one catalogue as the module loads.
+import './point-errors';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PointBalance, PointHistory])],

@@ -14,6 +14,8 @@ import { RedisTopSellersStore } from './top-sellers/redis-top-sellers.store';
 import { TopSellersConsumer } from './top-sellers/top-sellers.consumer';
 import { TopSellersService } from './top-sellers/top-sellers.service';
 import { TopSellersStore } from './top-sellers/top-sellers.store';
+// Its problem codes join the one catalogue as the module loads.
+import './product-errors';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Product])],

@@ -5,6 +5,8 @@ import { AuthController } from './auth.controller';
 import { User } from './entities/user.entity';
 import { UserRepository } from './user.repository';
 import { UserService } from './user.service';
+// Its problem codes join the one catalogue as the module loads.
+import './user-errors';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
