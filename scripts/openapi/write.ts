@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApiDocument, createApp } from '../../src/bootstrap';
-import { loadAppConfig } from '../../src/platform/config/app-config';
+import { loadAppConfig } from '../../src/config';
 import { withOperationsTable } from './operations-table';
 
 const OPENAPI_FILE = join(__dirname, '..', '..', 'docs', 'openapi.json');

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap';
-import { loadAppConfig } from '../../src/platform/config/app-config';
+import { loadAppConfig } from '../../src/config';
 import { recordObservation } from './contract-coverage';
 import { readDecision } from './engines';
 import { type EnvOverrides } from './real-engines';
