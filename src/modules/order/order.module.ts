@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CouponModule } from '../coupon/coupon.module';
 import { PointModule } from '../point/point.module';
 import { ProductModule } from '../product/product.module';
-import { Order, OrderItem } from './entities/order.entities';
+import { ORDER_SCHEMA } from './order-schema';
 import { OrderController } from './order.controller';
 import { OrderRepository } from './order.repository';
 import { OrderService } from './order.service';
@@ -13,7 +13,7 @@ import { PendingOrderSweeper } from './pending-order-sweeper';
 import './order-errors';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Order, OrderItem]), ProductModule, PointModule, CouponModule],
+  imports: [TypeOrmModule.forFeature(ORDER_SCHEMA.entities), ProductModule, PointModule, CouponModule],
   controllers: [OrderController],
   providers: [OrderRepository, OrderService, PendingOrderSweeper, OrderTopics],
   exports: [OrderService],
