@@ -16,6 +16,16 @@ module.exports = {
       to: { path: '^src/modules/' },
     },
     {
+      name: 'platform-not-through-composition-root',
+      comment:
+        'Nor through the files that compose the app (src/*.ts: app.module, config, schema), which name every module: ' +
+        "platform code reaching them would read the modules' slices, codes or tables. The names a file writes are " +
+        'beyond dependency-cruiser: src/platform-knows-no-module.spec.ts checks those.',
+      severity: 'error',
+      from: { path: '^src/platform/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^src/modules/', reachable: true },
+    },
+    {
       name: 'module-through-public-entry',
       comment:
         "A module uses another only through that module's public entry: its *.module.ts, its root-level " +
