@@ -33,9 +33,6 @@ module.exports = {
     { ...withEngines, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
   ],
   maxWorkers: 1,
-  // kafkajs leaves one socket open when a consumer that lived through a broker restart leaves its
-  // group on disconnect (ConsumerGroup.leave opens a fresh coordinator connection); exit anyway.
-  forceExit: true,
   testTimeout: 120_000,
   verbose: true,
   collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/**/*.spec.ts', '!src/platform/database/migrations/**'],

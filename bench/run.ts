@@ -162,7 +162,7 @@ async function runScenario(
     const baselineRate = baseline?.rate ?? m.versus?.rate;
     const ratio = baselineRate ? round(value / baselineRate, 3) : undefined;
     // A paced load (--rate) says nothing of capacity: its ratios are printed, its targets not judged.
-    const meetsTarget = options.rate === undefined ? meets(m, ratio) : undefined;
+    const meetsTarget = options.rate === undefined && m.notTimed === undefined ? meets(m, ratio) : undefined;
     report.measurements.push({ ...m, value: round(value), baselineRate, ratio, meetsTarget });
   }
   report.seconds = round((Date.now() - started) / 1000, 1);

@@ -23,7 +23,7 @@ export async function writeBenchCharts(results: BenchResults, dir: string): Prom
   const files: Array<Promise<string>> = [];
 
   const rates = measurements
-    .filter((m) => m.unit.endsWith('/s'))
+    .filter((m) => m.unit.endsWith('/s') && m.notTimed === undefined)
     .flatMap((m) => [
       { measurement: m.label, series: m.rateOfBaseline ? `baseline: ${m.rateOfBaseline}` : 'app', value: m.value },
       ...(m.baselineRate === undefined

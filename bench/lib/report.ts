@@ -40,7 +40,7 @@ export function printSummary(reports: ScenarioReport[], baselines: BaselineResul
       rows.push([
         m.label,
         String(r.connections),
-        `${m.value} ${m.unit}`,
+        m.notTimed === undefined ? `${m.value} ${m.unit}` : 'not timed',
         ...latency(m.load?.latencyMs ?? m.latencyMs),
         non2xx === undefined ? '' : String(non2xx),
         m.load?.appCpuMsPerResponse === undefined ? '' : String(m.load.appCpuMsPerResponse),
@@ -53,7 +53,10 @@ export function printSummary(reports: ScenarioReport[], baselines: BaselineResul
     if (r.error) rows.push([`${r.name}: ERROR`, '', '', '', '', '', '', '', '', '', '', '']);
   }
   printTable('summary', rows);
-  for (const m of reports.flatMap((r) => r.measurements)) if (m.note) console.log(`note: ${m.label}: ${m.note}`);
+  for (const m of reports.flatMap((r) => r.measurements)) {
+    if (m.notTimed) console.log(`not timed: ${m.label}: ${m.notTimed}`);
+    if (m.note) console.log(`note: ${m.label}: ${m.note}`);
+  }
   printTargets(reports);
 }
 
@@ -63,12 +66,23 @@ function printTargets(reports: ScenarioReport[]): void {
   for (const m of reports.flatMap((r) => r.measurements).filter((m) => m.target)) {
     const p99 = m.load?.latencyMs.p99 ?? m.latencyMs?.p99;
     const measured = [
-      m.ratio === undefined ? `${m.value} ${m.unit}` : `${Math.round(m.ratio * 1000) / 10}% of ${comparedWith(m)}`,
+      m.notTimed !== undefined
+        ? ''
+        : m.ratio === undefined
+          ? `${m.value} ${m.unit}`
+          : `${Math.round(m.ratio * 1000) / 10}% of ${comparedWith(m)}`,
       m.target?.maxP99Ms !== undefined && p99 !== undefined ? `p99 ${p99} ms` : '',
     ]
       .filter(Boolean)
       .join(', ');
-    const verdict = m.meetsTarget === undefined ? 'not judged (--rate)' : m.meetsTarget ? 'met' : 'MISSED';
+    const verdict =
+      m.notTimed !== undefined
+        ? `not timed: ${m.notTimed}`
+        : m.meetsTarget === undefined
+          ? 'not judged (--rate)'
+          : m.meetsTarget
+            ? 'met'
+            : 'MISSED';
     rows.push([m.label, describeTarget(m), measured, verdict]);
   }
   if (rows.length > 1) printTable('targets (ratios against the baseline or rate each names, measured in this run)', rows);

@@ -32,6 +32,8 @@ export interface Measurement {
   /** The value is this baseline's rate, measured after the scenario like every baseline (`value` is then ignored). */
   rateOfBaseline?: BaselineResult['name'];
   target?: Target;
+  /** Why the value could not be measured (too short, too few samples): reported as not timed, never judged against its target. */
+  notTimed?: string;
   /** One line printed under the summary (what a number means, a derived cost). */
   note?: string;
   extra?: Record<string, unknown>;

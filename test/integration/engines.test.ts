@@ -2,6 +2,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { type DataSource } from 'typeorm';
+import { LockManager } from '../../src/platform/locking/lock-manager';
 import { type IncomingMessage, MessageBus } from '../../src/platform/messaging/message-bus';
 import { REDIS } from '../../src/platform/redis/redis.module';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
@@ -60,6 +61,23 @@ describeWithEngines('full profile on real MySQL/MariaDB, Redis and Kafka', (engi
       expect(await raw.get(`${env.env.REDIS_KEY_PREFIX}roundtrip`)).toBe('hello');
     } finally {
       raw.disconnect();
+    }
+  });
+
+  it("takes a process's first lock while other commands wait in the same auto-pipeline: granted, and every command gets its own reply", async () => {
+    const fresh = await startApp(env.env);
+    try {
+      const redis = fresh.app.get<Redis>(REDIS);
+      await redis.set('pipelined', 'mine', 'PX', 60_000);
+      // One tick: a GET opens the auto-pipeline, then the lock adapter sends its first command, then another GET.
+      const commands = Promise.all([
+        redis.get('pipelined'),
+        fresh.app.get(LockManager).withLock('first', { ttlMs: 3_000, waitMs: 2_000 }, async () => 'held'),
+        redis.get('pipelined'),
+      ]);
+      await expect(commands).resolves.toEqual(['mine', 'held', 'mine']);
+    } finally {
+      await fresh.close();
     }
   });
 

@@ -1,6 +1,9 @@
 // Every e2e and integration file's kafkajs clients (the tests' own readers and admins, not only the
-// app's) get the request-queue fix the app applies, so that none re-arms a 1 ms timer for its life
-// (and Node 24 prints no TimeoutNegativeWarning): src/platform/kafka/kafkajs-request-queue-fix.ts.
+// app's) get the fixes the app applies: no 1 ms timer re-armed on a connection for its life (and no
+// TimeoutNegativeWarning on Node 24), and no socket left open by a consumer that lived through a
+// broker restart: src/platform/kafka/kafkajs-request-queue-fix.ts, kafkajs-removed-broker-fix.ts.
+import { fixKafkajsRemovedBrokers } from '../../src/platform/kafka/kafkajs-removed-broker-fix';
 import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 
 fixKafkajsRequestQueue();
+fixKafkajsRemovedBrokers();

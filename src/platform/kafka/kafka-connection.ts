@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Admin, ITopicConfig, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
+import { fixKafkajsRemovedBrokers } from './kafkajs-removed-broker-fix';
 import { fixKafkajsRequestQueue } from './kafkajs-request-queue-fix';
 
 /** How a kafkajs log entry is logged here (kafkajs logs routine events at ERROR). */
@@ -30,6 +31,8 @@ export class KafkaConnection implements OnApplicationShutdown {
   constructor(@InjectAppConfig() private readonly config: AppConfig) {
     // Before any client exists: kafkajs would otherwise wake every millisecond on each connection.
     fixKafkajsRequestQueue();
+    // And a consumer that lived through a broker restart would leave a socket open after disconnect.
+    fixKafkajsRemovedBrokers();
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,

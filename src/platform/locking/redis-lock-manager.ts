@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ExecutionError, Lock, Redlock, ResourceLockedError } from '@sesamecare-oss/redlock';
+import { ensureCommands } from '@sesamecare-oss/redlock/build/scripts';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
@@ -10,7 +11,8 @@ const RETRY_DELAY_MS = 25;
 
 /**
  * Full-profile adapter: a redlock lease on the shared Redis connection. Waiting is bounded by
- * `waitMs`; a release that fails is only logged, since the lease expires by itself.
+ * `waitMs`; the release is not waited for, and one that fails is only logged, since the lease
+ * expires by itself.
  */
 @Injectable()
 export class RedisLockManager extends LockManager {
@@ -22,6 +24,11 @@ export class RedisLockManager extends LockManager {
     @InjectAppConfig() private readonly config: AppConfig,
   ) {
     super();
+    // redlock defines its Lua commands on the client at its first use, but an auto-pipeline only has
+    // the commands the client had when it opened: one already pending then failed that first lock and
+    // handed its later commands another's reply, or none and no timeout (a request that never ends).
+    // Defined here, before any command.
+    ensureCommands(redis);
     this.redlock = new Redlock([redis], { retryDelay: RETRY_DELAY_MS, retryJitter: RETRY_DELAY_MS, retryCount: 0 });
   }
 
@@ -30,7 +37,9 @@ export class RedisLockManager extends LockManager {
     try {
       return await work();
     } finally {
-      await lock.release().catch((error: Error) => this.logger.warn(`release of ${key} failed: ${error.message}`));
+      // Not awaited: the release is written to the connection ahead of anything sent after it (this
+      // instance's next acquire too), and a lease whose release fails expires by itself.
+      void lock.release().catch((error: Error) => this.logger.warn(`release of ${key} failed: ${error.message}`));
     }
   }
 

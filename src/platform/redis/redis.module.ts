@@ -115,7 +115,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopProbing();
-    await this.client.quit().catch(() => this.client.disconnect());
+    // With Sentinel, quit() leaves ioredis' failover detector subscribed on the Sentinels, and those
+    // connections (or their 60 s reconnect timers) keep the process alive; disconnect() closes them
+    // too (redis/ioredis#1362).
+    if (this.sentinel) this.client.disconnect();
+    else await this.client.quit().catch(() => this.client.disconnect());
   }
 }
 

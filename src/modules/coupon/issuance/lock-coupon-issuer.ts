@@ -51,9 +51,17 @@ export class LockCouponIssuer extends CouponIssuer {
   issue(coupon: Coupon, userId: number): Promise<IssueOutcome> {
     const line = this.lines.get(coupon.id) ?? { waiting: [], serving: false };
     this.lines.set(coupon.id, line);
-    const outcome = new Promise<IssueOutcome>((resolve, reject) =>
-      line.waiting.push({ userId, enqueuedAt: Date.now(), deadline: Date.now() + this.config.coupon.lockWaitMs, resolve, reject }),
-    );
+    const { lockWaitMs } = this.config.coupon;
+    const enqueuedAt = Date.now();
+    let waiter!: Waiter;
+    const outcome = new Promise<IssueOutcome>((resolve, reject) => {
+      waiter = { userId, enqueuedAt, deadline: enqueuedAt + lockWaitMs, resolve, reject };
+    });
+    line.waiting.push(waiter);
+    // Its deadline holds even when the line gets no turn by then (a lock hold that does not end).
+    const timer = setTimeout(() => this.leaveLine(line, waiter, busy(coupon.id, this.config)), lockWaitMs);
+    const settled = () => clearTimeout(timer);
+    void outcome.then(settled, settled);
     if (!line.serving) void this.serve(coupon, line);
     return outcome;
   }
@@ -71,6 +79,7 @@ export class LockCouponIssuer extends CouponIssuer {
           await this.locks.withLock(`coupon:${coupon.id}`, { ttlMs: lockTtlMs, waitMs }, async () => {
             // Taken inside the lock: everyone who arrived while it was being acquired is served now.
             const batch = line.waiting.splice(0, MAX_BATCH);
+            if (batch.length === 0) return; // every caller's wait ran out meanwhile
             this.recordWaits(batch);
             try {
               const decisions = await this.ledger.issueBatch(
@@ -97,6 +106,15 @@ export class LockCouponIssuer extends CouponIssuer {
       if (line.waiting.length === 0) this.lines.delete(coupon.id);
       else void this.serve(coupon, line);
     }
+  }
+
+  /** A caller still in line (not taken into a batch) whose wait ran out. */
+  private leaveLine(line: Line, waiter: Waiter, error: unknown): void {
+    const index = line.waiting.indexOf(waiter);
+    if (index < 0) return;
+    line.waiting.splice(index, 1);
+    this.recordWaits([waiter]);
+    waiter.reject(error);
   }
 
   private giveUp(line: Line, which: (w: Waiter) => boolean, error: unknown): void {
