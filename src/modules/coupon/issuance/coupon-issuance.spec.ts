@@ -1,6 +1,4 @@
 import { Metrics } from '../../../platform/observability/metrics';
-// The coupon's problem codes, which CouponModule brings into the catalogue in the app.
-import '../coupon-errors';
 import type { CouponRepository } from '../database/coupon.repository';
 import type { IssueRequestRepository } from '../database/issue-request.repository';
 import type { Coupon } from '../entities/coupon.entities';
