@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { type AppConfig, runsBackgroundWork, servesHttpApi } from './platform/config/app-config';
 import { completeContract } from './platform/http/api-contract';
+import { boundClose } from './platform/http/bounded-close';
 import { frameworkErrorOptions } from './platform/http/framework-errors';
 import { installJsonBodyParser } from './platform/http/json-body';
 import { ProblemFilter, problemOf } from './platform/http/problem.filter';
@@ -19,6 +20,14 @@ import { ConsumerGroups, MessageBusTransport } from './platform/messaging/messag
 import { NestPinoLogger, appLogger, logEveryRequest, withRequestLogger } from './platform/observability/app-logger';
 import { Metrics } from './platform/observability/metrics';
 import { requestIdOf } from './platform/observability/request-id';
+
+/**
+ * The listen backlog: connections the kernel completes before the app accepts them (capped by
+ * net.core.somaxconn). With Node's default, 511, a coupon drop's 2,000 connections at once on a busy
+ * machine overflowed it: the kernel drops those handshakes, and a client waits for retransmissions
+ * (seconds to a minute) or is reset.
+ */
+export const LISTEN_BACKLOG = 4096;
 
 export interface CreateAppOptions {
   /** Where the log lines go instead of stdout (tests that read them). */
@@ -43,6 +52,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     ...frameworkErrorOptions,
   });
   logEveryRequest(adapter.getInstance(), appLogger(config));
+  boundClose(adapter.getInstance());
   installJsonBodyParser(adapter.getInstance());
   const routes = new RouteIndex();
   routes.attach(adapter.getInstance());

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { createApp } from './bootstrap';
+import { createApp, LISTEN_BACKLOG } from './bootstrap';
 import { loadAppConfig } from './config';
 import { NestPinoLogger } from './platform/observability/app-logger';
 import { ConfigError } from './platform/config/app-config';
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadAppConfig(process.env);
   const app = await createApp(config);
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const served = config.role === 'worker' ? 'health and /metrics only' : 'API docs at /docs';

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/bootstrap';
+import { createApp, LISTEN_BACKLOG } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/config';
 import { recordObservation } from './contract-coverage';
 import { readDecision } from './engines';
@@ -119,7 +119,7 @@ export interface StartOptions {
 export async function startApp(env: EnvOverrides, options: StartOptions = {}): Promise<TestApp> {
   const logs = options.captureLogs ? new CapturedLog() : undefined;
   const app = await createApp(loadAppConfig(env), { logDestination: logs });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
