@@ -16,6 +16,16 @@ module.exports = {
       to: { path: '^src/modules/' },
     },
     {
+      name: 'platform-not-through-composition-root',
+      comment:
+        'Nor through the files that compose the app (src/*.ts: app.module, config, schema), which name every module: ' +
+        "platform code reaching them would read the modules' slices, codes or tables. The names a file writes are " +
+        'beyond dependency-cruiser: src/platform-knows-no-module.spec.ts checks those.',
+      severity: 'error',
+      from: { path: '^src/platform/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^src/modules/', reachable: true },
+    },
+    {
       name: 'module-through-public-entry',
       comment:
         "A module uses another only through that module's public entry: its *.module.ts, its root-level " +
@@ -30,11 +40,12 @@ module.exports = {
       comment:
         "Only a module's repositories (*.repository.ts) run statements: services and everything else call " +
         "repository methods and never see SQL, a query builder, TypeORM's repositories or the transaction's " +
-        'entity manager. (Entities may use TypeORM decorators; *.module.ts registers them.)',
+        "entity manager. (Entities may use TypeORM decorators; *.module.ts registers them; a module's " +
+        'migrations/ create and change its tables.)',
       severity: 'error',
       from: {
         path: '^src/modules/',
-        pathNot: ['\\.repository\\.ts$', '/entities/', '\\.module\\.ts$', '\\.spec\\.ts$'],
+        pathNot: ['\\.repository\\.ts$', '/entities/', '/migrations/', '\\.module\\.ts$', '\\.spec\\.ts$'],
       },
       to: {
         path: [

@@ -23,6 +23,9 @@ export default defineConfig(
       // Off: `async` on a method of a Promise-returning port (in-memory adapters, kafkajs callbacks)
       // keeps the port's contract that a failure is a rejection, never a synchronous throw.
       '@typescript-eslint/require-await': 'off',
+      // `interface X extends Y {}` is how a module adds its declarations to a platform registry type
+      // (declaration merging: a module's problem codes, its config slice).
+      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
     },
   },
   {

@@ -28,13 +28,19 @@ const withEngines = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts'],
+      // Every module's problem codes, as the app has them (the file says why).
+      setupFiles: ['<rootDir>/test/support/problem-catalogue.ts'],
+    },
     { ...withEngines, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
     { ...withEngines, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
   ],
   maxWorkers: 1,
   testTimeout: 120_000,
   verbose: true,
-  collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/**/*.spec.ts', '!src/platform/database/migrations/**'],
+  collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/**/*.spec.ts', '!src/**/migrations/**'],
   coverageReporters: ['text-summary', 'lcov'],
 };

@@ -14,6 +14,7 @@ import { IdempotencyModule } from './platform/idempotency/idempotency.module';
 import { InfrastructureModule } from './platform/infrastructure/infrastructure.module';
 import { ObservabilityModule } from './platform/observability/observability.module';
 import { OutboxModule } from './platform/outbox/outbox.module';
+import { APP_SCHEMA } from './schema';
 
 /** Wires the platform for the configured profile, then the business modules. */
 @Module({})
@@ -25,7 +26,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         ObservabilityModule,
         CacheModule,
-        DatabaseModule.forRoot(config),
+        DatabaseModule.forRoot(config, APP_SCHEMA.migrations),
         InfrastructureModule.forRoot(config),
         AuthModule,
         OutboxModule,

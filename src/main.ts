@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { createApp, LISTEN_BACKLOG } from './bootstrap';
+import { loadAppConfig } from './config';
 import { NestPinoLogger } from './platform/observability/app-logger';
-import { ConfigError, loadAppConfig } from './platform/config/app-config';
+import { ConfigError } from './platform/config/app-config';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');

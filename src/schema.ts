@@ -1,40 +1,32 @@
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import { Coupon, CouponIssueRequest, UserCoupon } from './modules/coupon/entities/coupon.entities';
-import { Order, OrderItem } from './modules/order/entities/order.entities';
-import { PointBalance, PointHistory } from './modules/point/entities/point.entities';
-import { Product } from './modules/product/entities/product.entity';
-import { User } from './modules/user/entities/user.entity';
+import { COUPON_SCHEMA } from './modules/coupon/coupon-schema';
+import { ORDER_SCHEMA } from './modules/order/order-schema';
+import { POINT_SCHEMA } from './modules/point/point-schema';
+import { PRODUCT_SCHEMA } from './modules/product/product-schema';
+import { USER_SCHEMA } from './modules/user/user-schema';
 import { loadDatabaseConfig } from './platform/config/app-config';
 import { dataSourceOptions } from './platform/database/database.module';
-import { IdempotencyKey } from './platform/idempotency/idempotency-key.entity';
-import { OutboxEvent } from './platform/outbox/outbox-event.entity';
+import { PLATFORM_SCHEMA } from './platform/database/platform-schema';
+import { composeSchema } from './platform/database/schema-part';
 
 /**
- * Every entity the modules register with `TypeOrmModule.forFeature`. The app finds them through
- * Nest (autoLoadEntities); the migration commands run without Nest, so they are listed here
- * (test/integration/migrations.test.ts checks that both see the same tables).
+ * Every owner's tables: the platform's and each business module's (docs/architecture.md, "Tables
+ * and their owners"). The app registers the entities through each module's `forFeature`
+ * (autoLoadEntities) and runs these migrations; the migration commands run without Nest and take
+ * both from here (test/integration/migrations.test.ts checks that both see the same tables).
  */
-export const MODULE_ENTITIES = [
-  User,
-  Product,
-  PointBalance,
-  PointHistory,
-  Order,
-  OrderItem,
-  Coupon,
-  UserCoupon,
-  CouponIssueRequest,
-  OutboxEvent,
-  IdempotencyKey,
-];
+export const APP_SCHEMA = composeSchema([PLATFORM_SCHEMA, USER_SCHEMA, PRODUCT_SCHEMA, POINT_SCHEMA, ORDER_SCHEMA, COUPON_SCHEMA]);
+
+/** Every migration, oldest first. */
+export const MIGRATIONS = APP_SCHEMA.migrations;
 
 /**
  * A data source for the database the app would open with this environment (APP_PROFILE, DB_* or
  * SQLITE_PATH): the app's options, entities and migrations. Not initialized.
  */
 export function createDataSource(env: NodeJS.ProcessEnv = process.env): DataSource {
-  return new DataSource(dataSourceOptions(loadDatabaseConfig(env), MODULE_ENTITIES));
+  return new DataSource(dataSourceOptions(loadDatabaseConfig(env), APP_SCHEMA));
 }
 
 /**

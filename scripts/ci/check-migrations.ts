@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { loadDatabaseConfig } from '../../src/platform/config/app-config';
-import { MIGRATIONS } from '../../src/platform/database/migrations';
+import { MIGRATIONS } from '../../src/schema';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -11,7 +11,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { BenchEnvironment } from '../../bench/lib/bench-env';
 import { createApp } from '../../src/bootstrap';
-import { loadAppConfig } from '../../src/platform/config/app-config';
+import { loadAppConfig } from '../../src/config';
 
 export type Profile = 'embedded' | 'full';
 

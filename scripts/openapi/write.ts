@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Bootstrap from '../../src/bootstrap';
-import type * as AppConfig from '../../src/platform/config/app-config';
+import type * as Config from '../../src/config';
 import { withOperationsTable } from './operations-table';
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,7 +18,7 @@ const API_DOC = join(ROOT, 'docs', 'api.md');
 
 async function main(): Promise<void> {
   const { buildApiDocument, createApp } = (await import(join(ROOT, 'dist', 'bootstrap.js'))) as typeof Bootstrap;
-  const { loadAppConfig } = (await import(join(ROOT, 'dist', 'platform', 'config', 'app-config.js'))) as typeof AppConfig;
+  const { loadAppConfig } = (await import(join(ROOT, 'dist', 'config.js'))) as typeof Config;
   const app = await createApp(loadAppConfig({ SQLITE_PATH: ':memory:', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false' }));
   try {
     await app.init();

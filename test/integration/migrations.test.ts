@@ -1,8 +1,7 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { type DataSource } from 'typeorm';
 import { migrate } from '../../src/migrate';
-import { MIGRATIONS } from '../../src/platform/database/migrations';
-import { createCliDataSource } from '../../src/schema';
+import { createCliDataSource, MIGRATIONS } from '../../src/schema';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { startApp } from '../support/test-app';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, LISTEN_BACKLOG } from '../../src/bootstrap';
-import { loadAppConfig } from '../../src/platform/config/app-config';
+import { loadAppConfig } from '../../src/config';
 import { recordObservation } from './contract-coverage';
 import { readDecision } from './engines';
 import { type EnvOverrides } from './real-engines';
@@ -133,7 +133,7 @@ export async function startBuiltApp(env: EnvOverrides): Promise<TestApp> {
   const build = spawnSync(process.execPath, ['scripts/build-if-stale.js'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
   const built = (await import(join(ROOT, 'dist', 'bootstrap.js'))) as { createApp: typeof createApp };
-  const config = (await import(join(ROOT, 'dist', 'platform', 'config', 'app-config.js'))) as { loadAppConfig: typeof loadAppConfig };
+  const config = (await import(join(ROOT, 'dist', 'config.js'))) as { loadAppConfig: typeof loadAppConfig };
   return listening(await built.createApp(config.loadAppConfig(env)));
 }
 

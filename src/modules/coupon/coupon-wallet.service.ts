@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../platform/http/problem-catalog';
+import { DomainError } from '../../platform/errors/domain-error';
 import { CouponRepository } from './database/coupon.repository';
 import { UserCouponRepository } from './database/user-coupon.repository';
 import { discountFor } from './discount';

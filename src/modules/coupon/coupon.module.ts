@@ -12,7 +12,7 @@ import { CouponRepository } from './database/coupon.repository';
 import { IssueRequestRepository } from './database/issue-request.repository';
 import { UserCouponRepository } from './database/user-coupon.repository';
 import { DemoCoupons } from './demo-coupons';
-import { Coupon, CouponIssueRequest, UserCoupon } from './entities/coupon.entities';
+import { COUPON_SCHEMA } from './coupon-schema';
 import { CouponIssuance } from './issuance/coupon-issuance';
 import { CouponIssueMetrics } from './issuance/coupon-issue-metrics';
 import { CouponIssuer } from './issuance/coupon-issuer';
@@ -23,9 +23,11 @@ import { IssueRequestIds } from './issuance/issue-request-id';
 import { IssueRequestConsumer } from './issuance/issue-request.consumer';
 import { LockCouponIssuer } from './issuance/lock-coupon-issuer';
 import { QueueCouponIssuer } from './issuance/queue-coupon-issuer';
+// Its problem codes join the one catalogue as the module loads.
+import './coupon-errors';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Coupon, UserCoupon, CouponIssueRequest])],
+  imports: [TypeOrmModule.forFeature(COUPON_SCHEMA.entities)],
   // IssueRequestConsumer: @EventPattern handlers, served by the MessageBusTransport (bootstrap.ts).
   controllers: [CouponController, AdminCouponController, IssueRequestConsumer],
   providers: [

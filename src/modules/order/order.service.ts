@@ -3,7 +3,7 @@ import { AppConfig } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
 import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
-import { DomainError } from '../../platform/http/problem-catalog';
+import { DomainError } from '../../platform/errors/domain-error';
 import { OutboxWriter } from '../../platform/outbox/outbox-writer';
 import { CouponWalletService } from '../coupon/coupon-wallet.service';
 import { PointService } from '../point/point.service';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
-import { DomainError } from '../../platform/http/problem-catalog';
+import { DomainError } from '../../platform/errors/domain-error';
 import { PointHistoryType } from './entities/point.entities';
 import { PointRepository } from './point.repository';
 

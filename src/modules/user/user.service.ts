@@ -4,7 +4,7 @@ import * as argon2 from 'argon2';
 import { isUniqueViolation } from '../../platform/database/errors';
 import { AuthenticatedUser, Role } from '../../platform/auth/authenticated-user';
 import { AccessToken, TokenService } from '../../platform/auth/token.service';
-import { DomainError } from '../../platform/http/problem-catalog';
+import { DomainError } from '../../platform/errors/domain-error';
 import { UserRecord, UserRepository } from './user.repository';
 
 export interface UserView {

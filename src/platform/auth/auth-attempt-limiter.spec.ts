@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/app-config';
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 import { MemoryAttemptCounter } from './attempt-counter';
 import { addressKey, AuthAttemptLimiter } from './auth-attempt-limiter';
 

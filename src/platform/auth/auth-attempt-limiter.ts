@@ -2,7 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 import { AttemptCounter, WindowCount } from './attempt-counter';
 
 /** One login attempt: the client's address (`request.ip`) and the email as login normalizes it. */

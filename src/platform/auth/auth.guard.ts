@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 import { AuthenticatedUser, IS_PUBLIC, Role, ROLES } from './authenticated-user';
 import { TokenService } from './token.service';
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
-import { loadAppConfig } from '../config/app-config';
+import { loadConfig } from '../config/app-config';
 import { type BroadcastOrigin } from './broadcast';
 import { InProcessBroadcast } from './in-process-broadcast';
 import { decodeBroadcast, RedisBroadcast } from './redis-broadcast';
@@ -43,7 +43,7 @@ describe('InProcessBroadcast', () => {
 });
 
 describe('RedisBroadcast', () => {
-  const config = loadAppConfig({ REDIS_KEY_PREFIX: 'p:' });
+  const config = loadConfig({ REDIS_KEY_PREFIX: 'p:' }, []);
 
   it("publishes a turn's messages as one PUBLISH per channel, prefixed by hand, with its sender id", async () => {
     const { redis, published } = fakeRedis();

@@ -2,17 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as Joi from 'joi';
+import { type ConfigSlice } from './config-slice';
 
 export type AppProfile = 'embedded' | 'full';
-export type CouponIssueStrategy = 'lock' | 'queue';
 /**
  * What this process runs: `api` the HTTP API only, `worker` the background work only (the outbox
  * relay, every consumer group, the sweeps) with health and /metrics as its HTTP surface, `all` both.
  */
 export type AppRole = 'all' | 'api' | 'worker';
 
-/** The validated, typed configuration. Built once from the environment by {@link loadAppConfig}. */
-export interface AppConfig {
+/**
+ * The validated, typed configuration, built once from the environment by {@link loadConfig}: the
+ * platform's settings, and each business module's, which the module adds to this type beside its
+ * slice (see {@link ConfigSlice}).
+ */
+export interface AppConfig extends PlatformConfig {}
+
+/** The platform's settings. */
+export interface PlatformConfig {
   port: number;
   host: string;
   /** Fastify's trustProxy: take the client address from X-Forwarded-For (rate limits per IP). */
@@ -61,15 +68,12 @@ export interface AppConfig {
     replicationFactor?: number;
     minInsyncReplicas?: number;
   };
-  coupon: { issueStrategy: CouponIssueStrategy; lockTtlMs: number; lockWaitMs: number; consumerEnabled: boolean };
   jwt: { secret: string; expiresInSeconds: number };
-  admin: { email?: string; password?: string };
   /**
    * Per fixed window of `windowSeconds`: failed logins per client address and per email, sign-ups per
    * client address (successful logins are not counted).
    */
   authRateLimit: { failedLoginsPerIp: number; failedLoginsPerEmail: number; signupsPerIp: number; windowSeconds: number };
-  order: { pendingTtlSeconds: number };
   /** The relay: rows claimed per pass, idle poll, how long SENT rows are kept, attempts before DEAD, passes at once. */
   outbox: { batchSize: number; pollIntervalMs: number; retentionSeconds: number; maxAttempts: number; relayPasses: number };
   idempotency: { retentionSeconds: number };
@@ -77,12 +81,10 @@ export interface AppConfig {
   kafkaTopicPartitions: number;
   /**
    * Retry-After (seconds): `busySeconds` on a refusal because a resource is contended (an
-   * Idempotency-Key in progress, a coupon's lock line), `unavailableSeconds` on every 503 because a
-   * dependency is away (SERVICE_UNAVAILABLE, LOCK_UNAVAILABLE, QUEUE_UNAVAILABLE).
+   * Idempotency-Key in progress, a module's contended resource), `unavailableSeconds` on every 503
+   * because a dependency is away (SERVICE_UNAVAILABLE, and a module's own codes for one).
    */
   retryAfter: { busySeconds: number; unavailableSeconds: number };
-  /** The product read cache of each instance: products held at most, and how long one may be served without an invalidation (0 in either: off). */
-  productCache: { maxEntries: number; ttlMs: number };
   seedDemoData: boolean;
 }
 
@@ -141,16 +143,9 @@ interface ValidatedEnv {
   KAFKA_SESSION_TIMEOUT_MS: number;
   KAFKA_REPLICATION_FACTOR?: number;
   KAFKA_MIN_INSYNC_REPLICAS?: number;
-  COUPON_ISSUE_STRATEGY: CouponIssueStrategy;
-  COUPON_LOCK_TTL_MS: number;
-  COUPON_LOCK_WAIT_MS: number;
-  COUPON_ISSUE_CONSUMER_ENABLED: boolean;
   JWT_SECRET?: string;
   JWT_SECRET_FILE?: string;
   JWT_EXPIRES_IN: string;
-  ADMIN_EMAIL?: string;
-  ADMIN_PASSWORD?: string;
-  ORDER_PENDING_TTL_SECONDS: number;
   OUTBOX_BATCH_SIZE: number;
   OUTBOX_POLL_INTERVAL_MS: number;
   OUTBOX_RETENTION: string;
@@ -164,8 +159,6 @@ interface ValidatedEnv {
   AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: number;
   AUTH_RATE_LIMIT_SIGNUPS_PER_IP: number;
   AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
-  PRODUCT_CACHE_MAX_ENTRIES: number;
-  PRODUCT_CACHE_TTL_MS: number;
   SEED_DEMO_DATA?: boolean;
 }
 
@@ -175,8 +168,8 @@ const REPLACED_VARIABLES: Record<string, string> = {
   AUTH_RATE_LIMIT_PER_EMAIL: 'AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL (see .env.example)',
 };
 
-/** Every variable of the contract's Configuration table, plus a few operational ones (see .env.example). */
-export const envSchema = Joi.object<ValidatedEnv>({
+/** The platform's variables (the modules' are in their slices); README's Configuration table and .env.example list them all. */
+const envSchema = Joi.object<ValidatedEnv>({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   APP_PROFILE: Joi.string().valid('embedded', 'full').default('embedded'),
   // The embedded profile's database file, bus and lock live in one process: only `all` there.
@@ -260,19 +253,11 @@ export const envSchema = Joi.object<ValidatedEnv>({
           '"KAFKA_MIN_INSYNC_REPLICAS" must not exceed KAFKA_REPLICATION_FACTOR (no write to such a topic could be acknowledged)',
       }),
     }),
-  COUPON_ISSUE_STRATEGY: Joi.string().valid('lock', 'queue').default('lock'),
-  COUPON_LOCK_TTL_MS: Joi.number().integer().min(100).max(60_000).default(3000),
-  COUPON_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
-  // Deprecated (APP_ROLE=api replaces it): false keeps only the coupon-issuer group from starting here.
-  COUPON_ISSUE_CONSUMER_ENABLED: Joi.boolean().default(true),
   JWT_SECRET: Joi.string().min(32).messages({ 'string.min': '"JWT_SECRET" must be at least 32 characters long' }),
   // A file holding the secret; created with a random one (mode 0600) when missing. The embedded
   // profile defaults it to a file beside its database, so no secret ships in the source.
   JWT_SECRET_FILE: Joi.string(),
   JWT_EXPIRES_IN: duration.default('1h'),
-  ADMIN_EMAIL: Joi.string().email({ tlds: false }),
-  ADMIN_PASSWORD: Joi.string().min(8).max(72),
-  ORDER_PENDING_TTL_SECONDS: Joi.number().integer().min(1).default(900),
   OUTBOX_BATCH_SIZE: Joi.number().integer().min(1).max(10_000).default(100),
   OUTBOX_POLL_INTERVAL_MS: Joi.number().integer().min(10).max(600_000).default(1000),
   OUTBOX_RETENTION: duration.default('7d'),
@@ -287,14 +272,8 @@ export const envSchema = Joi.object<ValidatedEnv>({
   AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: Joi.number().integer().min(1).default(10),
   AUTH_RATE_LIMIT_SIGNUPS_PER_IP: Joi.number().integer().min(1).default(20),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(900),
-  // 0 turns the cache off. lru-cache sets aside a slot per entry up front: 4 MiB for 100,000 (bench/tools/cache-memory.ts).
-  PRODUCT_CACHE_MAX_ENTRIES: Joi.number().integer().min(0).max(1_000_000).default(10_000),
-  // The safety net when an invalidation is lost (Redis away): no copy is served older than this. 0 turns the cache off.
-  PRODUCT_CACHE_TTL_MS: Joi.number().integer().min(0).max(3_600_000).default(5000),
   SEED_DEMO_DATA: Joi.boolean().truthy('1').falsy('0'),
 })
-  // Admin credentials only make sense together.
-  .and('ADMIN_EMAIL', 'ADMIN_PASSWORD')
   // A Sentinel is asked for a master by name.
   .and('REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER')
   // The full profile has no data directory of its own to keep a generated secret in.
@@ -315,11 +294,40 @@ export const envSchema = Joi.object<ValidatedEnv>({
 const MAY_BE_EMPTY = new Set(['DB_PASSWORD', 'REDIS_KEY_PREFIX', 'KAFKA_TOPIC_PREFIX']);
 
 /**
- * Validates the environment and returns the typed config. Other empty strings count as unset so
- * that `FOO=` in a .env file falls back to the default instead of failing.
+ * The one schema of the environment: the platform's variables and every slice's, with the slices'
+ * rules across their variables. A slice may not reuse a variable or a settings key.
  */
-export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const value = validate(envSchema, env);
+export function configSchema(slices: readonly ConfigSlice[]): Joi.ObjectSchema<ValidatedEnv> {
+  const variables = new Set(Object.keys(envSchema.describe().keys as object));
+  for (const slice of slices) {
+    for (const name of Object.keys(slice.variables)) {
+      if (variables.has(name)) throw new Error(`config variable ${name} is declared twice`);
+      variables.add(name);
+    }
+  }
+  const withSlices: Joi.ObjectSchema<ValidatedEnv> = envSchema.append(
+    Object.assign({}, ...slices.map((slice) => slice.variables)) as Joi.PartialSchemaMap<ValidatedEnv>,
+  );
+  return slices.reduce((schema, slice) => slice.rules?.(schema) ?? schema, withSlices);
+}
+
+/**
+ * Validates the environment and returns the typed config: the platform's settings and, under each
+ * slice's key, its settings (src/config.ts passes every module's slice). Other empty strings count
+ * as unset so that `FOO=` in a .env file falls back to the default instead of failing.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, slices: readonly ConfigSlice[]): AppConfig {
+  const value = validate(configSchema(slices), env);
+  const config: Record<string, unknown> = { ...platformConfig(value) };
+  for (const slice of slices) {
+    if (Object.hasOwn(config, slice.key)) throw new Error(`config slice key "${slice.key}" is taken`);
+    config[slice.key] = slice.settings(value);
+  }
+  // Whole now: each module's part of the type is its slice's settings, by the module's own declaration.
+  return config as unknown as AppConfig;
+}
+
+function platformConfig(value: ValidatedEnv): PlatformConfig {
   const profile = value.APP_PROFILE;
   return {
     port: value.PORT,
@@ -349,21 +357,13 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       replicationFactor: value.KAFKA_REPLICATION_FACTOR === -1 ? undefined : value.KAFKA_REPLICATION_FACTOR,
       minInsyncReplicas: value.KAFKA_MIN_INSYNC_REPLICAS,
     },
-    coupon: {
-      issueStrategy: value.COUPON_ISSUE_STRATEGY,
-      lockTtlMs: value.COUPON_LOCK_TTL_MS,
-      lockWaitMs: value.COUPON_LOCK_WAIT_MS,
-      consumerEnabled: value.COUPON_ISSUE_CONSUMER_ENABLED,
-    },
     jwt: { secret: jwtSecret(value), expiresInSeconds: durationToSeconds(value.JWT_EXPIRES_IN) },
-    admin: { email: value.ADMIN_EMAIL, password: value.ADMIN_PASSWORD },
     authRateLimit: {
       failedLoginsPerIp: value.AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP,
       failedLoginsPerEmail: value.AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL,
       signupsPerIp: value.AUTH_RATE_LIMIT_SIGNUPS_PER_IP,
       windowSeconds: value.AUTH_RATE_LIMIT_WINDOW_SECONDS,
     },
-    order: { pendingTtlSeconds: value.ORDER_PENDING_TTL_SECONDS },
     outbox: {
       batchSize: value.OUTBOX_BATCH_SIZE,
       pollIntervalMs: value.OUTBOX_POLL_INTERVAL_MS,
@@ -374,7 +374,6 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idempotency: { retentionSeconds: durationToSeconds(value.IDEMPOTENCY_RETENTION) },
     kafkaTopicPartitions: value.KAFKA_TOPIC_PARTITIONS,
     retryAfter: { busySeconds: value.RETRY_AFTER_BUSY_SECONDS, unavailableSeconds: value.RETRY_AFTER_UNAVAILABLE_SECONDS },
-    productCache: { maxEntries: value.PRODUCT_CACHE_MAX_ENTRIES, ttlMs: value.PRODUCT_CACHE_TTL_MS },
     // A newcomer's `npm start` should show a shop with something in it; production starts empty.
     seedDemoData: value.SEED_DEMO_DATA ?? profile === 'embedded',
   };
@@ -405,7 +404,7 @@ const databaseEnvSchema = Joi.object<ValidatedEnv>(
 ).unknown(true);
 
 /**
- * The database settings alone, validated as {@link loadAppConfig} does: for tools that only open the
+ * The database settings alone, validated as {@link loadConfig} does: for tools that only open the
  * database (the migration commands), which need no JWT secret, Redis or Kafka settings.
  */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {

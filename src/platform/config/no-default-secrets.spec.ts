@@ -10,7 +10,7 @@ const CODE_PATTERNS = [
   // In code: a quoted literal assigned to it, or given as its default (`password: 'abc123'`, `.default('...')`).
   new RegExp(String.raw`${SECRET_NAME}\s*[:=]\s*(['"\x60])(?!\$\{)[^'"\x60]{4,}\2`, 'i'),
   new RegExp(String.raw`${SECRET_NAME}:\s*Joi\..*\.default\((['"\x60])[^'"\x60]+\2`, 'i'),
-  // Or as the fallback of one (`process.env.ADMIN_PASSWORD ?? 'abc123'`).
+  // Or as the fallback of one (`process.env.DB_PASSWORD ?? 'abc123'`).
   new RegExp(String.raw`${SECRET_NAME}\s*(\?\?|\|\|)\s*(['"\x60])(?!\$\{)[^'"\x60]{4,}\3`, 'i'),
 ];
 const CONFIG_PATTERNS = [
@@ -58,9 +58,9 @@ describe('no secret in the source', () => {
     const value = randomBytes(24).toString('hex');
     expect(ASSIGNED_SECRET.test(`const DEV_JWT_SECRET = '${value}';`)).toBe(true);
     expect(ASSIGNED_SECRET.test(`JWT_SECRET: Joi.string().default('${value}'),`)).toBe(true);
-    expect(ASSIGNED_SECRET.test(`password: process.env.ADMIN_PASSWORD ?? '${value}',`)).toBe(true);
+    expect(ASSIGNED_SECRET.test(`password: process.env.DB_PASSWORD ?? '${value}',`)).toBe(true);
     expect(ASSIGNED_SECRET.test(`JWT_SECRET: \${JWT_SECRET:-${value}}`, 'compose.yml')).toBe(true);
-    expect(ASSIGNED_SECRET.test(`ADMIN_PASSWORD: ${value}`, 'compose.yml')).toBe(true);
+    expect(ASSIGNED_SECRET.test(`DB_PASSWORD: ${value}`, 'compose.yml')).toBe(true);
     expect(ASSIGNED_SECRET.test('JWT_SECRET: ${JWT_SECRET:-}', 'compose.yml')).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 import { decodeCursor, encodeCursor, pageOf } from './cursor';
 
 describe('list cursors', () => {

@@ -1,4 +1,4 @@
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 
 /** Opaque list cursors: the last seen id, base64url-encoded so clients do not build them. */
 export function encodeCursor(id: number): string {

@@ -7,10 +7,10 @@ import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig, DatabaseConfig } from '../config/app-config';
 import { DatabaseIdentity, DatabaseIdentityRow } from './database-identity';
-import { MIGRATIONS } from './migrations';
 import { BackgroundPool } from './background-pool';
 import { applyMysqlBudgets } from './mysql-budgets';
 import { assertNoPendingMigrations, PendingMigrationsError, runMigrations } from './run-migrations';
+import { type MigrationClass, type SchemaPart } from './schema-part';
 import { Sql } from './sql';
 import { MysqlDialect, SqlDialect, SqliteDialect } from './sql-dialect';
 import { TypeOrmTransactionAdapter } from './transaction-adapter';
@@ -25,12 +25,13 @@ import { TransactionRunner } from './transaction-runner';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `migrations`: every owner's, oldest first (src/schema.ts); the entities come from each module's `forFeature`. */
+  static forRoot(config: AppConfig, migrations: MigrationClass[]): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => typeOrmOptions(config),
+          useFactory: () => typeOrmOptions(config, migrations),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options as DataSourceOptions).initialize();
             try {
@@ -77,8 +78,8 @@ export class DatabaseModule {
 }
 
 /** The Nest module's options: {@link dataSourceOptions} plus each module's entities (`forFeature`). */
-export function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
-  const options = dataSourceOptions(config);
+export function typeOrmOptions(config: AppConfig, migrations: MigrationClass[]): TypeOrmModuleOptions {
+  const options = dataSourceOptions(config, { entities: [], migrations });
   return {
     ...options,
     autoLoadEntities: true,
@@ -90,12 +91,12 @@ export function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
 
 /**
  * The one place the TypeORM options are built, for the app and for the migration commands
- * (src/schema.ts). `entities`: besides this module's own; the app leaves them to autoLoadEntities.
+ * (src/schema.ts). `schema.entities`: besides this module's own; the app leaves them to autoLoadEntities.
  */
-export function dataSourceOptions(config: DatabaseConfig, entities: Array<new () => object> = []): DataSourceOptions {
+export function dataSourceOptions(config: DatabaseConfig, schema: SchemaPart): DataSourceOptions {
   const common = {
-    entities: [DatabaseIdentityRow, ...entities],
-    migrations: MIGRATIONS,
+    entities: [DatabaseIdentityRow, ...schema.entities],
+    migrations: schema.migrations,
     migrationsRun: false, // run by runMigrations() under a lock, when DB_MIGRATIONS_RUN allows
     synchronize: false, // the schema changes only through migrations, in every profile
   };

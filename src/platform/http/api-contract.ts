@@ -2,7 +2,7 @@ import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { type Reflector } from '@nestjs/core';
 import { ApiOperation, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC, ROLES } from '../auth/authenticated-user';
-import { PROBLEM_CATALOG, type ProblemCode } from './problem-catalog';
+import { type ProblemCode, problemCodes, problemDefinition } from '../errors/problem-catalog';
 import { type RouteHandler } from './routes';
 
 const API_PROBLEMS = 'api:problems';
@@ -28,7 +28,8 @@ export const ApiEndpoint = (spec: EndpointSpec): MethodDecorator =>
     SetMetadata(API_NO_DEPENDENCIES, spec.noDependencies ?? false),
   );
 
-const PROBLEM_SCHEMA = {
+/** Built with the document: every module's codes are in the catalogue by then. */
+const problemSchema = () => ({
   type: 'object',
   description: 'RFC 9457 problem details; `code` is stable, `detail` is for people.',
   required: ['type', 'title', 'status', 'detail', 'code'],
@@ -37,11 +38,11 @@ const PROBLEM_SCHEMA = {
     title: { type: 'string', example: 'No such order' },
     status: { type: 'integer', minimum: 400, maximum: 599, example: 404 },
     detail: { type: 'string', example: 'Order 42 does not exist' },
-    code: { type: 'string', enum: Object.keys(PROBLEM_CATALOG) },
+    code: { type: 'string', enum: problemCodes() },
     instance: { type: 'string', description: 'The request path', example: '/orders/42' },
     errors: { type: 'array', description: 'One entry per invalid field (400 only)', items: { $ref: '#/components/schemas/FieldError' } },
   },
-};
+});
 
 const FIELD_ERROR_SCHEMA = {
   type: 'object',
@@ -90,7 +91,7 @@ export function completeContract(document: OpenAPIObject, routes: RouteHandler[]
     },
   ];
   document.components ??= {};
-  document.components.schemas = { ...document.components.schemas, Problem: PROBLEM_SCHEMA, FieldError: FIELD_ERROR_SCHEMA };
+  document.components.schemas = { ...document.components.schemas, Problem: problemSchema(), FieldError: FIELD_ERROR_SCHEMA };
 
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
@@ -131,13 +132,16 @@ export function completeContract(document: OpenAPIObject, routes: RouteHandler[]
 
 function addProblemResponses(operation: Operation, codes: ProblemCode[]): void {
   const byStatus = new Map<number, ProblemCode[]>();
-  for (const code of codes) byStatus.set(PROBLEM_CATALOG[code].status, [...(byStatus.get(PROBLEM_CATALOG[code].status) ?? []), code]);
+  for (const code of codes) {
+    const { status } = problemDefinition(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   for (const [status, statusCodes] of [...byStatus].sort(([a], [b]) => a - b)) {
     const existing = operation.responses[status];
     // A handler that answers this status with its own body (readiness' 503) keeps its declaration.
     if (existing?.content && !existing.content['application/problem+json']) continue;
     const schema =
-      statusCodes.length === Object.keys(PROBLEM_CATALOG).length
+      statusCodes.length === problemCodes().length
         ? { $ref: '#/components/schemas/Problem' }
         : {
             allOf: [
@@ -146,7 +150,7 @@ function addProblemResponses(operation: Operation, codes: ProblemCode[]): void {
             ],
           };
     operation.responses[status] = {
-      description: statusCodes.map((code) => `${code}: ${PROBLEM_CATALOG[code].title}`).join('. '),
+      description: statusCodes.map((code) => `${code}: ${problemDefinition(code).title}`).join('. '),
       content: { 'application/problem+json': { schema } },
       ...(status === 429 || status === 503 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
     };

@@ -2,7 +2,7 @@ import { type DynamicModule, type ForwardReference, type Provider, type Type } f
 import { INTERCEPTORS_METADATA, MODULE_METADATA } from '@nestjs/common/constants';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AppModule } from '../../app.module';
-import { loadAppConfig } from '../config/app-config';
+import { loadAppConfig } from '../../config';
 import { AuthGuard } from '../auth/auth.guard';
 
 type ModuleRef = Type | DynamicModule | Promise<DynamicModule> | ForwardReference | undefined;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DomainError } from './problem-catalog';
+import { DomainError } from '../errors/domain-error';
 
 /** Deeper than any request of the API needs; far shallower than what exhausts a recursive walk. */
 export const MAX_JSON_DEPTH = 32;

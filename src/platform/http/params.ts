@@ -2,7 +2,7 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { DomainError } from './problem-catalog';
+import { DomainError } from '../errors/domain-error';
 
 /**
  * A positive integer path id in canonical decimal (no `0x`, sign, spaces, exponent or leading

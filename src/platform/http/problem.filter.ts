@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Dependency, unavailableDependency } from './dependency-errors';
-import { DomainError, FieldError, PROBLEM_CATALOG, ProblemCode } from './problem-catalog';
+import { DomainError, type FieldError } from '../errors/domain-error';
+import { type ProblemCode, problemDefinition } from '../errors/problem-catalog';
 import { ReplayedResponse } from './replayed-response';
 import type { RouteIndex } from './route-index';
 
@@ -98,7 +99,7 @@ export class ProblemFilter implements ExceptionFilter {
 }
 
 export function problemOf(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
-  const { status, title } = PROBLEM_CATALOG[code];
+  const { status, title } = problemDefinition(code);
   return {
     type: `/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title,

@@ -1,5 +1,5 @@
 import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError, type FieldError } from './problem-catalog';
+import { DomainError, type FieldError } from '../errors/domain-error';
 
 /**
  * Global validation: unknown fields are rejected, nothing is coerced implicitly (a string is not a

@@ -6,7 +6,7 @@ import { AppConfig, runsBackgroundWork } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { TransactionRunner } from '../database/transaction-runner';
 import { isUniqueViolation } from '../database/errors';
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 import { IdempotencyKey } from './idempotency-key.entity';
 
 // A claim older than this with no response belongs to a request that died: it may be taken over.

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { unavailableDependency } from '../http/dependency-errors';
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 import { problemOf } from '../http/problem.filter';
 import { ReplayedResponse } from '../http/replayed-response';
 import { TransactionRunner } from '../database/transaction-runner';

@@ -1,7 +1,7 @@
 import { HttpCode, Post } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { API_IDEMPOTENT } from '../http/api-contract';
-import { DomainError } from '../http/problem-catalog';
+import { DomainError } from '../errors/domain-error';
 import type { IdempotencyService } from './idempotency.service';
 import type { TransactionRunner } from '../database/transaction-runner';
 import { IdempotentHandler } from './idempotent-handler';

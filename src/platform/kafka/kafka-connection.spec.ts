@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { logLevel } from 'kafkajs';
-import { loadAppConfig } from '../config/app-config';
+import { loadConfig } from '../config/app-config';
 import { KafkaConnection, kafkaLogSeverity } from './kafka-connection';
 
 describe('kafkaLogSeverity', () => {
@@ -26,7 +26,7 @@ describe('kafkaLogSeverity', () => {
 describe('KafkaConnection.ensureTopics', () => {
   /** A connection over a stand-in admin client that knows `existing` topics with `replicas` replicas each. */
   function connection(env: Record<string, string>, existing: string[] = [], replicas = 1) {
-    const kafka = new KafkaConnection(loadAppConfig({ KAFKA_TOPIC_PREFIX: 'p.', ...env }));
+    const kafka = new KafkaConnection(loadConfig({ KAFKA_TOPIC_PREFIX: 'p.', ...env }, []));
     const admin = {
       listTopics: jest.fn().mockResolvedValue(existing),
       createTopics: jest.fn().mockResolvedValue(true),

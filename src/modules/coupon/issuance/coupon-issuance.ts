@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../../platform/http/problem-catalog';
+import { DomainError } from '../../../platform/errors/domain-error';
 import { toUserCouponView, UserCouponView } from '../coupon-views';
 import { CouponRepository } from '../database/coupon.repository';
 import { IssueRequestRepository } from '../database/issue-request.repository';

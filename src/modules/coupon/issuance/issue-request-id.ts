@@ -2,7 +2,7 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../../../platform/config/app-config';
 import { InjectAppConfig } from '../../../platform/config/config.module';
-import { DomainError } from '../../../platform/http/problem-catalog';
+import { DomainError } from '../../../platform/errors/domain-error';
 
 const VERSION = 1;
 const NONCE_BYTES = 12;

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../platform/http/problem-catalog';
+import { DomainError } from '../../../platform/errors/domain-error';
 import type { Coupon } from '../entities/coupon.entities';
 
 const DAY_MS = 86_400_000;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../platform/config/app-config';
 import { InjectAppConfig } from '../../../platform/config/config.module';
-import { DomainError } from '../../../platform/http/problem-catalog';
+import { DomainError } from '../../../platform/errors/domain-error';
 import { LockBusyError, LockManager, LockUnavailableError } from '../../../platform/locking/lock-manager';
 import { Coupon } from '../entities/coupon.entities';
 import { CouponIssueMetrics } from './coupon-issue-metrics';

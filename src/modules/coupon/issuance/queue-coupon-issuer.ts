@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TransactionRunner } from '../../../platform/database/transaction-runner';
 import { unavailableDependency } from '../../../platform/http/dependency-errors';
-import { DomainError } from '../../../platform/http/problem-catalog';
+import { DomainError } from '../../../platform/errors/domain-error';
 import { MessageBus } from '../../../platform/messaging/message-bus';
 import { IssueRequestRepository } from '../database/issue-request.repository';
 import { Coupon } from '../entities/coupon.entities';

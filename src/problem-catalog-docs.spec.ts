@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROBLEM_CATALOG, type ProblemCode } from './problem-catalog';
+import { DomainError } from './platform/errors/domain-error';
+import { type ProblemCode, problemCodes, problemDefinition } from './platform/errors/problem-catalog';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..');
+const MODULES = join(__dirname, 'modules');
 // What a user reads about the API today; CHANGELOG.md keeps history (old statuses) on purpose.
 const FILES = [
   'README.md',
@@ -12,8 +14,10 @@ const FILES = [
     .map((name) => `docs/${name}`),
 ];
 
+const CATALOGUE: Record<string, number> = Object.fromEntries(problemCodes().map((code) => [code, problemDefinition(code).status]));
+
 function isCode(word: string): word is ProblemCode {
-  return Object.hasOwn(PROBLEM_CATALOG, word);
+  return Object.hasOwn(CATALOGUE, word);
 }
 
 /** Every "<status> `CODE` `CODE`" (backticks optional) in the prose and tables of `text`. */
@@ -38,8 +42,8 @@ describe('status codes named in the docs', () => {
   it('agree with the problem catalogue in the README, .env.example and docs/', () => {
     const wrong = FILES.flatMap((file) =>
       statusMentions(readFileSync(join(ROOT, file), 'utf8'))
-        .filter(({ status, code }) => PROBLEM_CATALOG[code].status !== status)
-        .map(({ code, text }) => `${file}: "${text}" but the catalogue answers ${code} with ${PROBLEM_CATALOG[code].status}`),
+        .filter(({ status, code }) => CATALOGUE[code] !== status)
+        .map(({ code, text }) => `${file}: "${text}" but the catalogue answers ${code} with ${CATALOGUE[code]}`),
     );
     expect(wrong).toEqual([]);
   });
@@ -52,7 +56,34 @@ describe('status codes named in the docs', () => {
         (row[1].match(/[A-Z_]+/g) ?? []).map((code) => [code, Number(row[2])]),
       ),
     );
-    const catalogue = Object.fromEntries(Object.entries(PROBLEM_CATALOG).map(([code, { status }]) => [code, status]));
-    expect(rows).toEqual(catalogue);
+    expect(rows).toEqual(CATALOGUE);
+  });
+});
+
+describe('the problem catalogue of the app', () => {
+  it("holds every module's codes once the app's modules are loaded, also codes nothing throws yet", () => {
+    const declared = readdirSync(MODULES, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap(
+        ({ name: module }) =>
+          readdirSync(join(MODULES, module))
+            .filter((file) => file.endsWith('-errors.ts'))
+            .flatMap((file) => Object.values(require(join(MODULES, module, file)) as Record<string, object>)), // eslint-disable-line @typescript-eslint/no-require-imports
+      )
+      .flatMap((slice) => Object.keys(slice));
+    expect(declared.length).toBeGreaterThan(0);
+    // A registry of its own, as in a fresh process: only what app.module loads (unit specs load every -errors.ts).
+    let loaded: string[] = [];
+    jest.isolateModules(() => {
+      require('./app.module'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const catalogue = require('./platform/errors/problem-catalog') as { problemCodes: typeof problemCodes }; // eslint-disable-line @typescript-eslint/no-require-imports
+      loaded = catalogue.problemCodes();
+    });
+    expect(declared.filter((code) => !loaded.includes(code))).toEqual([]);
+  });
+
+  it("answers a module's code with the module's status", () => {
+    expect(new DomainError('ORDER_NOT_FOUND').status).toBe(404);
+    expect(new DomainError('COUPON_BUSY', 'busy').status).toBe(503);
   });
 });

@@ -1,5 +1,5 @@
 import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
-import { createdAtColumn, idColumn } from './columns';
+import { createdAtColumn, idColumn } from '../../../platform/database/migrations/columns';
 
 export class Users1732400000000 implements MigrationInterface {
   name = 'Users1732400000000';

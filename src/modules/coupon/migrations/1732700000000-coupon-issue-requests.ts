@@ -1,5 +1,5 @@
 import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
-import { timestampColumn } from './columns';
+import { timestampColumn } from '../../../platform/database/migrations/columns';
 
 /** Queue-strategy issue requests and their outcomes (idempotent by request id). */
 export class CouponIssueRequests1732700000000 implements MigrationInterface {

@@ -1,13 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { envSchema } from './app-config';
+import { MODULE_CONFIG } from './config';
+import { configSchema } from './platform/config/app-config';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..');
 
-type Described = { keys: Record<string, { flags?: { default?: unknown } }> };
+type Rule = { flags?: { default?: string | number | boolean }; whens?: Array<{ then?: Rule; otherwise?: Rule }> };
+type Described = { keys: Record<string, Rule> };
+
+/** A variable's default in the code: its own, or the one every branch of a `when` shares (else none). */
+function codeDefault(rule: Rule): string {
+  const branches = rule.whens?.flatMap(({ then, otherwise }) => [then, otherwise].map((branch) => branch && codeDefault(branch)));
+  const shared = branches && new Set(branches).size === 1 ? branches[0] : undefined;
+  const value = rule.flags?.default ?? shared;
+  return value === undefined ? '' : String(value);
+}
 
 describe('configuration docs', () => {
-  const keys = (envSchema.describe() as Described).keys;
+  // The platform's variables and every module's slice: the schema start-up validates.
+  const keys = (configSchema(MODULE_CONFIG).describe() as Described).keys;
   const variables = Object.keys(keys);
   const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -16,6 +27,11 @@ describe('configuration docs', () => {
   it('lists every variable the app reads in .env.example and the README table', () => {
     expect(variables.filter((name) => !new RegExp(`^${name}=`, 'm').test(example))).toEqual([]);
     expect(variables.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it('gives each variable in .env.example its default from the code, empty where it has none or it depends on the profile', () => {
+    const documented = Object.fromEntries(variables.map((name) => [name, new RegExp(`^${name}=(.*)$`, 'm').exec(example)?.[1]]));
+    expect(documented).toEqual(Object.fromEntries(variables.map((name) => [name, codeDefault(keys[name])])));
   });
 
   // Every time budget and Retry-After value: one default in the code, .env.example, the README table
