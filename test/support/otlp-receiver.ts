@@ -50,7 +50,7 @@ export class OtlpReceiver {
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -85,7 +85,8 @@ export class OtlpReceiver {
 function attributesOf(list: KeyValue[] | undefined): Record<string, string | number | boolean> {
   const result: Record<string, string | number | boolean> = {};
   for (const { key, value } of list ?? []) {
-    const scalar = value.stringValue ?? value.boolValue ?? value.doubleValue ?? (value.intValue === undefined ? undefined : Number(value.intValue));
+    const scalar =
+      value.stringValue ?? value.boolValue ?? value.doubleValue ?? (value.intValue === undefined ? undefined : Number(value.intValue));
     if (scalar !== undefined) result[key] = scalar;
   }
   return result;

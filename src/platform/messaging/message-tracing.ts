@@ -1,4 +1,14 @@
-import { context, type Context, type Link, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  type Context,
+  type Link,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { tracingStarted } from '../observability/tracing';
 import type { IncomingMessage, OutgoingMessage } from './message-bus';
 
@@ -67,7 +77,9 @@ export async function publishTraced(messages: OutgoingMessage[], publish: (messa
  */
 export async function handleTraced<T>(group: string, messages: IncomingMessage[], handle: () => Promise<T>): Promise<T> {
   if (!tracingStarted() || messages.length === 0) return handle();
-  const contexts = messages.map((message) => (message.headers.traceparent ? propagation.extract(ROOT_CONTEXT, message.headers) : undefined));
+  const contexts = messages.map((message) =>
+    message.headers.traceparent ? propagation.extract(ROOT_CONTEXT, message.headers) : undefined,
+  );
   const traceIds = new Set(contexts.map((ctx) => (ctx ? trace.getSpanContext(ctx)?.traceId : undefined)));
   const shared = traceIds.size === 1 ? contexts[0] : undefined;
   const links: Link[] = shared

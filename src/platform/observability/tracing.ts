@@ -1,6 +1,11 @@
 import { context, type Context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, suppressTracing } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
+import type * as IORedisInstrumentationModule from '@opentelemetry/instrumentation-ioredis';
+import type * as MySQL2InstrumentationModule from '@opentelemetry/instrumentation-mysql2';
+import type * as PinoInstrumentationModule from '@opentelemetry/instrumentation-pino';
+import type * as NodeSdkModule from '@opentelemetry/sdk-node';
 
 // Probes and scrapes would be most of the traces and say nothing; their SQL and Redis calls are left out too.
 const UNTRACED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -35,13 +40,11 @@ export function startTracing(env: NodeJS.ProcessEnv): boolean {
   if (sdk || !tracingConfigured(env)) return false;
   // Loaded only here: with tracing off none of the SDK is required.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
-  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  const { MySQL2Instrumentation } =
-    require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
-  const { IORedisInstrumentation } =
-    require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
-  const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof NodeSdkModule;
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof HttpInstrumentationModule;
+  const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof MySQL2InstrumentationModule;
+  const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof IORedisInstrumentationModule;
+  const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof PinoInstrumentationModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const instrumentations: Instrumentation[] = [
     new HttpInstrumentation({
@@ -96,7 +99,7 @@ export function activeContext(): Context {
 
 /** A span per statement of the embedded profile's SQLite, shaped like mysql2's (no instrumentation library covers better-sqlite3). */
 function traceSqliteStatements(): void {
-  let runner: { prototype: { query(this: unknown, query: string, ...rest: unknown[]): Promise<unknown> } };
+  let runner: { prototype: { query: (this: unknown, query: string, ...rest: unknown[]) => Promise<unknown> } };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     runner = (require('typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner') as { BetterSqlite3QueryRunner: typeof runner })
