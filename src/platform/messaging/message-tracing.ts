@@ -104,6 +104,7 @@ export async function handleTraced<T>(group: string, messages: IncomingMessage[]
         'messaging.batch.message_count': messages.length,
         ...(messages.length === 1 && first.headers['event-id'] ? { 'messaging.message.id': first.headers['event-id'] } : {}),
         ...(messages.length === 1 ? { 'messaging.kafka.offset': Number(first.offset) } : {}),
+        ...(messages.length === 1 && first.key !== null ? { 'messaging.kafka.message.key': first.key } : {}),
       },
     },
     parent,
