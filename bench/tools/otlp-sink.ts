@@ -7,17 +7,17 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '4318' }, seconds: { type: 'string', default: '3600' } } });
-let exports = 0;
+let received = 0;
 let bytes = 0;
 const server = createServer((request, response) => {
   request.on('data', (chunk: Buffer) => (bytes += chunk.length));
   request.on('end', () => {
-    exports++;
+    received++;
     response.writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/x-protobuf' }).end();
   });
 });
 const stop = () => {
-  console.log(`otlp-sink: ${exports} exports, ${(bytes / 1024 / 1024).toFixed(1)} MiB received`);
+  console.log(`otlp-sink: ${received} exports, ${(bytes / 1024 / 1024).toFixed(1)} MiB received`);
   server.close();
   process.exit(0);
 };

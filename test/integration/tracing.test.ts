@@ -217,35 +217,38 @@ describeWithEngines('tracing, full profile (MySQL, Redis, Kafka)', (engines) => 
     }, 30_000);
   });
 
-  it("handles another producer's message without trace context in a trace of its own", async () => {
+  /** Sends order.completed messages as another producer would: one produce request, so they reach the consumer as one batch. */
+  async function sendForeign(messages: Array<{ eventId: string; headers?: Record<string, string> }>): Promise<void> {
     const kafka = new Kafka({ clientId: 'tracing-test', brokers: engines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
-    const eventId = randomUUID();
     try {
       await producer.send({
         topic: `${env.env.KAFKA_TOPIC_PREFIX}order.completed`,
-        messages: [
-          {
-            key: '987654321',
-            value: JSON.stringify({
-              eventId,
-              occurredAt: new Date().toISOString(),
-              orderId: 987654321,
-              userId: 1,
-              items: [{ productId: 1, quantity: 1, unitPrice: 100 }],
-              totalAmount: 100,
-              discountAmount: 0,
-              finalAmount: 100,
-              userCouponId: null,
-            }),
-            headers: { 'event-id': eventId, 'event-type': 'order.completed' },
-          },
-        ],
+        messages: messages.map(({ eventId, headers }) => ({
+          key: '987654321',
+          value: JSON.stringify({
+            eventId,
+            occurredAt: new Date().toISOString(),
+            orderId: 987654321,
+            userId: 1,
+            items: [{ productId: 1, quantity: 1, unitPrice: 100 }],
+            totalAmount: 100,
+            discountAmount: 0,
+            finalAmount: 100,
+            userCouponId: null,
+          }),
+          headers: { 'event-id': eventId, 'event-type': 'order.completed', ...headers },
+        })),
       });
     } finally {
       await producer.disconnect();
     }
+  }
+
+  it("handles another producer's message without trace context in a trace of its own", async () => {
+    const eventId = randomUUID();
+    await sendForeign([{ eventId }]);
     const processed = await eventually(() => {
       const span = receiver.spans.find((s) => s.kind === CONSUMER && s.attributes['messaging.message.id'] === eventId);
       if (!span) throw new Error('the message was not handled yet');
@@ -254,5 +257,25 @@ describeWithEngines('tracing, full profile (MySQL, Redis, Kafka)', (engines) => 
     expect(processed.parentSpanId).toBe('');
     expect(processed.links).toEqual([]);
     expect(receiver.trace(processed.traceId).filter((s) => s.kind === PRODUCER || s.kind === SERVER)).toEqual([]);
+  });
+
+  it("links a batch that mixes traces to each message's trace instead of joining one of them", async () => {
+    const first = { traceId: randomUUID().replace(/-/g, ''), spanId: randomUUID().replace(/-/g, '').slice(0, 16) };
+    const second = { traceId: randomUUID().replace(/-/g, ''), spanId: randomUUID().replace(/-/g, '').slice(0, 16) };
+    const traceparent = (ids: typeof first) => `00-${ids.traceId}-${ids.spanId}-01`;
+    await sendForeign([
+      { eventId: randomUUID(), headers: { traceparent: traceparent(first) } },
+      { eventId: randomUUID(), headers: { traceparent: traceparent(second) } },
+    ]);
+    const batch = await eventually(() => {
+      const span = receiver.spans.find((s) => s.kind === CONSUMER && s.links.some((link) => link.traceId === first.traceId));
+      if (!span) throw new Error('the batch was not handled yet');
+      return span;
+    }, 30_000);
+    expect(batch.parentSpanId).toBe('');
+    expect(batch.traceId).not.toBe(first.traceId);
+    expect(batch.traceId).not.toBe(second.traceId);
+    expect(batch.links).toEqual(expect.arrayContaining([first, second]));
+    expect(batch.attributes['messaging.batch.message_count']).toBe(2);
   });
 });
