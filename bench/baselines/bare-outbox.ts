@@ -4,7 +4,7 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { type AppConfig } from '../../src/platform/config/app-config';
 import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 import { RedisTopSellersStore } from '../../src/modules/product/top-sellers/redis-top-sellers.store';
-import { engines } from '../lib/bench-env';
+import { localEngines } from '../../support/isolated-resources';
 import { CoalescedSend } from './coalesced-send';
 
 /**
@@ -38,15 +38,15 @@ export class BareOutbox {
   /** `redisKeyPrefix` keeps its sales apart from the app's. */
   static async start(database: string, table: string, topic: string, groupId: string, redisKeyPrefix: string): Promise<BareOutbox> {
     fixKafkajsRequestQueue();
-    const kafka = new Kafka({ clientId: 'bench-bare-outbox', brokers: engines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'bench-bare-outbox', brokers: localEngines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
     await admin.disconnect();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
     await producer.connect();
-    const pool = createPool({ ...engines.db, timezone: 'Z', database, connectionLimit: PASSES });
-    const redis = new Redis(engines.redisUrl, { keyPrefix: redisKeyPrefix });
+    const pool = createPool({ ...localEngines.db, timezone: 'Z', database, connectionLimit: PASSES });
+    const redis = new Redis(localEngines.redisUrl, { keyPrefix: redisKeyPrefix });
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000 });
     const outbox = new BareOutbox(pool, producer, consumer, redis, table, topic);
     const store = new RedisTopSellersStore(redis, { redis: { keyPrefix: redisKeyPrefix } } as AppConfig);

@@ -3,8 +3,11 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
-import { freePort, processCpuMs, RESULTS_DIR } from '../lib/app-under-test';
-import { BENCH_JWT_SECRET, type BenchEnvironment, engines } from '../lib/bench-env';
+import { processCpuMs } from '../../support/app-under-test';
+import { freePort } from '../../support/free-port';
+import { localEngines } from '../../support/isolated-resources';
+import { BENCH_JWT_SECRET, type RunEnvironment } from '../../support/run-environment';
+import { RESULTS_DIR } from '../lib/results-dir';
 import { describeEngineCpu, type EngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 import { EventLatencyConsumer } from '../lib/event-latency-consumer';
@@ -51,7 +54,7 @@ export interface BaselineResult {
 }
 
 export interface BaselineRun {
-  env: BenchEnvironment;
+  env: RunEnvironment;
   connections: number;
   durationS: number;
   warmupS: number;
@@ -98,7 +101,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         name,
         run,
         'redis-get-server.ts',
-        { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix },
+        { REDIS_URL: localEngines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix },
         { method: 'GET', path: '/' },
       );
     case 'redis-get-auth':
@@ -118,7 +121,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         name,
         run,
         'nest-issue-server.ts',
-        { ...authEnv(run), BASELINE_KAFKA_BROKERS: engines.kafkaBrokers, BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}` },
+        { ...authEnv(run), BASELINE_KAFKA_BROKERS: localEngines.kafkaBrokers, BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}` },
         withTokensInTurn(run, { method: 'POST', path: '/coupons/2/issue' }),
         202,
       );
@@ -129,7 +132,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         run,
         'kafka-send-server.ts',
         {
-          KAFKA_BROKERS: engines.kafkaBrokers,
+          KAFKA_BROKERS: localEngines.kafkaBrokers,
           BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}`,
           BASELINE_PARTITIONS: '12',
           BASELINE_COALESCE: name === 'kafka-send-coalesced' ? '1' : '0',
@@ -148,7 +151,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
 
 /** A server that reads Redis and verifies the caller's token as the app does. */
 function authEnv(run: BaselineRun): Record<string, string> {
-  return { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET };
+  return { REDIS_URL: localEngines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET };
 }
 
 /**
@@ -237,7 +240,7 @@ const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberSt
  * indexes), seeded with as many rows as the products scenario, so the app never sees them.
  */
 async function mysqlProducts(run: BaselineRun, name: 'mysql-by-id' | 'mysql-list'): Promise<BaselineResult> {
-  const pool = createPool({ ...engines.db, database: run.env.database, connectionLimit: 2 });
+  const pool = createPool({ ...localEngines.db, database: run.env.database, connectionLimit: 2 });
   const ids: number[] = [];
   try {
     await pool.query('CREATE TABLE IF NOT EXISTS baseline_products LIKE products');
@@ -258,10 +261,10 @@ async function mysqlProducts(run: BaselineRun, name: 'mysql-by-id' | 'mysql-list
     run,
     'mysql-by-id-server.ts',
     {
-      DB_HOST: engines.db.host,
-      DB_PORT: String(engines.db.port),
-      DB_USER: engines.db.user,
-      DB_PASSWORD: engines.db.password,
+      DB_HOST: localEngines.db.host,
+      DB_PORT: String(localEngines.db.port),
+      DB_USER: localEngines.db.user,
+      DB_PASSWORD: localEngines.db.password,
       DB_NAME: run.env.database,
       DB_POOL_SIZE: String(run.poolSize),
       BASELINE_TABLE: 'baseline_products',
@@ -321,7 +324,7 @@ async function loop(pool: Pool, run: BaselineRun, body: (connection: PoolConnect
  * INSERT of a (coupon, user) row; COMMIT. This is what the database allows on this machine.
  */
 export async function hotRowLoop(run: BaselineRun): Promise<BaselineResult> {
-  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
+  const pool = createPool({ ...localEngines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
   try {
     await pool.query(
       'CREATE TABLE IF NOT EXISTS bench_hot_row (id INT PRIMARY KEY, issued INT NOT NULL, total INT NOT NULL) ENGINE=InnoDB',
@@ -373,7 +376,7 @@ const PRICE = 100;
  */
 export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promise<BaselineResult> {
   const name: BaselineName = publish ? 'order-pay-sql-outbox' : 'order-pay-sql';
-  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
+  const pool = createPool({ ...localEngines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
   const t = (table: string) => `baseline_${table}`;
   let outbox: BareOutbox | undefined;
   let latency: EventLatencyConsumer | undefined;
@@ -405,7 +408,7 @@ export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promi
         `${run.env.redisKeyPrefix}baseline:`,
       );
       // As in the order-pay scenario: the bench's own consumer, in its own process, times each event.
-      latency = await EventLatencyConsumer.start(engines.kafkaBrokers, topic, `${run.env.topicPrefix}baseline-latency`);
+      latency = await EventLatencyConsumer.start(localEngines.kafkaBrokers, topic, `${run.env.topicPrefix}baseline-latency`);
     }
 
     const result = await loop(pool, run, async (connection) => {

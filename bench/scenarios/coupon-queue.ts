@@ -1,4 +1,4 @@
-import { AppUnderTest } from '../lib/app-under-test';
+import { AppUnderTest } from '../../support/app-under-test';
 import { round, runLoad } from '../lib/load';
 import { count, couponCampaign, inFlightLimit, describeStatuses, freshUserHeaders, issuedTimeline, type Scenario } from './scenario';
 

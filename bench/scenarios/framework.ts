@@ -1,6 +1,6 @@
 import { type LoadResult, round, runLoad } from '../lib/load';
 import { count, describeStatuses, type Scenario, type ScenarioContext } from './scenario';
-import { type AppUnderTest } from '../lib/app-under-test';
+import { type AppUnderTest } from '../../support/app-under-test';
 
 /**
  * The app's own per-request work on a route without I/O: `GET /health/live` against the smallest

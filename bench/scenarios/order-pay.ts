@@ -1,4 +1,4 @@
-import { type AppUnderTest } from '../lib/app-under-test';
+import { type AppUnderTest } from '../../support/app-under-test';
 import {
   canReadDatabase,
   type Check,
@@ -10,7 +10,7 @@ import {
   type ScenarioContext,
   settled,
 } from './scenario';
-import { engines } from '../lib/bench-env';
+import { localEngines } from '../../support/isolated-resources';
 import { describeEngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
 import { EventLatencyConsumer } from '../lib/event-latency-consumer';
 import { statementCounts, statementMix } from '../lib/statement-mix';
@@ -95,7 +95,7 @@ async function runOrderPay(
   // Each order.completed timed on arrival in a process of its own, from its occurredAt and to the
   // record's timestamp: commit and relay pass before the send, broker ack and fetch after it.
   const consumer = await EventLatencyConsumer.start(
-    engines.kafkaBrokers,
+    localEngines.kafkaBrokers,
     `${ctx.env.topicPrefix}order.completed`,
     `${ctx.env.topicPrefix}bench-outbox-latency`,
   );

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type AppUnderTest } from '../lib/app-under-test';
+import { type AppUnderTest } from '../../support/app-under-test';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 import { checkoutRequests } from './order-pay';
 import { canReadDatabase, count, describeStatuses, type Scenario, type ScenarioContext } from './scenario';

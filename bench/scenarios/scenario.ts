@@ -1,6 +1,6 @@
 import { type BaselineResult } from '../baselines/baselines';
-import { AppUnderTest } from '../lib/app-under-test';
-import { type BenchEnvironment } from '../lib/bench-env';
+import { AppUnderTest } from '../../support/app-under-test';
+import { type RunEnvironment } from '../../support/run-environment';
 import { type LoadResult } from '../lib/load';
 import { type BenchOptions } from '../lib/options';
 
@@ -40,7 +40,7 @@ export interface Measurement {
 }
 
 export interface ScenarioContext {
-  env: BenchEnvironment;
+  env: RunEnvironment;
   options: BenchOptions;
   /** Connections for this scenario (its default, or --connections). */
   connections: number;

@@ -11,7 +11,7 @@ import { ConsumerGroups } from '../../src/platform/messaging/message-bus.transpo
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { eventually } from '../support/eventually';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { startApp, type TestApp } from '../support/test-app';

@@ -4,7 +4,7 @@ import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { type HttpResponse, startApp, type TestApp } from '../support/test-app';
 
 // Budgets these apps run with (the defaults are larger; see .env.example).

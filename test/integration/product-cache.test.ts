@@ -3,7 +3,7 @@ import { Metrics } from '../../src/platform/observability/metrics';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { type Api, startApp, type TestApp } from '../support/test-app';
 
 /** Well under the TTL below: only the broadcast, not the TTL, can make B fresh within it. */

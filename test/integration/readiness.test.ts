@@ -1,7 +1,7 @@
 import { eventually } from '../support/eventually';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { startApp, type TestApp } from '../support/test-app';
 
 describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines) => {
