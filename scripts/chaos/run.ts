@@ -82,7 +82,7 @@ interface User {
 class Rig {
   readonly bench = new RunEnvironment();
   readonly db = new TcpProxy(localEngines.db.host, localEngines.db.port);
-  readonly redis = new TcpProxy(new URL(localEngines.redisUrl).hostname, Number(new URL(localEngines.redisUrl).port || 6379));
+  readonly redis = TcpProxy.forUrl(localEngines.redisUrl, 6379);
   instances: AppProcess[] = [];
   users: User[] = [];
   products: Array<{ id: number; stock: number }> = [];
@@ -102,7 +102,7 @@ class Rig {
     await this.redis.start();
     const env = this.bench.appEnv({
       DB_PORT: String(this.db.port),
-      REDIS_URL: `redis://127.0.0.1:${this.redis.port}`,
+      REDIS_URL: this.redis.through(localEngines.redisUrl),
       COUPON_ISSUE_STRATEGY: this.strategy,
       COUPON_LOCK_TTL_MS: String(LOCK_TTL_MS),
       AUTH_RATE_LIMIT_SIGNUPS_PER_IP: '100000000',

@@ -61,12 +61,9 @@ describeWithEngines('product read cache on two instances', (engines) => {
   });
 
   it('an instance started while Redis refused connections hears the changes once Redis is back', async () => {
-    const redisUrl = new URL(engines.redisUrl);
-    const proxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+    const proxy = await TcpProxy.forUrl(engines.redisUrl, 6379).start();
     await proxy.cut();
-    redisUrl.hostname = '127.0.0.1';
-    redisUrl.port = String(proxy.port);
-    const late = await startApp({ ...env.env, REDIS_URL: redisUrl.toString() });
+    const late = await startApp({ ...env.env, REDIS_URL: proxy.through(engines.redisUrl) });
     try {
       const created = await shop.product({ price: 3_000 });
       expect((await product(late.api, created.id)).price).toBe(3_000);
