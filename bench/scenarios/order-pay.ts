@@ -9,6 +9,7 @@ import {
   type Scenario,
   type ScenarioContext,
   settled,
+  warmUp,
 } from './scenario';
 import { localEngines } from '../../support/isolated-resources';
 import { describeEngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
@@ -101,8 +102,7 @@ async function runOrderPay(
   );
   try {
     const requests = checkoutRequests(buyers, productIds);
-    const warmup =
-      ctx.options.warmupS > 0 ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests }) : undefined;
+    const warmup = await warmUp(app, ctx, requests);
     const consumedBefore = new Set((await consumer.timings()).map((timing) => timing.orderId));
     const statementsBefore = canReadDatabase() ? await statementCounts(ctx.env.db()) : undefined;
     await app.eventLoopDelayMs(); // starts the window
