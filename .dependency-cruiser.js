@@ -56,6 +56,29 @@ module.exports = {
       },
     },
     {
+      name: 'tooling-one-way',
+      comment:
+        'test/, bench/ and scripts/ never import each other: what more than one of them needs lives in support/, ' +
+        'which imports none of them (docs/architecture.md, "Tooling layout").',
+      severity: 'error',
+      from: { path: '^(test|bench|scripts)/' },
+      to: { path: '^(test|bench|scripts)/', pathNot: '^$1/' },
+    },
+    {
+      name: 'support-to-no-tool',
+      comment: 'support/ is what the tools share: it depends on src/ and packages, never on a tool that uses it.',
+      severity: 'error',
+      from: { path: '^support/' },
+      to: { path: '^(test|bench|scripts)/' },
+    },
+    {
+      name: 'src-to-no-tooling',
+      comment: 'The app never depends on its tests, benchmarks, scripts or their support.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(support|test|bench|scripts)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes two files (or modules) one unit that cannot be understood or changed alone.',
       severity: 'error',
@@ -71,10 +94,12 @@ module.exports = {
     },
     {
       name: 'not-to-unresolvable',
-      comment: 'An import that resolves to nothing fails at run time.',
+      comment:
+        'An import that resolves to nothing fails at run time. Except the built app (dist/), which a tool ' +
+        'preloaded into `node dist/main.js` requires and a fresh checkout has not built yet.',
       severity: 'error',
       from: {},
-      to: { couldNotResolve: true },
+      to: { couldNotResolve: true, pathNot: '^(\\.\\./)+dist/' },
     },
   ],
   options: {

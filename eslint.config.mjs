@@ -29,11 +29,11 @@ export default defineConfig(
     },
   },
   {
-    // Black-box tests, the bench and the check scripts read JSON bodies, driver results and
+    // Black-box tests, their shared support, the bench and the check scripts read JSON bodies, driver results and
     // YAML/JSON files (Prometheus rules, the Grafana dashboard) as `any` on purpose: their
     // assertions (exact counts, expect(...).toEqual, the checks' verdicts) are the type check. The
     // promise and import rules above still apply there.
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['support/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

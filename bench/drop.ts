@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JwtService } from '@nestjs/jwt';
 import { SingleBar } from 'cli-progress';
-import { RESULTS_DIR } from './lib/app-under-test';
+import { RESULTS_DIR } from './lib/results-dir';
 import { issuedOverTimeSpec, thin, writeChart } from './lib/charts';
-import { type DropUser, pool, runDrop } from './lib/drop';
+import { type DropCaller } from '../support/coupon-drop';
+import { inBatches } from '../support/in-batches';
+import { runDrop } from './lib/drop';
 
 const USAGE = `usage: npm run drop -- --stock N --users M --strategy lock|queue [--url URL] [--concurrency C] [--repeat 0.1]
   [--admin-email E --admin-password P] [--jwt-secret S] [--chart FILE]
@@ -117,7 +119,7 @@ drop report (coupon ${coupon.id}, ${values.strategy} strategy)
   return problems.length > 0 ? 1 : 0;
 }
 
-function signedUsers(secret: string, count: number): DropUser[] {
+function signedUsers(secret: string, count: number): DropCaller[] {
   // A KeyObject: with the string, jsonwebtoken tries a PEM parse on every sign (0.5 ms each).
   const jwt = new JwtService({ secret: createSecretKey(Buffer.from(secret)) });
   // Ids far above real ones: synthetic callers, as the bench uses.
@@ -128,14 +130,14 @@ function signedUsers(secret: string, count: number): DropUser[] {
   }));
 }
 
-async function signedUpUsers(url: string, count: number, concurrency: number): Promise<DropUser[]> {
+async function signedUpUsers(url: string, count: number, concurrency: number): Promise<DropCaller[]> {
   const run = Date.now().toString(36);
   // One random password for this run's throw-away users.
   const randomPassword = randomBytes(12).toString('base64url');
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'users |{bar}| {value}/{total} signed up and logged in' }) : undefined;
   bar?.start(count, 0);
-  const users: DropUser[] = [];
-  await pool(
+  const users: DropCaller[] = [];
+  await inBatches(
     Array.from({ length: count }, (_, i) => i),
     Math.min(concurrency, 16),
     async (i) => {

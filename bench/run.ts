@@ -4,9 +4,11 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { type BaselineResult, measureBaseline } from './baselines/baselines';
-import { AppUnderTest, RESULTS_DIR } from './lib/app-under-test';
+import { AppUnderTest } from '../support/app-under-test';
+import { localEngines } from '../support/isolated-resources';
+import { RunEnvironment } from '../support/run-environment';
+import { RESULTS_DIR } from './lib/results-dir';
 import { writeBenchCharts } from './lib/bench-charts';
-import { BenchEnvironment, engines } from './lib/bench-env';
 import { offerAtMost, round } from './lib/load';
 import { type BenchOptions, parseOptions } from './lib/options';
 import { printSummary, type ScenarioReport } from './lib/report';
@@ -39,7 +41,7 @@ async function main(): Promise<number> {
     SCENARIOS.map((s) => s.name),
   );
   offerAtMost(options.rate);
-  const env = new BenchEnvironment();
+  const env = new RunEnvironment();
   const machine = await describeMachine();
   const pace = options.rate ? `; every timed load offers at most ${options.rate} req/s` : '';
   console.log(
@@ -94,7 +96,7 @@ async function main(): Promise<number> {
 async function runScenario(
   scenario: Scenario,
   options: BenchOptions,
-  env: BenchEnvironment,
+  env: RunEnvironment,
   apps: Map<string, Promise<AppUnderTest>>,
   baselines: Map<string, Promise<BaselineResult>>,
 ): Promise<ScenarioReport> {
@@ -106,7 +108,14 @@ async function runScenario(
     options,
     connections,
     app: (name, extraEnv = {}) => {
-      if (!apps.has(name)) apps.set(name, AppUnderTest.start(name, env.appEnv(extraEnv), { profile: options.profile }));
+      if (!apps.has(name))
+        apps.set(
+          name,
+          AppUnderTest.start(name, env.appEnv(extraEnv), {
+            logDir: RESULTS_DIR,
+            cpuProfileDir: options.profile ? join(RESULTS_DIR, 'profiles') : undefined,
+          }),
+        );
       return apps.get(name)!;
     },
     stopApp: async (name) => {
@@ -180,7 +189,7 @@ function meets(m: Measurement, ratio: number | undefined): boolean | undefined {
 
 async function describeMachine() {
   const { createConnection } = await import('mysql2/promise');
-  const mysql = await createConnection(engines.db).then(
+  const mysql = await createConnection(localEngines.db).then(
     async (c) => {
       const [[row]] = (await c.query('SELECT VERSION() AS v')) as any;
       await c.end();
@@ -188,7 +197,7 @@ async function describeMachine() {
     },
     (error: Error) => `MySQL unreachable (${error.message})`,
   );
-  const redis = new Redis(engines.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(localEngines.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const redisVersion = await redis.connect().then(
     async () => /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?',
     () => 'unreachable',

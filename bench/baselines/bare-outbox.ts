@@ -4,17 +4,18 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { type AppConfig } from '../../src/platform/config/app-config';
 import { fixKafkajsRequestQueue } from '../../src/platform/kafka/kafkajs-request-queue-fix';
 import { RedisTopSellersStore } from '../../src/modules/product/top-sellers/redis-top-sellers.store';
-import { engines } from '../lib/bench-env';
+import { localEngines } from '../../support/isolated-resources';
+import { bareRepositories } from './bare-repositories';
 import { CoalescedSend } from './coalesced-send';
 
 /**
  * What the app does with an order's event after the pay commits, with nothing around it, for the
  * order-pay-sql loop to do the app's whole I/O: relay passes on connections of their own (READ
- * COMMITTED) claim PENDING rows with the app's statement, publish them with the app's producer
- * settings (idempotent, acks -1, one send in flight with later publishes combined into the next),
- * mark them SENT and commit; a consumer group applies each event to Redis with the app's own
- * top-sellers store (the same Lua script). The app's defaults: 4 passes, batches of 100, a pass woken
- * by a commit or after 1 s, 6 partitions.
+ * COMMITTED) claim PENDING rows with the app's own outbox repository (./bare-repositories.ts),
+ * publish them with the app's producer settings (idempotent, acks -1, one send in flight with later
+ * publishes combined into the next), mark them SENT through the same repository and commit; a
+ * consumer group applies each event to Redis with the app's own top-sellers store (the same Lua
+ * script). The app's defaults: 4 passes, batches of 100, a pass woken by a commit or after 1 s, 6 partitions.
  */
 export class BareOutbox {
   private readonly waiting: Array<() => void> = [];
@@ -29,26 +30,25 @@ export class BareOutbox {
     private readonly producer: Producer,
     private readonly consumer: ReturnType<Kafka['consumer']>,
     private readonly redis: Redis,
-    private readonly table: string,
     topic: string,
   ) {
     this.sender = new CoalescedSend(producer, topic);
   }
 
   /** `redisKeyPrefix` keeps its sales apart from the app's. */
-  static async start(database: string, table: string, topic: string, groupId: string, redisKeyPrefix: string): Promise<BareOutbox> {
+  static async start(database: string, topic: string, groupId: string, redisKeyPrefix: string): Promise<BareOutbox> {
     fixKafkajsRequestQueue();
-    const kafka = new Kafka({ clientId: 'bench-bare-outbox', brokers: engines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'bench-bare-outbox', brokers: localEngines.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
     await admin.disconnect();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
     await producer.connect();
-    const pool = createPool({ ...engines.db, timezone: 'Z', database, connectionLimit: PASSES });
-    const redis = new Redis(engines.redisUrl, { keyPrefix: redisKeyPrefix });
+    const pool = createPool({ ...localEngines.db, timezone: 'Z', database, connectionLimit: PASSES });
+    const redis = new Redis(localEngines.redisUrl, { keyPrefix: redisKeyPrefix });
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000 });
-    const outbox = new BareOutbox(pool, producer, consumer, redis, table, topic);
+    const outbox = new BareOutbox(pool, producer, consumer, redis, topic);
     const store = new RedisTopSellersStore(redis, { redis: { keyPrefix: redisKeyPrefix } } as AppConfig);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -125,23 +125,16 @@ export class BareOutbox {
         this.readCommitted.add(connection.connection);
       }
       await connection.query('START TRANSACTION');
-      const [rows] = (await connection.query(
-        `SELECT e.id, e.event_id, e.event_type, e.topic, e.message_key, e.payload, e.headers, e.attempts
-           FROM ${this.table} e
-          WHERE e.status = 'PENDING'
-            AND NOT EXISTS (SELECT 1 FROM ${this.table} p
-                             WHERE p.message_key = e.message_key AND p.status = 'PENDING' AND p.id < e.id)
-          ORDER BY e.id LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [BATCH],
-      )) as any as [Array<{ id: number; message_key: string; payload: string; headers: string }>];
+      const { outbox } = bareRepositories(connection);
+      const rows = await outbox.claimPending(BATCH);
       if (rows.length > 0) {
         await this.sender.publish(
-          rows.map((row) => ({ key: row.message_key, value: JSON.stringify(JSON.parse(row.payload)), headers: JSON.parse(row.headers) })),
+          rows.map((row) => ({ key: row.messageKey, value: JSON.stringify(JSON.parse(row.payload)), headers: JSON.parse(row.headers) })),
         );
-        await connection.query(`UPDATE ${this.table} SET status = 'SENT', sent_at = ?, last_error = NULL WHERE id IN (?)`, [
-          new Date(),
+        await outbox.markSent(
           rows.map((row) => row.id),
-        ]);
+          new Date(),
+        );
       }
       await connection.query('COMMIT');
       return rows.length;

@@ -3,13 +3,17 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
-import { freePort, processCpuMs, RESULTS_DIR } from '../lib/app-under-test';
-import { BENCH_JWT_SECRET, type BenchEnvironment, engines } from '../lib/bench-env';
+import { processCpuMs } from '../../support/app-under-test';
+import { freePort } from '../../support/free-port';
+import { localEngines } from '../../support/isolated-resources';
+import { BENCH_JWT_SECRET, type RunEnvironment } from '../../support/run-environment';
+import { RESULTS_DIR } from '../lib/results-dir';
 import { describeEngineCpu, type EngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
 import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
 import { EventLatencyConsumer } from '../lib/event-latency-consumer';
 import { statementCounts, statementMix } from '../lib/statement-mix';
 import { BareOutbox } from './bare-outbox';
+import { bareRepositories } from './bare-repositories';
 
 const PROFILES_DIR = join(RESULTS_DIR, 'profiles');
 
@@ -51,7 +55,7 @@ export interface BaselineResult {
 }
 
 export interface BaselineRun {
-  env: BenchEnvironment;
+  env: RunEnvironment;
   connections: number;
   durationS: number;
   warmupS: number;
@@ -98,7 +102,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         name,
         run,
         'redis-get-server.ts',
-        { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix },
+        { REDIS_URL: localEngines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix },
         { method: 'GET', path: '/' },
       );
     case 'redis-get-auth':
@@ -118,7 +122,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         name,
         run,
         'nest-issue-server.ts',
-        { ...authEnv(run), BASELINE_KAFKA_BROKERS: engines.kafkaBrokers, BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}` },
+        { ...authEnv(run), BASELINE_KAFKA_BROKERS: localEngines.kafkaBrokers, BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}` },
         withTokensInTurn(run, { method: 'POST', path: '/coupons/2/issue' }),
         202,
       );
@@ -129,7 +133,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
         run,
         'kafka-send-server.ts',
         {
-          KAFKA_BROKERS: engines.kafkaBrokers,
+          KAFKA_BROKERS: localEngines.kafkaBrokers,
           BASELINE_TOPIC: `${run.env.topicPrefix}baseline.${name}`,
           BASELINE_PARTITIONS: '12',
           BASELINE_COALESCE: name === 'kafka-send-coalesced' ? '1' : '0',
@@ -148,7 +152,7 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
 
 /** A server that reads Redis and verifies the caller's token as the app does. */
 function authEnv(run: BaselineRun): Record<string, string> {
-  return { REDIS_URL: engines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET };
+  return { REDIS_URL: localEngines.redisUrl, REDIS_KEY_PREFIX: run.env.redisKeyPrefix, BASELINE_JWT_SECRET: BENCH_JWT_SECRET };
 }
 
 /**
@@ -237,7 +241,7 @@ const APP_DRIVER_OPTIONS = { timezone: 'Z', supportBigNumbers: true, bigNumberSt
  * indexes), seeded with as many rows as the products scenario, so the app never sees them.
  */
 async function mysqlProducts(run: BaselineRun, name: 'mysql-by-id' | 'mysql-list'): Promise<BaselineResult> {
-  const pool = createPool({ ...engines.db, database: run.env.database, connectionLimit: 2 });
+  const pool = createPool({ ...localEngines.db, database: run.env.database, connectionLimit: 2 });
   const ids: number[] = [];
   try {
     await pool.query('CREATE TABLE IF NOT EXISTS baseline_products LIKE products');
@@ -258,10 +262,10 @@ async function mysqlProducts(run: BaselineRun, name: 'mysql-by-id' | 'mysql-list
     run,
     'mysql-by-id-server.ts',
     {
-      DB_HOST: engines.db.host,
-      DB_PORT: String(engines.db.port),
-      DB_USER: engines.db.user,
-      DB_PASSWORD: engines.db.password,
+      DB_HOST: localEngines.db.host,
+      DB_PORT: String(localEngines.db.port),
+      DB_USER: localEngines.db.user,
+      DB_PASSWORD: localEngines.db.password,
       DB_NAME: run.env.database,
       DB_POOL_SIZE: String(run.poolSize),
       BASELINE_TABLE: 'baseline_products',
@@ -321,7 +325,7 @@ async function loop(pool: Pool, run: BaselineRun, body: (connection: PoolConnect
  * INSERT of a (coupon, user) row; COMMIT. This is what the database allows on this machine.
  */
 export async function hotRowLoop(run: BaselineRun): Promise<BaselineResult> {
-  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
+  const pool = createPool({ ...localEngines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
   try {
     await pool.query(
       'CREATE TABLE IF NOT EXISTS bench_hot_row (id INT PRIMARY KEY, issued INT NOT NULL, total INT NOT NULL) ENGINE=InnoDB',
@@ -367,102 +371,72 @@ const PRICE = 100;
 /**
  * Exactly the statements the app runs for one `POST /orders` and one `POST /orders/{id}/pay` without
  * a coupon (src/modules/order/order.service.ts, point.service.ts, product.service.ts,
- * platform/outbox/outbox-writer.ts), as the same text-protocol queries, on copies of the app's
- * tables (`CREATE TABLE … LIKE`), so the app's relay and expiry sweep never see these rows.
+ * platform/outbox/outbox-writer.ts), from the app's own repositories on bare mysql2 connections
+ * (./bare-repositories.ts), in a database of their own holding copies of the app's tables
+ * (`CREATE TABLE … LIKE`), so the app's relay and expiry sweep never see these rows.
  * One iteration = one paid order; 100 products, 200 buyers, like the order-pay scenario.
  */
 export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promise<BaselineResult> {
   const name: BaselineName = publish ? 'order-pay-sql-outbox' : 'order-pay-sql';
-  const pool = createPool({ ...engines.db, ...APP_DRIVER_OPTIONS, database: run.env.database, connectionLimit: run.poolSize });
-  const t = (table: string) => `baseline_${table}`;
+  const database = `${run.env.database}_loop`;
+  const admin = createPool({ ...localEngines.db, database: run.env.database, connectionLimit: 1 });
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  for (const table of ORDER_TABLES) await admin.query(`CREATE TABLE \`${database}\`.${table} LIKE ${table}`);
+  const pool = createPool({ ...localEngines.db, ...APP_DRIVER_OPTIONS, database, connectionLimit: run.poolSize });
   let outbox: BareOutbox | undefined;
   let latency: EventLatencyConsumer | undefined;
   try {
-    for (const table of ORDER_TABLES) {
-      await pool.query(`DROP TABLE IF EXISTS ${t(table)}`);
-      await pool.query(`CREATE TABLE ${t(table)} LIKE ${table}`);
-    }
     const now = new Date();
     const productIds: number[] = [];
     for (let i = 0; i < 100; i++) {
       const [result] = await pool.query(
-        `INSERT INTO ${t('products')} (name, price, stock, category, status, created_at, updated_at) VALUES (?, ?, 100000000, 'bench-checkout', 'ON_SALE', ?, ?)`,
+        `INSERT INTO products (name, price, stock, category, status, created_at, updated_at) VALUES (?, ?, 100000000, 'bench-checkout', 'ON_SALE', ?, ?)`,
         [`Checkout item ${i}`, PRICE, now, now],
       );
       productIds.push((result as { insertId: number }).insertId);
     }
     const buyers = Array.from({ length: BUYERS }, (_, i) => 1_000 + i);
     for (const userId of buyers)
-      await pool.query(`INSERT INTO ${t('point_balances')} (user_id, balance, updated_at) VALUES (?, 1000000, ?)`, [userId, now]);
+      await pool.query(`INSERT INTO point_balances (user_id, balance, updated_at) VALUES (?, 1000000, ?)`, [userId, now]);
     const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
     const topic = `${run.env.topicPrefix}baseline.order.completed`;
     if (publish) {
-      outbox = await BareOutbox.start(
-        run.env.database,
-        t('outbox_events'),
-        topic,
-        `${run.env.topicPrefix}baseline-top-sellers`,
-        `${run.env.redisKeyPrefix}baseline:`,
-      );
+      outbox = await BareOutbox.start(database, topic, `${run.env.topicPrefix}baseline-top-sellers`, `${run.env.redisKeyPrefix}baseline:`);
       // As in the order-pay scenario: the bench's own consumer, in its own process, times each event.
-      latency = await EventLatencyConsumer.start(engines.kafkaBrokers, topic, `${run.env.topicPrefix}baseline-latency`);
+      latency = await EventLatencyConsumer.start(localEngines.kafkaBrokers, topic, `${run.env.topicPrefix}baseline-latency`);
     }
 
     const result = await loop(pool, run, async (connection) => {
+      const { orders, products, points, outbox: events } = bareRepositories(connection);
       const userId = pick(buyers);
       const productId = pick(productIds);
       // POST /orders: the catalogue read, then the order and its items in one transaction.
-      const [products] = (await connection.query(`SELECT id, name, price, stock, category, status FROM ${t('products')} WHERE id IN (?)`, [
-        productId,
-      ])) as any;
-      const product = products[0];
+      const [product] = await products.findByIds([productId]);
       const createdAt = new Date();
-      const expiresAt = new Date(createdAt.getTime() + 15 * 60_000);
       await connection.query('START TRANSACTION');
-      const [order] = (await connection.query(
-        `INSERT INTO ${t('orders')} (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id, created_at, expires_at, paid_at, cancelled_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
-        [userId, 'PENDING', PRICE, 0, PRICE, null, createdAt, expiresAt],
-      )) as any;
-      const orderId = order.insertId as number;
-      await connection.query(
-        `INSERT INTO ${t('order_items')} (order_id, product_id, name, quantity, unit_price, line_total) VALUES (?, ?, ?, ?, ?, ?)`,
-        [orderId, productId, product.name, 1, Number(product.price), Number(product.price)],
-      );
+      const orderId = await orders.insert({
+        userId,
+        status: 'PENDING',
+        totalAmount: product.price,
+        discountAmount: 0,
+        finalAmount: product.price,
+        userCouponId: null,
+        createdAt,
+        expiresAt: new Date(createdAt.getTime() + 15 * 60_000),
+        paidAt: null,
+        cancelledAt: null,
+        items: [{ productId, name: product.name, quantity: 1, unitPrice: product.price, lineTotal: product.price }],
+      });
       await connection.query('COMMIT');
       // POST /orders/{id}/pay: one transaction.
       const paidAt = new Date();
       await connection.query('START TRANSACTION');
-      await connection.query(
-        `UPDATE ${t('orders')} SET status = ?, paid_at = ? WHERE id = ? AND user_id = ? AND status = ? AND expires_at > ?`,
-        ['PAID', paidAt, orderId, userId, 'PENDING', paidAt],
-      );
-      const [rows] = (await connection.query(
-        `SELECT o.id, o.user_id, o.status, o.total_amount, o.discount_amount, o.final_amount, o.user_coupon_id,
-                o.created_at, o.expires_at, o.paid_at, o.cancelled_at,
-                i.product_id, i.name, i.quantity, i.unit_price, i.line_total
-           FROM ${t('orders')} o LEFT JOIN ${t('order_items')} i ON i.order_id = o.id
-          WHERE o.id = ? AND o.user_id = ?
-          ORDER BY i.id`,
-        [orderId, userId],
-      )) as any;
-      const amount = Number(rows[0].final_amount);
-      const [stock] = (await connection.query(`UPDATE ${t('products')} SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?`, [
-        1,
-        paidAt,
-        productId,
-        1,
-      ])) as any;
-      const [balance] = (await connection.query(
-        `UPDATE ${t('point_balances')} SET balance = balance + ?, updated_at = ? WHERE user_id = ? AND balance >= ?`,
-        [-amount, paidAt, userId, amount],
-      )) as any;
-      if (stock.affectedRows !== 1 || balance.affectedRows !== 1) throw new Error('order-pay-sql: stock or balance ran out');
-      await connection.query(
-        `INSERT INTO ${t('point_history')} (user_id, type, amount, balance_after, order_id, created_at)
-         VALUES (?, ?, ?, (SELECT b.balance FROM ${t('point_balances')} b WHERE b.user_id = ?), ?, ?)`,
-        [userId, 'USE', -amount, userId, orderId, paidAt],
-      );
+      const moved = await orders.move(userId, orderId, 'PENDING', 'PAID', paidAt);
+      const order = (await orders.findOfUser(userId, orderId))!;
+      const taken = await products.takeStock(productId, 1, paidAt);
+      const paid = await points.changeBalance(userId, -order.finalAmount, { min: 0 });
+      if (!moved || !taken || !paid) throw new Error('order-pay-sql: the order, stock or balance ran out');
+      await points.appendHistory(userId, 'USE', -order.finalAmount, orderId);
       const eventId = randomUUID();
       const payload = {
         eventId,
@@ -475,19 +449,15 @@ export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promi
         finalAmount: PRICE,
         userCouponId: null,
       };
-      await connection.query(
-        `INSERT INTO ${t('outbox_events')} (event_id, event_type, topic, message_key, payload, headers, status, attempts, last_error, occurred_at, sent_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, NULL, ?, NULL)`,
-        [
-          eventId,
-          'order.completed',
-          'order.completed',
-          String(orderId),
-          JSON.stringify(payload),
-          JSON.stringify({ 'event-id': eventId }),
-          paidAt,
-        ],
-      );
+      await events.insert({
+        eventId,
+        eventType: 'order.completed',
+        topic: 'order.completed',
+        messageKey: String(orderId),
+        payload: JSON.stringify(payload),
+        headers: JSON.stringify({ 'event-id': eventId }),
+        occurredAt: paidAt,
+      });
       await connection.query('COMMIT');
       outbox?.wake();
     });
@@ -497,7 +467,7 @@ export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promi
       const deadline = Date.now() + 30_000;
       while ((outbox.consumedCount < result.completed || (await latency.count()) < result.completed) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 200));
-      const [[sent]] = (await pool.query(`SELECT COUNT(*) AS n FROM ${t('outbox_events')} WHERE status = 'SENT'`)) as any;
+      const [[sent]] = (await pool.query(`SELECT COUNT(*) AS n FROM outbox_events WHERE status = 'SENT'`)) as any;
       const latencyMs = percentiles((await latency.timings()).map((timing) => timing.total));
       published = { sent: Number(sent.n), consumed: outbox.consumedCount, latencyMs };
       console.log(
@@ -506,9 +476,9 @@ export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promi
       );
     }
     const [[row]] = (await pool.query(
-      `SELECT (SELECT COUNT(*) FROM ${t('orders')} WHERE status = 'PAID') AS paid,
-              (SELECT SUM(100000000 - stock) FROM ${t('products')}) AS sold,
-              (SELECT COUNT(*) FROM ${t('outbox_events')}) AS events`,
+      `SELECT (SELECT COUNT(*) FROM orders WHERE status = 'PAID') AS paid,
+              (SELECT SUM(100000000 - stock) FROM products) AS sold,
+              (SELECT COUNT(*) FROM outbox_events) AS events`,
     )) as any;
     return {
       name,
@@ -537,5 +507,6 @@ export async function orderPaySqlLoop(run: BaselineRun, publish: boolean): Promi
     await latency?.stop();
     await outbox?.stop();
     await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``).finally(() => admin.end());
   }
 }

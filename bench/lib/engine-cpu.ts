@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { round } from './load';
-import { processCpuMs } from './app-under-test';
+import { processCpuMs } from '../../support/app-under-test';
 
 export type Engine = 'mysql' | 'kafka' | 'redis';
 export type EngineCpu = Partial<Record<Engine, number>>;

@@ -1,14 +1,16 @@
-import { runLoad } from '../lib/load';
 import {
   canReadDatabase,
   count,
   inFlightLimit,
-  issuedTimeline,
   settled,
   couponCampaign,
   describeStatuses,
+  fireDrop,
+  sellOutMeasurement,
   freshUserHeaders,
   type Scenario,
+  warmUp,
+  timedLoad,
 } from './scenario';
 
 /** Lock strategy on one hot coupon: every request a different user, all contending for one lock. */
@@ -21,11 +23,8 @@ export const couponLock: Scenario = {
     const app = await ctx.app('lock', { COUPON_ISSUE_STRATEGY: 'lock' });
     const couponId = await couponCampaign(app, 10_000_000, 'Bench hot coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    const warmup =
-      ctx.options.warmupS > 0
-        ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
-        : undefined;
-    const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+    const warmup = await warmUp(app, ctx, [request]);
+    const load = await timedLoad(app, ctx, [request]);
     ctx.log(`  statuses: ${describeStatuses(load)}`);
     measure({
       label: 'lock issue (201/s)',
@@ -56,15 +55,8 @@ export const couponLock: Scenario = {
     check({ name: 'only 201 or 503 COUPON_BUSY', ok: unexpected.length === 0 && load.errors === 0, detail: describeStatuses(load) });
 
     // A real drop: stock N, 3N requests from distinct users at the same concurrency, exactly N issued.
-    const stock = ctx.options.smoke ? 50 : 1_000;
-    const dropId = await couponCampaign(app, stock, 'Bench drop');
-    const dropStarted = Date.now();
-    const drop = await runLoad(app, {
-      durationS: 0,
-      amount: stock * 3,
-      connections: ctx.connections,
-      requests: [{ ...request, path: `/coupons/${dropId}/issue` }],
-    });
+    const fired = await fireDrop(app, ctx, request, 'Bench drop');
+    const { stock, couponId: dropId, load: drop } = fired;
     const dropCoupon = await app.expect(200, 'GET', `/coupons/${dropId}`);
     const dropStored = canReadDatabase()
       ? await ctx.env.count('SELECT COUNT(*) AS n FROM user_coupons WHERE coupon_id = ?', [dropId])
@@ -78,14 +70,6 @@ export const couponLock: Scenario = {
         (count(drop, 201) === stock || count(drop, 503) > 0),
       detail: `${describeStatuses(drop)}; issued ${dropCoupon.issuedQuantity}, stored ${dropStored}`,
     });
-    if (canReadDatabase()) {
-      const timeline = await issuedTimeline(ctx, dropId, dropStarted);
-      measure({
-        label: `lock drop of ${stock}: time to sell out`,
-        value: timeline.at(-1)![0],
-        unit: 's',
-        extra: { strategy: 'lock', stock, requests: stock * 3, issuedOverTime: timeline },
-      });
-    }
+    if (canReadDatabase()) measure(await sellOutMeasurement(ctx, 'lock', fired));
   },
 };

@@ -1,6 +1,17 @@
-import { AppUnderTest } from '../lib/app-under-test';
-import { round, runLoad } from '../lib/load';
-import { count, couponCampaign, inFlightLimit, describeStatuses, freshUserHeaders, issuedTimeline, type Scenario } from './scenario';
+import { AppUnderTest } from '../../support/app-under-test';
+import { round } from '../lib/load';
+import {
+  count,
+  couponCampaign,
+  inFlightLimit,
+  describeStatuses,
+  fireDrop,
+  sellOutMeasurement,
+  freshUserHeaders,
+  type Scenario,
+  warmUp,
+  timedLoad,
+} from './scenario';
 
 /** A drain of fewer batches, or shorter, is not timed: its rate would be one batch's noise, or a division by almost 0. */
 const MIN_DRAIN_BATCHES = 3;
@@ -23,11 +34,8 @@ export const couponQueue: Scenario = {
     const api = await ctx.app('queue-api', { COUPON_ISSUE_STRATEGY: 'queue', APP_ROLE: 'api' });
     const couponId = await couponCampaign(api, 10_000_000, 'Bench queued coupon');
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    const warmup =
-      ctx.options.warmupS > 0
-        ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
-        : undefined;
-    const load = await runLoad(api, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+    const warmup = await warmUp(api, ctx, [request]);
+    const load = await timedLoad(api, ctx, [request]);
     measure({
       label: 'queue accept (202/s)',
       value: count(load, 202) / load.durationS,
@@ -132,15 +140,8 @@ export const couponQueue: Scenario = {
     });
 
     // A real drop on the worker (accepting and deciding): stock N, 3N distinct users, exactly N issued.
-    const stock = ctx.options.smoke ? 50 : 1_000;
-    const dropId = await couponCampaign(worker, stock, 'Bench queued drop');
-    const dropStarted = Date.now();
-    const drop = await runLoad(worker, {
-      durationS: 0,
-      amount: stock * 3,
-      connections: ctx.connections,
-      requests: [{ ...request, path: `/coupons/${dropId}/issue` }],
-    });
+    const fired = await fireDrop(worker, ctx, request, 'Bench queued drop');
+    const { stock, couponId: dropId, load: drop } = fired;
     const dropRecorded = () => ctx.env.count('SELECT COUNT(*) AS n FROM coupon_issue_requests WHERE coupon_id = ?', [dropId]);
     for (const deadline = Date.now() + 30_000; (await dropRecorded()) < count(drop, 202) && Date.now() < deadline;)
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -156,12 +157,6 @@ export const couponQueue: Scenario = {
         drop.errors === 0,
       detail: `${describeStatuses(drop)}; issued ${dropCoupon.issuedQuantity}, stored ${dropStored}`,
     });
-    const timeline = await issuedTimeline(ctx, dropId, dropStarted);
-    measure({
-      label: `queue drop of ${stock}: time to sell out`,
-      value: timeline.at(-1)![0],
-      unit: 's',
-      extra: { strategy: 'queue', stock, requests: stock * 3, issuedOverTime: timeline },
-    });
+    measure(await sellOutMeasurement(ctx, 'queue', fired));
   },
 };

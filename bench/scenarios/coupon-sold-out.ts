@@ -1,5 +1,4 @@
-import { runLoad } from '../lib/load';
-import { count, couponCampaign, describeStatuses, freshUserHeaders, type Scenario } from './scenario';
+import { count, couponCampaign, describeStatuses, freshUserHeaders, type Scenario, warmUp, timedLoad } from './scenario';
 
 /** A sold-out coupon under load: answered from the hint, without the lock or the database. */
 export const couponSoldOut: Scenario = {
@@ -14,8 +13,8 @@ export const couponSoldOut: Scenario = {
     // The next caller finds it sold out the slow way once; from then on the hint answers.
     await app.expect(409, 'POST', `/coupons/${couponId}/issue`, undefined, ctx.env.users(1)[0].token);
     const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-    if (ctx.options.warmupS > 0) await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
-    const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+    await warmUp(app, ctx, [request]);
+    const load = await timedLoad(app, ctx, [request]);
     measure({ label: 'sold-out rejections', value: load.rps, unit: 'req/s', load, baseline: 'redis-get', target: { minRatio: 0.6 } });
     // The same load against a Redis GET behind the same JWT check: what the refusal costs beyond
     // authenticating a new caller, which every issue request must.

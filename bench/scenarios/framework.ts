@@ -1,6 +1,5 @@
-import { type LoadResult, round, runLoad } from '../lib/load';
-import { count, describeStatuses, type Scenario, type ScenarioContext } from './scenario';
-import { type AppUnderTest } from '../lib/app-under-test';
+import { round } from '../lib/load';
+import { count, describeStatuses, type Scenario, warmedLoad } from './scenario';
 
 /**
  * The app's own per-request work on a route without I/O: `GET /health/live` against the smallest
@@ -24,7 +23,7 @@ export const framework: Scenario = {
     const live = { method: 'GET' as const, path: '/health/live' };
     const detail = { method: 'GET' as const, path: `/products/${product.id}` };
 
-    const liveWarn = await load(ctx, warnApp, live);
+    const liveWarn = await warmedLoad(warnApp, ctx, [live]);
     measure({
       label: '/health/live (warn)',
       value: liveWarn.rps,
@@ -42,13 +41,13 @@ export const framework: Scenario = {
       load: liveWarn,
       baseline: 'nest-hello-headers',
     });
-    const detailWarn = await load(ctx, warnApp, detail);
+    const detailWarn = await warmedLoad(warnApp, ctx, [detail]);
     await ctx.stopApp('lock');
 
     const infoApp = await ctx.app('info', { COUPON_ISSUE_STRATEGY: 'lock', LOG_LEVEL: 'info' });
-    const liveInfo = await load(ctx, infoApp, live);
+    const liveInfo = await warmedLoad(infoApp, ctx, [live]);
     measure({ label: '/health/live (info)', value: liveInfo.rps, unit: 'req/s', load: liveInfo, baseline: 'nest-hello' });
-    const detailInfo = await load(ctx, infoApp, detail);
+    const detailInfo = await warmedLoad(infoApp, ctx, [detail]);
     await ctx.stopApp('info');
 
     const lineCpuMs =
@@ -81,8 +80,3 @@ export const framework: Scenario = {
     }
   },
 };
-
-async function load(ctx: ScenarioContext, app: AppUnderTest, request: { method: 'GET'; path: string }): Promise<LoadResult> {
-  if (ctx.options.warmupS > 0) await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
-  return runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
-}

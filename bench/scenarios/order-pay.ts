@@ -1,4 +1,4 @@
-import { type AppUnderTest } from '../lib/app-under-test';
+import { type AppUnderTest } from '../../support/app-under-test';
 import {
   canReadDatabase,
   type Check,
@@ -9,8 +9,9 @@ import {
   type Scenario,
   type ScenarioContext,
   settled,
+  warmUp,
 } from './scenario';
-import { engines } from '../lib/bench-env';
+import { localEngines } from '../../support/isolated-resources';
 import { describeEngineCpu, engineCpuMs, engineCpuPerOp } from '../lib/engine-cpu';
 import { EventLatencyConsumer } from '../lib/event-latency-consumer';
 import { statementCounts, statementMix } from '../lib/statement-mix';
@@ -95,14 +96,13 @@ async function runOrderPay(
   // Each order.completed timed on arrival in a process of its own, from its occurredAt and to the
   // record's timestamp: commit and relay pass before the send, broker ack and fetch after it.
   const consumer = await EventLatencyConsumer.start(
-    engines.kafkaBrokers,
+    localEngines.kafkaBrokers,
     `${ctx.env.topicPrefix}order.completed`,
     `${ctx.env.topicPrefix}bench-outbox-latency`,
   );
   try {
     const requests = checkoutRequests(buyers, productIds);
-    const warmup =
-      ctx.options.warmupS > 0 ? await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests }) : undefined;
+    const warmup = await warmUp(app, ctx, requests);
     const consumedBefore = new Set((await consumer.timings()).map((timing) => timing.orderId));
     const statementsBefore = canReadDatabase() ? await statementCounts(ctx.env.db()) : undefined;
     await app.eventLoopDelayMs(); // starts the window

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { type AppUnderTest } from '../lib/app-under-test';
-import { type LoadResult, percentiles, round, runLoad } from '../lib/load';
+import { type AppUnderTest } from '../../support/app-under-test';
+import { percentiles, round, runLoad } from '../lib/load';
 import { checkoutRequests } from './order-pay';
-import { canReadDatabase, count, describeStatuses, type Scenario, type ScenarioContext } from './scenario';
+import { canReadDatabase, count, describeStatuses, type Scenario, type ScenarioContext, warmUp, timedLoad, warmedLoad } from './scenario';
 
 /** How long one price change may take to show on the other instance before it counts as never seen. */
 const UNSEEN_AFTER_MS = 5_000;
@@ -35,7 +35,7 @@ export const products: Scenario = {
       });
       ids.push(product.id);
     }
-    const live = await timedLoad(ctx, app, { method: 'GET', path: '/health/live' });
+    const live = await warmedLoad(app, ctx, [{ method: 'GET', path: '/health/live' }]);
     measure({ label: '/health/live (the same app)', value: live.rps, unit: 'req/s', load: live, baseline: 'nest-hello' });
     const sameApp = { label: '/health/live of the same app', rate: live.rps };
 
@@ -50,10 +50,9 @@ export const products: Scenario = {
       ['product detail', detail, 'mysql-by-id', 'product'],
     ] as const) {
       // The warm-up fills the cache; the hit rate is of the timed run alone.
-      if (ctx.options.warmupS > 0)
-        await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
+      await warmUp(app, ctx, [request]);
       const before = await cacheCounts(app, cache);
-      const load = await runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+      const load = await timedLoad(app, ctx, [request]);
       const hitRate = hitRateSince(before, await cacheCounts(app, cache));
       // Each against the baseline doing its I/O: the list reads 21 rows of a category, detail one by id.
       measure({
@@ -115,7 +114,7 @@ async function freshness(
         if (awaited && body.includes(awaited.marker)) awaited.seen();
       },
     };
-    if (ctx.options.warmupS > 0) await runLoad(b, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [reads] });
+    await warmUp(b, ctx, [reads]);
     // Per change, B's first answer with the new price, timed three ways: from just before the PATCH
     // was sent; from the commit (below); from the PATCH's answer (A serves it by then).
     const fromSend: number[] = [];
@@ -213,11 +212,6 @@ async function committedAfter(ctx: ScenarioContext, productId: number, price: nu
     if (Number(rows[0]?.price) === price) return lastOld;
     lastOld = polled;
   }
-}
-
-async function timedLoad(ctx: ScenarioContext, app: AppUnderTest, request: { method: 'GET'; path: string }): Promise<LoadResult> {
-  if (ctx.options.warmupS > 0) await runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] });
-  return runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
 }
 
 /** A cache's hit and miss counters, from the app's own /metrics. */

@@ -1,4 +1,4 @@
-import { round, runLoad } from '../lib/load';
+import { round } from '../lib/load';
 import { appsFor, type Topology } from './order-pay';
 import {
   count,
@@ -9,6 +9,8 @@ import {
   type ScenarioContext,
   freshUserHeaders,
   settled,
+  warmUp,
+  timedLoad,
 } from './scenario';
 
 /**
@@ -29,13 +31,10 @@ function queueLiveScenario(topology: Topology): Scenario {
       const { api, worker } = await appsFor(ctx, topology, 'queue');
       const couponId = await couponCampaign(api, 10_000_000, `Bench live queue ${topology}`);
       const request = { method: 'POST' as const, path: `/coupons/${couponId}/issue`, setupRequest: freshUserHeaders(ctx) };
-      const warmup =
-        ctx.options.warmupS > 0
-          ? await runLoad(api, { durationS: ctx.options.warmupS, connections: ctx.connections, requests: [request] })
-          : undefined;
+      const warmup = await warmUp(api, ctx, [request]);
       const decidedBefore = await decided(ctx, couponId);
       const workerCpuBefore = worker?.cpuMs();
-      const load = await runLoad(api, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [request] });
+      const load = await timedLoad(api, ctx, [request]);
       const decidedDuring = (await decided(ctx, couponId)) - decidedBefore;
       const workerCpuMs = worker?.cpuMs();
       // The app CPU column is the api process's; the decisions ran here.

@@ -1,7 +1,7 @@
 import { type BaselineResult } from '../baselines/baselines';
-import { AppUnderTest } from '../lib/app-under-test';
-import { type BenchEnvironment } from '../lib/bench-env';
-import { type LoadResult } from '../lib/load';
+import { AppUnderTest } from '../../support/app-under-test';
+import { type RunEnvironment } from '../../support/run-environment';
+import { type LoadOptions, type LoadResult, runLoad } from '../lib/load';
 import { type BenchOptions } from '../lib/options';
 
 export interface Check {
@@ -40,7 +40,7 @@ export interface Measurement {
 }
 
 export interface ScenarioContext {
-  env: BenchEnvironment;
+  env: RunEnvironment;
   options: BenchOptions;
   /** Connections for this scenario (its default, or --connections). */
   connections: number;
@@ -134,4 +134,57 @@ export async function issuedTimeline(ctx: ScenarioContext, couponId: number, sta
     [0, 0],
     ...(rows as Array<{ at: Date }>).map((row, i): [number, number] => [Math.max(0, (row.at.getTime() - startedAt) / 1000), i + 1]),
   ];
+}
+
+/** The scenario's warm-up of `requests` (none with `--warmup 0`): its connections, not measured. */
+export async function warmUp(app: AppUnderTest, ctx: ScenarioContext, requests: LoadOptions['requests']): Promise<LoadResult | undefined> {
+  return ctx.options.warmupS > 0 ? runLoad(app, { durationS: ctx.options.warmupS, connections: ctx.connections, requests }) : undefined;
+}
+
+/** The scenario's timed load of `requests`, at its connections for `--duration`. */
+export function timedLoad(app: AppUnderTest, ctx: ScenarioContext, requests: LoadOptions['requests']): Promise<LoadResult> {
+  return runLoad(app, { durationS: ctx.options.durationS, connections: ctx.connections, requests });
+}
+
+/** The warm-up, then the timed load. */
+export async function warmedLoad(app: AppUnderTest, ctx: ScenarioContext, requests: LoadOptions['requests']): Promise<LoadResult> {
+  await warmUp(app, ctx, requests);
+  return timedLoad(app, ctx, requests);
+}
+
+/**
+ * A real drop: a coupon of stock N (50 in a smoke run), then 3N issue requests of `request` (a new
+ * user each) at the scenario's concurrency, all at once. The scenario checks what it expects of the answers.
+ */
+export async function fireDrop(
+  app: AppUnderTest,
+  ctx: ScenarioContext,
+  request: { method: 'POST'; setupRequest: (request: any) => any },
+  name: string,
+) {
+  const stock = ctx.options.smoke ? 50 : 1_000;
+  const couponId = await couponCampaign(app, stock, name);
+  const startedAt = Date.now();
+  const load = await runLoad(app, {
+    durationS: 0,
+    amount: stock * 3,
+    connections: ctx.connections,
+    requests: [{ ...request, path: `/coupons/${couponId}/issue` }],
+  });
+  return { stock, couponId, startedAt, load };
+}
+
+/** A drop's time to sell out, with its issued-over-time curve for the charts. */
+export async function sellOutMeasurement(
+  ctx: ScenarioContext,
+  strategy: 'lock' | 'queue',
+  drop: Awaited<ReturnType<typeof fireDrop>>,
+): Promise<Measurement> {
+  const timeline = await issuedTimeline(ctx, drop.couponId, drop.startedAt);
+  return {
+    label: `${strategy} drop of ${drop.stock}: time to sell out`,
+    value: timeline.at(-1)![0],
+    unit: 's',
+    extra: { strategy, stock: drop.stock, requests: drop.stock * 3, issuedOverTime: timeline },
+  };
 }

@@ -8,15 +8,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { AppUnderTest } from '../lib/app-under-test';
-import { BenchEnvironment } from '../lib/bench-env';
+import { RESULTS_DIR } from '../lib/results-dir';
+import { AppUnderTest } from '../../support/app-under-test';
+import { RunEnvironment } from '../../support/run-environment';
 import { runLoad } from '../lib/load';
 
 const DURATION_S = Number(process.argv[2] ?? 8);
 const PRELOAD = join(__dirname, 'without-auth-rate-limit.js');
 
 async function main(): Promise<void> {
-  const env = new BenchEnvironment();
+  const env = new RunEnvironment();
   await env.create();
   const rows: string[] = [];
   try {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
               ...env.appEnv({ AUTH_RATE_LIMIT_FAILED_LOGINS_PER_IP: '1000000000', AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '1000000000' }),
               ...(variant === 'no limiter' ? { NODE_OPTIONS: `--require ${PRELOAD}` } : {}),
             },
-            { profile: false },
+            { logDir: RESULTS_DIR },
           );
           try {
             const result = await runLoad(app, {

@@ -10,8 +10,9 @@
 // (needs `npm run build` and the engines of `npm run bench`; talks to 127.0.0.1 only and stops by itself).
 import { parseArgs } from 'node:util';
 import { type BaselineName, measureBaseline } from '../baselines/baselines';
-import { AppUnderTest } from '../lib/app-under-test';
-import { BenchEnvironment } from '../lib/bench-env';
+import { RESULTS_DIR } from '../lib/results-dir';
+import { AppUnderTest } from '../../support/app-under-test';
+import { RunEnvironment } from '../../support/run-environment';
 import { round, runLoad } from '../lib/load';
 import { couponCampaign } from '../scenarios/scenario';
 
@@ -29,7 +30,7 @@ interface Pair {
   floor: BaselineName;
   appEnv: Record<string, string>;
   /** Seeds what the load needs on a started app and returns the request (status 200 or 202 expected). */
-  prepare(app: AppUnderTest, env: BenchEnvironment, durationS: number): Promise<{ request: LoadRequest; status: number }>;
+  prepare(app: AppUnderTest, env: RunEnvironment, durationS: number): Promise<{ request: LoadRequest; status: number }>;
 }
 
 type LoadRequest = NonNullable<Parameters<typeof runLoad>[1]['requests']>[number];
@@ -61,8 +62,8 @@ const PAIRS: Record<string, Pair> = {
 // The same against the hello that writes the app's security headers and request id too.
 PAIRS['live-headers'] = { ...PAIRS.live, floor: 'nest-hello-headers' };
 
-async function appTurn(pair: Pair, env: BenchEnvironment, name: string, durationS: number): Promise<Turn & { loopLagP99Ms?: number }> {
-  const app = await AppUnderTest.start(name, env.appEnv(pair.appEnv), { profile: false });
+async function appTurn(pair: Pair, env: RunEnvironment, name: string, durationS: number): Promise<Turn & { loopLagP99Ms?: number }> {
+  const app = await AppUnderTest.start(name, env.appEnv(pair.appEnv), { logDir: RESULTS_DIR });
   try {
     const { request, status } = await pair.prepare(app, env, durationS);
     await runLoad(app, { durationS: WARMUP_S, connections: CONNECTIONS, requests: [request] });
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const durationS = Number(values.duration);
   if (!(rounds > 0 && durationS > 0)) throw new Error('--rounds and --duration must be positive numbers');
-  const env = new BenchEnvironment();
+  const env = new RunEnvironment();
   await env.create();
   console.log(
     `${values.pair} and ${pair.floor} in turns: ${rounds} rounds of ${durationS} s at ${CONNECTIONS} connections, Node ${process.version}`,

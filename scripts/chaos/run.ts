@@ -3,10 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_ADMIN, BenchEnvironment, engines } from '../../bench/lib/bench-env';
-import { TcpProxy } from '../../test/support/tcp-proxy';
-import { type ReadMessage, TopicReader } from '../../test/support/topic-reader';
-import { Instance } from '../cluster/instance';
+import { localEngines } from '../../support/isolated-resources';
+import { BENCH_ADMIN, RunEnvironment } from '../../support/run-environment';
+import { TcpProxy } from '../../support/tcp-proxy';
+import { type ReadMessage, TopicReader } from '../../support/topic-reader';
+import { AppProcess } from '../../support/app-process';
 
 // The run's throw-away users share one random password.
 const USER_PASSWORD = randomBytes(12).toString('base64url');
@@ -79,10 +80,10 @@ interface User {
 
 /** The world of one strategy run: two instances behind their own proxies to MySQL and Redis. */
 class Rig {
-  readonly bench = new BenchEnvironment();
-  readonly db = new TcpProxy(engines.db.host, engines.db.port);
-  readonly redis = new TcpProxy(new URL(engines.redisUrl).hostname, Number(new URL(engines.redisUrl).port || 6379));
-  instances: Instance[] = [];
+  readonly bench = new RunEnvironment();
+  readonly db = new TcpProxy(localEngines.db.host, localEngines.db.port);
+  readonly redis = TcpProxy.forUrl(localEngines.redisUrl, 6379);
+  instances: AppProcess[] = [];
   users: User[] = [];
   products: Array<{ id: number; stock: number }> = [];
   couponId = 0;
@@ -101,7 +102,7 @@ class Rig {
     await this.redis.start();
     const env = this.bench.appEnv({
       DB_PORT: String(this.db.port),
-      REDIS_URL: `redis://127.0.0.1:${this.redis.port}`,
+      REDIS_URL: this.redis.through(localEngines.redisUrl),
       COUPON_ISSUE_STRATEGY: this.strategy,
       COUPON_LOCK_TTL_MS: String(LOCK_TTL_MS),
       AUTH_RATE_LIMIT_SIGNUPS_PER_IP: '100000000',
@@ -109,7 +110,7 @@ class Rig {
       AUTH_RATE_LIMIT_FAILED_LOGINS_PER_EMAIL: '100000000',
       LOG_LEVEL: 'warn',
     });
-    this.instances = [new Instance(`${this.strategy}-a`, env, CHAOS_LOG_DIR), new Instance(`${this.strategy}-b`, env, CHAOS_LOG_DIR)];
+    this.instances = [new AppProcess(`${this.strategy}-a`, env, CHAOS_LOG_DIR), new AppProcess(`${this.strategy}-b`, env, CHAOS_LOG_DIR)];
     for (const instance of this.instances) await instance.start();
     const admin = await this.call('admin', 'POST', '/auth/login', BENCH_ADMIN);
     const adminToken = admin.body.accessToken as string;
@@ -142,7 +143,7 @@ class Rig {
     this.users.push({ token: login.body.accessToken, paid: [] });
   }
 
-  private pick(): Instance {
+  private pick(): AppProcess {
     const up = this.instances.filter((i) => i.up);
     return up[this.next++ % Math.max(1, up.length)] ?? this.instances[0];
   }
@@ -248,7 +249,7 @@ interface Scenario {
   name: string;
   fault: string;
   /** Injects the fault, holds it, removes it; returns the instances expected to recover by themselves. */
-  run(rig: Rig, holdMs: number): Promise<Instance[]>;
+  run(rig: Rig, holdMs: number): Promise<AppProcess[]>;
   /** How the scenario ends instance B, if it does (which connection errors are expected). */
   ends?: 'SIGKILL' | 'SIGTERM';
   /** Evidence that the fault really happened, checked with the invariants. */
@@ -352,7 +353,11 @@ async function readOrderEvents(rig: Rig): Promise<ReadMessage[]> {
   } finally {
     await admin.disconnect();
   }
-  const reader = await new TopicReader(engines.kafkaBrokers, topics, `${rig.bench.topicPrefix}chaos-check-${rig.checkRounds++}`).start();
+  const reader = await new TopicReader(
+    localEngines.kafkaBrokers,
+    topics,
+    `${rig.bench.topicPrefix}chaos-check-${rig.checkRounds++}`,
+  ).start();
   try {
     for (let i = 0; i < 240 && reader.messages.length < onTopics; i++) await sleep(250);
     if (reader.messages.length < onTopics) throw new Error(`read ${reader.messages.length} of the ${onTopics} messages on the topics`);

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cluster } from './cluster';
+import { Cluster } from '../../support/cluster';
 
 const ROOT = join(__dirname, '..', '..');
 

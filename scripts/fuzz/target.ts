@@ -1,7 +1,7 @@
 /**
  * The app under fuzz: the real createApp() in this process, on the embedded profile (a temporary
  * SQLite file) or, with --profile full, on its own database, Redis prefix and Kafka topics of the
- * local engines (bench's BenchEnvironment, removed at the end).
+ * local engines (support/run-environment, removed at the end).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { BenchEnvironment } from '../../bench/lib/bench-env';
+import { RunEnvironment } from '../../support/run-environment';
 import { createApp } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/config';
 
@@ -61,7 +61,7 @@ export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'):
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
   if (profile === 'full') {
-    const bench = new BenchEnvironment();
+    const bench = new RunEnvironment();
     await bench.create();
     env = bench.appEnv(common);
     cleanup = () => bench.cleanup();

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Bootstrap from '../../src/bootstrap';
 import type * as Config from '../../src/config';
-import { withOperationsTable } from './operations-table';
+import { withOperationsTable } from '../../support/operations-table';
 
 const ROOT = join(__dirname, '..', '..');
 const OPENAPI_FILE = join(ROOT, 'docs', 'openapi.json');

@@ -6,12 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { AppUnderTest, freePort } from '../../bench/lib/app-under-test';
-import { BenchEnvironment } from '../../bench/lib/bench-env';
-import { runDrop } from '../../bench/lib/drop';
+import { waitUntilAnswers } from '../../support/app-process';
+import { AppUnderTest } from '../../support/app-under-test';
+import { httpDropClient, issueAll, tallyDrop } from '../../support/coupon-drop';
+import { freePort } from '../../support/free-port';
+import { RunEnvironment } from '../../support/run-environment';
 
 const ROOT = join(__dirname, '..', '..');
 const OPS = join(ROOT, 'ops');
+/** The app instances' logs (`app-ops-<strategy>.log`). */
+const APP_LOG_DIR = join(ROOT, 'bench', 'results', 'ops');
 const DASHBOARD_FILE = join(OPS, 'grafana', 'dashboards', 'commerce.json');
 const DASHBOARD_TITLE = 'Commerce: coupon drops and events';
 /** Grafana's $__rate_interval in the check: wide enough to hold the whole short load. */
@@ -59,7 +63,7 @@ async function main(): Promise<number> {
     `dashboard "${dashboard.title}": ${dashboard.panels.filter((p: any) => p.type !== 'row').length} panels; ${expressions.length} expressions to run (dashboard + rules)`,
   );
 
-  const env = new BenchEnvironment();
+  const env = new RunEnvironment();
   const work = mkdtempSync(join(tmpdir(), 'commerce-prometheus-'));
   let prometheus: ChildProcess | undefined;
   const apps: AppUnderTest[] = [];
@@ -67,7 +71,7 @@ async function main(): Promise<number> {
     await env.create();
     const started = await Promise.allSettled(
       (['lock', 'queue'] as const).map((strategy) =>
-        AppUnderTest.start(`ops-${strategy}`, env.appEnv({ COUPON_ISSUE_STRATEGY: strategy }), { profile: false }),
+        AppUnderTest.start(`ops-${strategy}`, env.appEnv({ COUPON_ISSUE_STRATEGY: strategy }), { logDir: APP_LOG_DIR }),
       ),
     );
     for (const s of started) if (s.status === 'fulfilled') apps.push(s.value);
@@ -85,7 +89,11 @@ async function main(): Promise<number> {
       [`--config.file=${config}`, `--storage.tsdb.path=${join(work, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
       { stdio: ['ignore', log, log] },
     );
-    await waitFor(`${promUrl}/-/ready`, 30_000, () => readFileSync(join(work, 'prometheus.log'), 'utf8').slice(-2000));
+    await waitUntilAnswers(
+      `${promUrl}/-/ready`,
+      30_000,
+      () => `prometheus:\n${readFileSync(join(work, 'prometheus.log'), 'utf8').slice(-2000)}`,
+    );
     console.log(`prometheus on ${promUrl} scraping ${apps.map((a) => a.url).join(', ')}`);
 
     // The load: a drop per strategy, checkouts (outbox → Kafka → consumers) and catalogue reads, repeated.
@@ -97,14 +105,20 @@ async function main(): Promise<number> {
       await Promise.all([
         ...[lockApp, queueApp].map(async (app) => {
           const couponId = (await app.expect(201, 'POST', '/admin/coupons', dropCoupon(30))).id;
-          const drop = await runDrop(app.url, couponId, env.users(90), {
-            concurrency: 30,
-            repeat: 0.1,
-            progress: false,
-            settleTimeoutMs: 20_000,
-          });
-          if (drop.duplicates > 0 || !drop.consistent)
-            problems.push(`load: drop on ${app.url} issued ${drop.issued}, counter ${drop.counter}, duplicates ${drop.duplicates}`);
+          // 90 users, 9 of them pressing twice.
+          const users = env.users(90);
+          const client = httpDropClient(app.url);
+          const answers = await issueAll(
+            couponId,
+            [...users, ...users.slice(0, 9)].map((caller) => ({ caller, client })),
+            { concurrency: 30, settleTimeoutMs: 20_000 },
+          );
+          const drop = tallyDrop(answers);
+          const counter = (await app.expect(200, 'GET', `/coupons/${couponId}`)).issuedQuantity;
+          if (drop.duplicates > 0 || drop.pending > 0 || counter !== drop.issued || drop.issued > 30)
+            problems.push(
+              `load: drop on ${app.url} issued ${drop.issued} of 30, counter ${counter}, duplicates ${drop.duplicates}, undecided ${drop.pending}`,
+            );
         }),
         shopper.checkout(10),
         lockApp.expect(200, 'GET', '/products?limit=20'),
@@ -403,19 +417,6 @@ async function api(promUrl: string, path: string): Promise<any> {
   return body.data;
 }
 
-async function waitFor(url: string, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    (await fetch(url).then(
-      (r) => r.status,
-      () => 0,
-    )) !== 200
-  ) {
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms:\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 function dropCoupon(stock: number) {
   const now = Date.now();
   return {
@@ -431,7 +432,7 @@ function dropCoupon(stock: number) {
 }
 
 /** A product and a buyer with points: each checkout is an order created and paid (an outbox event). */
-async function prepareCheckout(app: AppUnderTest, env: BenchEnvironment) {
+async function prepareCheckout(app: AppUnderTest, env: RunEnvironment) {
   const product = await app.expect(201, 'POST', '/admin/products', {
     name: 'Ops check item',
     price: 100,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withOperationsTable } from '../../scripts/openapi/operations-table';
+import { withOperationsTable } from '../../support/operations-table';
 import { isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
 import { startBuiltApp, type TestApp } from '../support/test-app';
 

@@ -3,7 +3,7 @@ import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
 import { currentEngines, isolatedEnvironment, type IsolatedEnvironment, profilesUnderTest } from '../support/real-engines';
 import { startApp, type TestApp } from '../support/test-app';
-import { TopicReader } from '../support/topic-reader';
+import { TopicReader } from '../../support/topic-reader';
 
 describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)', (profile) => {
   let env: IsolatedEnvironment;

@@ -11,7 +11,7 @@ import { ConsumerGroups } from '../../src/platform/messaging/message-bus.transpo
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { eventually } from '../support/eventually';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { startApp, type TestApp } from '../support/test-app';
@@ -43,15 +43,12 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
     let shop: Shop;
 
     beforeAll(async () => {
-      const redisUrl = new URL(engines.redisUrl);
-      redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
-      redisUrl.hostname = '127.0.0.1';
-      redisUrl.port = String(redisProxy.port);
+      redisProxy = await TcpProxy.forUrl(engines.redisUrl, 6379).start();
       // At warn, kept in memory: a 503 the drop did not expect is reported with the dependency it names.
       env = await isolatedEnvironment('full', {
         ...ADMIN,
         COUPON_ISSUE_STRATEGY: strategy,
-        REDIS_URL: redisUrl.toString(),
+        REDIS_URL: redisProxy.through(engines.redisUrl),
         LOG_LEVEL: 'warn',
       });
       apps = [await startApp(env.env, { captureLogs: true }), await startApp(env.env, { captureLogs: true })];

@@ -4,7 +4,7 @@ import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { type HttpResponse, startApp, type TestApp } from '../support/test-app';
 
 // Budgets these apps run with (the defaults are larger; see .env.example).
@@ -74,17 +74,14 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
 
   beforeAll(async () => {
     mysqlProxy = await new TcpProxy(engines.db.host, engines.db.port).start();
-    const redisUrl = new URL(engines.redisUrl);
-    redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
-    redisUrl.hostname = '127.0.0.1';
-    redisUrl.port = String(redisProxy.port);
+    redisProxy = await TcpProxy.forUrl(engines.redisUrl, 6379).start();
     env = await isolatedEnvironment('full', {
       ...ADMIN,
       ...BUDGETS,
       COUPON_ISSUE_STRATEGY: 'lock',
       DB_HOST: '127.0.0.1',
       DB_PORT: String(mysqlProxy.port),
-      REDIS_URL: redisUrl.toString(),
+      REDIS_URL: redisProxy.through(engines.redisUrl),
       LOG_LEVEL,
     });
     app = await startApp(env.env, { captureLogs: true });

@@ -8,7 +8,7 @@ import { eventually } from '../support/eventually';
 import { describeWithKafkaCluster } from '../support/kafka-cluster';
 import { isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { startApp, type TestApp } from '../support/test-app';
-import { TopicReader } from '../support/topic-reader';
+import { TopicReader } from '../../support/topic-reader';
 
 const WAVE = 60;
 

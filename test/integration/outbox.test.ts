@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { startApp, type TestApp } from '../support/test-app';
-import { TopicReader } from '../support/topic-reader';
+import { TopicReader } from '../../support/topic-reader';
 
 describeWithEngines('transactional outbox to Kafka', (engines) => {
   let env: IsolatedEnvironment;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { COUPON_ISSUER_GROUP } from '../../src/modules/coupon/issuance/issue-request.consumer';
-import { Cluster } from '../../scripts/cluster/cluster';
+import { Cluster } from '../../support/cluster';
 import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, runDrop, type DropTarget } from '../support/coupon-drop';
 import { eventually } from '../support/eventually';

@@ -3,7 +3,7 @@ import { Metrics } from '../../src/platform/observability/metrics';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { type Api, startApp, type TestApp } from '../support/test-app';
 
 /** Well under the TTL below: only the broadcast, not the TTL, can make B fresh within it. */
@@ -61,12 +61,9 @@ describeWithEngines('product read cache on two instances', (engines) => {
   });
 
   it('an instance started while Redis refused connections hears the changes once Redis is back', async () => {
-    const redisUrl = new URL(engines.redisUrl);
-    const proxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+    const proxy = await TcpProxy.forUrl(engines.redisUrl, 6379).start();
     await proxy.cut();
-    redisUrl.hostname = '127.0.0.1';
-    redisUrl.port = String(proxy.port);
-    const late = await startApp({ ...env.env, REDIS_URL: redisUrl.toString() });
+    const late = await startApp({ ...env.env, REDIS_URL: proxy.through(engines.redisUrl) });
     try {
       const created = await shop.product({ price: 3_000 });
       expect((await product(late.api, created.id)).price).toBe(3_000);

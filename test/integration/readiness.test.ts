@@ -1,7 +1,7 @@
 import { eventually } from '../support/eventually';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
-import { TcpProxy } from '../support/tcp-proxy';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { startApp, type TestApp } from '../support/test-app';
 
 describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines) => {
@@ -10,11 +10,8 @@ describeWithEngines('readiness follows Redis and Kafka (full profile)', (engines
   let redisProxy: TcpProxy;
 
   beforeAll(async () => {
-    const redisUrl = new URL(engines.redisUrl);
-    redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
-    redisUrl.port = String(redisProxy.port);
-    redisUrl.hostname = '127.0.0.1';
-    env = await isolatedEnvironment('full', { REDIS_URL: redisUrl.toString() });
+    redisProxy = await TcpProxy.forUrl(engines.redisUrl, 6379).start();
+    env = await isolatedEnvironment('full', { REDIS_URL: redisProxy.through(engines.redisUrl) });
     app = await startApp(env.env);
   });
 

@@ -6,7 +6,8 @@ import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { callers, createCoupon, type DropResult, runDrop } from '../support/coupon-drop';
 import { eventually } from '../support/eventually';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
-import { freePort, RedisProcess } from '../support/redis-processes';
+import { freePort } from '../../support/free-port';
+import { RedisProcess } from '../support/redis-processes';
 import { startApp, type TestApp } from '../support/test-app';
 
 /** The server port the app's shared Redis connection is connected to. */

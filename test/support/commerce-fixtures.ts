@@ -11,20 +11,8 @@ let userCounter = 0;
 
 type HistoryRow = { type: string; amount: number; balanceAfter: number; orderId: number | null };
 
-/** Runs `work` over items with at most `width` in flight (keeps setup from flooding one core). */
-export async function inBatches<T, R>(items: T[], width: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index], index);
-      }
-    }),
-  );
-  return results;
-}
+// Tests have always taken it from here; it is the tools' one worker pool.
+export { inBatches } from '../../support/in-batches';
 
 export class Shop {
   constructor(

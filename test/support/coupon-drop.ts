@@ -1,8 +1,8 @@
 import { TokenService } from '../../src/platform/auth/token.service';
 import { UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
-import { type Shop, inBatches } from './commerce-fixtures';
-import { eventually } from './eventually';
-import { type HttpResponse, type TestApp } from './test-app';
+import { type DropClient, issueAll } from '../../support/coupon-drop';
+import { type Shop } from './commerce-fixtures';
+import { type TestApp } from './test-app';
 
 export interface DropResult {
   issued: Map<number, number>; // userId -> userCouponId the API reported
@@ -40,8 +40,9 @@ export type DropTarget = Pick<TestApp, 'api' | 'logs'>;
 
 /**
  * Fires every request at once (spread round-robin over the apps), then follows queued ones to
- * their outcome, and reads what was stored. The caller asserts. `timeoutMs`: each issue request
- * fails, naming itself, when it has no answer by then (for drops where a hang is the failure).
+ * their outcome (support/coupon-drop.ts), and reads what was stored. The caller asserts.
+ * `timeoutMs`: each issue request fails, naming itself, when it has no answer by then (for drops
+ * where a hang is the failure); so does the drop when a queued request is still undecided after a minute.
  */
 export async function runDrop(
   apps: DropTarget[],
@@ -51,13 +52,17 @@ export async function runDrop(
   options: { timeoutMs?: number } = {},
 ): Promise<DropResult> {
   const startedAt = Date.now();
-  const responses: Array<{ caller: { id: number; token: string }; response: HttpResponse; app: DropTarget }> = await Promise.all(
-    requests.map(async (caller, i) => {
-      const app = apps[i % apps.length];
-      const response = await app.api.post(`/coupons/${couponId}/issue`, undefined, { token: caller.token, timeoutMs: options.timeoutMs });
-      return { caller, app, response };
-    }),
+  const clients = apps.map((app): DropClient => ({
+    issue: (id, token) => app.api.post(`/coupons/${id}/issue`, undefined, { token, timeoutMs: options.timeoutMs }),
+    issueRequest: (requestId, token) => app.api.get(`/coupons/issue-requests/${requestId}`, { token }),
+  }));
+  const answers = await issueAll(
+    couponId,
+    requests.map((caller, i) => ({ caller, client: clients[i % clients.length] })),
+    { concurrency: requests.length, pollConcurrency: 50 },
   );
+  const undecided = answers.filter((answer) => answer.outcome === 'PENDING');
+  if (undecided.length > 0) throw new Error(`${undecided.length} queued issue requests still PENDING after a minute`);
   const result: DropResult = {
     issued: new Map(),
     rejections: new Map(),
@@ -72,30 +77,15 @@ export async function runDrop(
     ),
     stored: [],
   };
-  const reject = (code: string) => result.rejections.set(code, (result.rejections.get(code) ?? 0) + 1);
-  const recordIssued = (userId: number, userCouponId: number) => {
-    if (result.issued.has(userId)) throw new Error(`user ${userId} was told twice that a coupon was issued`);
-    result.issued.set(userId, userCouponId);
-  };
-  await inBatches(responses, 50, async ({ caller, response, app }) => {
-    if (response.status === 201) recordIssued(caller.id, response.body.userCouponId);
-    else if (response.status === 202) {
-      let final: HttpResponse = response;
-      await eventually(
-        async () => {
-          final = await app.api.get(`/coupons/issue-requests/${response.body.requestId}`, { token: caller.token });
-          if (final.body.status === 'PENDING') throw new Error('still pending');
-        },
-        60_000,
-        200,
-      );
-      if (final.body.status === 'ISSUED') recordIssued(caller.id, final.body.userCouponId);
-      else reject(final.body.reason);
-    } else if (response.status === 503) {
+  for (const { caller, status, outcome, userCouponId } of answers) {
+    if (outcome === 'ISSUED') {
+      if (result.issued.has(caller.id)) throw new Error(`user ${caller.id} was told twice that a coupon was issued`);
+      result.issued.set(caller.id, userCouponId!);
+    } else if (status === 503) {
       result.unavailable++;
-      result.unavailableCodes.add(response.body.code);
-    } else reject(response.body.code ?? `HTTP_${response.status}`);
-  });
+      result.unavailableCodes.add(outcome);
+    } else result.rejections.set(outcome, (result.rejections.get(outcome) ?? 0) + 1);
+  }
   result.stored = await shop.dataSource.getRepository(UserCoupon).findBy({ couponId });
   return result;
 }

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { createConnection } from 'mysql2/promise';
+import { IsolatedResources } from '../../support/isolated-resources';
 import { type Engines, readDecision, recordSkip } from './engines';
 
 export type Profile = 'embedded' | 'full';
@@ -70,32 +69,17 @@ export async function isolatedEnvironment(profile: Profile, extra: EnvOverrides 
   }
   const engines = currentEngines();
   if (!engines) throw new Error('the full profile needs real engines');
-  const database = `commerce_t_${runId}_${suffix}`;
-  const topicPrefix = `t.${runId}.${suffix}.`;
-  const keyPrefix = `t:${runId}:${suffix}:`;
-  await withMysql(engines, (c) => c.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`));
+  const resources = new IsolatedResources(engines, 't', `${runId}_${suffix}`);
+  await resources.create();
   return {
     env: {
       ...base,
-      APP_PROFILE: 'full',
-      DB_HOST: engines.db.host,
-      DB_PORT: String(engines.db.port),
-      DB_USER: engines.db.user,
-      DB_PASSWORD: engines.db.password,
-      DB_NAME: database,
-      REDIS_URL: engines.redisUrl,
-      REDIS_KEY_PREFIX: keyPrefix,
-      KAFKA_BROKERS: engines.kafkaBrokers,
-      KAFKA_TOPIC_PREFIX: topicPrefix,
+      ...resources.appEnv(),
       // Tests restart the broker: consumers get their partitions back after 10 s instead of 30 (docs/errors.md).
       KAFKA_SESSION_TIMEOUT_MS: '10000',
       ...extra,
     },
-    cleanup: async () => {
-      await withMysql(engines, (c) => c.query(`DROP DATABASE IF EXISTS \`${database}\``));
-      await deleteRedisKeys(engines.redisUrl, keyPrefix);
-      await deleteTopics(engines.kafkaBrokers, topicPrefix);
-    },
+    cleanup: () => resources.cleanup(),
   };
 }
 
@@ -109,35 +93,5 @@ export async function withMysql<T>(
     return await work(connection);
   } finally {
     await connection.end();
-  }
-}
-
-async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } catch {
-    // Best effort: a fault test may have left Redis down; the prefix keeps leftovers harmless.
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function deleteTopics(brokers: string, prefix: string): Promise<void> {
-  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
-  } catch {
-    // Best effort, as above.
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }

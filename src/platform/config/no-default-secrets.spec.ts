@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SCANNED = ['src', 'bench', 'scripts', 'Dockerfile', 'docker-compose.yml', '.env.example'];
+const SCANNED = ['src', 'support', 'bench', 'scripts', 'Dockerfile', 'docker-compose.yml', '.env.example'];
 
 const SECRET_NAME = String.raw`(secret|password|passwd|api[_-]?key|private[_-]?key)\w*['"]?`;
 const CODE_PATTERNS = [
@@ -31,7 +31,7 @@ const ALLOWED: Array<[RegExp, string]> = [
   [/MYSQL_RANDOM_ROOT_PASSWORD: "yes"/, 'not a password: asks MySQL to generate one'],
   [/^\w+_FILE: /, 'a path to a secret, not a secret'],
   [/^DB_PASSWORD="\$\{DB_PASSWORD:-commerce\}"$/, 'scripts/engines/up.sh: the local development engines it creates itself'],
-  [/^password: process\.env\.DB_PASSWORD \?\? 'commerce',$/, 'bench/lib/bench-env.ts: the same local engines (npm run engines:up)'],
+  [/^password: process\.env\.DB_PASSWORD \?\? 'commerce',$/, 'support/isolated-resources.ts: the same local engines (npm run engines:up)'],
 ];
 
 function files(path: string): string[] {

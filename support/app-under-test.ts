@@ -1,13 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_ADMIN } from './bench-env';
+import { AppProcess } from './app-process';
+import { BENCH_ADMIN } from './run-environment';
 
-const ROOT = join(__dirname, '..', '..');
 /** BENCH_APP_DIR: another checkout's build to load instead of this one (before/after comparisons). */
-const APP_DIR = process.env.BENCH_APP_DIR ?? ROOT;
-export const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const APP_DIR = process.env.BENCH_APP_DIR ?? join(__dirname, '..');
 /** USER_HZ: /proc reports CPU times in these ticks; 100 on every Linux build that matters here. */
 const CLOCK_TICKS_PER_S = 100;
 
@@ -31,48 +28,41 @@ export class AppUnderTest {
   private constructor(
     readonly url: string,
     readonly adminToken: string,
-    private readonly child?: ChildProcess,
+    private readonly app?: AppProcess,
   ) {}
 
   static get external(): string | undefined {
     return process.env.BENCH_URL?.replace(/\/$/, '');
   }
 
-  static async start(name: string, env: Record<string, string>, options: { profile: boolean }): Promise<AppUnderTest> {
+  /** Its log goes to `<logDir>/app-<name>.log`; with `cpuProfileDir`, a CPU profile `<name>.cpuprofile` there. */
+  static async start(
+    name: string,
+    env: Record<string, string>,
+    options: { logDir: string; cpuProfileDir?: string },
+  ): Promise<AppUnderTest> {
     const external = AppUnderTest.external;
     if (external) return new AppUnderTest(external, await adminToken(external));
     if (!existsSync(join(APP_DIR, 'dist', 'main.js')))
       throw new Error(`${join(APP_DIR, 'dist', 'main.js')} is missing: run \`npm run build\` (npm run bench does)`);
-    const port = await freePort();
-    mkdirSync(join(RESULTS_DIR, 'profiles'), { recursive: true });
-    const log = createWriteStream(join(RESULTS_DIR, `app-${name}.log`));
-    const nodeArgs = options.profile
-      ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS_DIR, 'profiles'), `--cpu-prof-name=${name}.cpuprofile`]
+    const nodeArgs = options.cpuProfileDir
+      ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, `--cpu-prof-name=${name}.cpuprofile`]
       : [];
-    const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
-      cwd: APP_DIR,
-      env: { ...process.env, ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
-    const url = `http://127.0.0.1:${port}`;
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`app ${name} exited with ${code}; see bench/results/app-${name}.log`))),
-    );
+    if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
+    const app = new AppProcess(`app-${name}`, env, options.logDir, { appDir: APP_DIR, nodeArgs });
+    await app.start();
     try {
-      await Promise.race([waitUntilReady(url), exited]);
       // A worker serves no API: nothing to log in to.
-      return new AppUnderTest(url, env.APP_ROLE === 'worker' ? '' : await adminToken(url), child);
+      return new AppUnderTest(app.url, env.APP_ROLE === 'worker' ? '' : await adminToken(app.url), app);
     } catch (error) {
-      child.kill('SIGKILL'); // a start that failed leaves no process behind
+      await app.end('SIGKILL');
       throw error;
     }
   }
 
   /** User + system CPU time of the app process so far (Linux /proc); undefined for BENCH_URL or elsewhere. */
   cpuMs(): number | undefined {
-    return processCpuMs(this.child?.pid);
+    return processCpuMs(this.app?.pid);
   }
 
   /**
@@ -95,13 +85,7 @@ export class AppUnderTest {
 
   /** SIGTERM (graceful: consumers commit, the relay stops), as an orchestrator would. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await this.app?.end('SIGTERM');
   }
 
   async request(method: string, path: string, body?: unknown, token = this.adminToken): Promise<{ status: number; body: any }> {
@@ -123,19 +107,6 @@ export class AppUnderTest {
   }
 }
 
-async function waitUntilReady(url: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const status = await fetch(`${url}/health/ready`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`app at ${url} not ready after 90 s (last status ${status})`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function adminToken(url: string): Promise<string> {
   const response = await fetch(`${url}/auth/login`, {
     method: 'POST',
@@ -145,15 +116,4 @@ async function adminToken(url: string): Promise<string> {
   if (response.status !== 200)
     throw new Error(`admin login at ${url} failed (${response.status}); set BENCH_ADMIN_EMAIL/BENCH_ADMIN_PASSWORD`);
   return ((await response.json()) as { accessToken: string }).accessToken;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -32,6 +32,20 @@ export class TcpProxy {
     private readonly targetPort: number,
   ) {}
 
+  /** A proxy (not started yet) for the server a URL names, such as REDIS_URL; `defaultPort` when the URL has none. */
+  static forUrl(url: string, defaultPort: number): TcpProxy {
+    const target = new URL(url);
+    return new TcpProxy(target.hostname, Number(target.port || defaultPort));
+  }
+
+  /** `url` (credentials, path and all) with its host and port replaced by this started proxy's. */
+  through(url: string): string {
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(this.port);
+    return proxied.toString();
+  }
+
   async start(): Promise<this> {
     await this.listen();
     return this;

@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../bench/lib/app-under-test';
-import { Instance } from './instance';
+import { AppProcess, waitUntilAnswers } from './app-process';
+import { freePort } from './free-port';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..');
 
 export interface ClusterOptions {
   /** `APP_ROLE=api` processes. */
@@ -22,11 +22,11 @@ export interface ClusterOptions {
 /**
  * K `api` and M `worker` processes of `node dist/main.js` against one set of engines, as an
  * operator scales the full profile out, optionally behind a real nginx on 127.0.0.1. Used by the
- * multi-process tests, the bench and `npm run cluster`.
+ * multi-process tests and `npm run cluster`.
  */
 export class Cluster {
-  readonly apis: Instance[] = [];
-  readonly workers: Instance[] = [];
+  readonly apis: AppProcess[] = [];
+  readonly workers: AppProcess[] = [];
   private proxy?: LocalNginx;
   private nextWorker = 1;
 
@@ -40,7 +40,7 @@ export class Cluster {
       for (let i = 0; i < options.workers; i++) await cluster.addWorker();
       await Promise.all(
         Array.from({ length: options.api }, async (_, i) => {
-          const api = new Instance(
+          const api = new AppProcess(
             `api-${i + 1}`,
             { HOST: '127.0.0.1', ...options.env, APP_PROFILE: 'full', APP_ROLE: 'api' },
             options.logDir,
@@ -63,8 +63,8 @@ export class Cluster {
   }
 
   /** Starts one more worker (it joins the consumer groups, which rebalance) and waits until it is ready. */
-  async addWorker(extraEnv: Record<string, string> = {}): Promise<Instance> {
-    const worker = new Instance(
+  async addWorker(extraEnv: Record<string, string> = {}): Promise<AppProcess> {
+    const worker = new AppProcess(
       `worker-${this.nextWorker++}`,
       { HOST: '127.0.0.1', ...this.options.env, APP_PROFILE: 'full', APP_ROLE: 'worker' },
       this.options.logDir,
@@ -88,7 +88,7 @@ class LocalNginx {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(apis: Instance[], logDir: string): Promise<LocalNginx> {
+  static async start(apis: AppProcess[], logDir: string): Promise<LocalNginx> {
     const nginx = nginxBinary();
     const port = await freePort();
     const prefix = join(logDir, 'nginx');
@@ -97,7 +97,7 @@ class LocalNginx {
     const config = join(prefix, 'nginx.conf');
     writeFileSync(
       config,
-      `# Written by scripts/cluster/cluster.ts for this run.
+      `# Written by support/cluster.ts for this run.
 worker_processes 1;
 daemon off;
 pid ${join(prefix, 'nginx.pid')};
@@ -133,19 +133,13 @@ ${upstreams}
     );
     const child = spawn(nginx, ['-p', prefix, '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const status = await fetch(`${url}/health/live`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status === 200) return new LocalNginx(url, child);
-      if (child.exitCode !== null || Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`nginx did not answer on ${url}; see ${join(prefix, 'error.log')}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      await waitUntilAnswers(`${url}/health/live`, 10_000, () => `nginx (see ${join(prefix, 'error.log')})`);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
     }
+    return new LocalNginx(url, child);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,38 @@
+import type { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { PoolConnection } from 'mysql2/promise';
+import { OrderRepository } from '../../src/modules/order/order.repository';
+import { PointRepository } from '../../src/modules/point/point.repository';
+import { ProductRepository } from '../../src/modules/product/product.repository';
+import { MysqlDialect } from '../../src/platform/database/sql-dialect';
+import type { Sql, SqlResult } from '../../src/platform/database/sql';
+import { OutboxRepository } from '../../src/platform/outbox/outbox.repository';
+
+/** The checkout's repositories use only `Sql` on their hot paths; what needs TypeORM fails loudly here. */
+const NO_TYPEORM = new Proxy({} as TransactionHost<TransactionalAdapterTypeOrm>, {
+  get: () => {
+    throw new Error('the bare loop runs only the repositories’ plain-SQL methods');
+  },
+});
+
+/**
+ * The app's own repositories of the checkout (orders, products, points, outbox) on one bare mysql2
+ * connection: the statements are the app's, taken from where it writes them, sent as text-protocol
+ * queries as the app's driver sends them, with no TypeORM query runner or CLS transaction host
+ * around them. Its `Sql` stand-in does what `Sql.run` does with a statement's result.
+ */
+export function bareRepositories(connection: PoolConnection) {
+  const run = async <Row>(statement: string, params: unknown[] = []): Promise<SqlResult<Row>> => {
+    const [result] = await connection.query(statement, params);
+    if (Array.isArray(result)) return { rows: result as Row[], affected: 0 };
+    const header = result as { affectedRows: number; insertId: number };
+    return { rows: [], affected: header.affectedRows, insertId: header.insertId };
+  };
+  const sql = { run } as unknown as Sql;
+  return {
+    orders: new OrderRepository(sql),
+    products: new ProductRepository(NO_TYPEORM, sql),
+    points: new PointRepository(NO_TYPEORM, sql),
+    outbox: new OutboxRepository(sql, new MysqlDialect()),
+  };
+}
