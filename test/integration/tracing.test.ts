@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { Instance } from '../../scripts/cluster/instance';
+import { AppProcess } from '../../support/app-process';
 import { ADMIN } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
@@ -24,7 +24,7 @@ async function tracedApp(profile: Profile, receiverUrl: string, extra: Record<st
     OTEL_SERVICE_NAME: `commerce-test-${profile}`,
     ...extra,
   });
-  const instance = new Instance(`tracing-${profile}`, env.env, LOG_DIR);
+  const instance = new AppProcess(`tracing-${profile}`, env.env, LOG_DIR);
   await instance.start();
   return { env, instance, api: new Api(instance.url) };
 }
@@ -156,7 +156,7 @@ describe('tracing, embedded profile (OpenTelemetry to a local OTLP receiver)', (
     expect((await app.api.get('/products/999999999', { headers: { 'x-request-id': requestId } })).status).toBe(404);
     const span = await eventually(() => serverSpan(receiver, 'GET /products/:id', requestId), 10_000);
     const { readFileSync } = await import('node:fs');
-    const lines = readFileSync(join(LOG_DIR, 'tracing-embedded.log'), 'utf8')
+    const lines = readFileSync(app.instance.logFile, 'utf8')
       .split('\n')
       .filter((line) => line.includes(requestId))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
