@@ -20,6 +20,7 @@ import { ConsumerGroups, MessageBusTransport } from './platform/messaging/messag
 import { NestPinoLogger, appLogger, logEveryRequest, withRequestLogger } from './platform/observability/app-logger';
 import { Metrics } from './platform/observability/metrics';
 import { requestIdOf } from './platform/observability/request-id';
+import { describeServerSpan, tracingStarted } from './platform/observability/tracing';
 
 /**
  * The listen backlog: connections the kernel completes before the app accepts them (capped by
@@ -83,7 +84,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 /**
  * On every request, one `onRequest` hook (Fastify runs it for errors and 404s too): the request id
  * and helmet's security headers on the response, and the request's logger as the one Nest's
- * `Logger` writes through while the request runs (`withRequestLogger`). CORS stays off unless
+ * `Logger` writes through while the request runs (`withRequestLogger`); with tracing on, the
+ * request's span named by its route. CORS stays off unless
  * CORS_ORIGINS lists origins.
  * helmet's headers do not depend on the request, so they are computed once here and written into
  * the reply as one object, rather than running helmet's middleware (a dozen validated `setHeader`
@@ -91,12 +93,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
  */
 function answerHeaders(app: NestFastifyApplication, config: AppConfig): void {
   const securityHeaders = appSecurityHeaders({ crossOrigin: config.corsOrigins.length > 0 });
+  const tracing = tracingStarted();
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
       reply.headers(securityHeaders);
       reply.header('x-request-id', request.id);
+      if (tracing) describeServerSpan(request.routeOptions.url, request.id);
       withRequestLogger(request.log, done);
     });
   if (config.corsOrigins.length > 0) {

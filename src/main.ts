@@ -1,12 +1,11 @@
+import './instrument';
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { createApp, LISTEN_BACKLOG } from './bootstrap';
 import { loadAppConfig } from './config';
 import { NestPinoLogger } from './platform/observability/app-logger';
 import { ConfigError } from './platform/config/app-config';
 
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadAppConfig(process.env);
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });

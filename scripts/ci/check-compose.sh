@@ -3,7 +3,7 @@
 # - `docker compose config` (Compose v2, see find_compose below) validates docker-compose.yml alone,
 #   with the opt-in docker-compose.host-ports.yml, and with the opt-in docker-compose.kafka-cluster.yml
 #   (three KRaft nodes instead of one broker), each without and with `--profile monitoring`;
-# - profiles: the app and its engines start by default; the MONITORING_SERVICES (Prometheus, Grafana)
+# - profiles: the app and its engines start by default; the MONITORING_SERVICES (Prometheus, Grafana, Jaeger)
 #   are in the `monitoring` profile, absent without it and present with it; no other service has a
 #   profile;
 # - by default only the proxy (nginx in front of the api replicas) publishes a port to the network;
@@ -73,11 +73,11 @@ fi
 # Services whose ports are published by default (the proxy; add a UI here only on purpose).
 PUBLIC_SERVICES="${PUBLIC_SERVICES:-proxy}"
 # Services that may publish by default, but only on the loopback address (the operator's own host).
-LOOPBACK_SERVICES="${LOOPBACK_SERVICES:-prometheus grafana}"
+LOOPBACK_SERVICES="${LOOPBACK_SERVICES:-prometheus grafana jaeger}"
 # Services that scale (`--scale api=3`): no published port, no container_name.
 SCALABLE_SERVICES="${SCALABLE_SERVICES:-api worker}"
-# The `monitoring` profile's services: started only by `docker compose --profile monitoring up`.
-MONITORING_SERVICES="${MONITORING_SERVICES:-prometheus grafana}"
+# The `monitoring` profile's services (metrics, dashboard, traces): started only by `docker compose --profile monitoring up`.
+MONITORING_SERVICES="${MONITORING_SERVICES:-prometheus grafana jaeger}"
 # The Kafka version scripts/kafka/*.sh run (Maven Central's jars), as that file sets it.
 SCRIPTS_KAFKA_VERSION="$(sed -n 's/^KAFKA_VERSION="\${KAFKA_VERSION:-\([^}]*\)}"$/\1/p' scripts/kafka/common.sh)"
 [ -n "$SCRIPTS_KAFKA_VERSION" ] || { echo "scripts/kafka/common.sh: no KAFKA_VERSION default found" >&2; exit 1; }

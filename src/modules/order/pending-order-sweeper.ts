@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, runsBackgroundWork } from '../../platform/config/app-config';
 import { InjectAppConfig } from '../../platform/config/config.module';
+import { untraced } from '../../platform/observability/tracing';
 import { OrderService } from './order.service';
 
 /** Cancels PENDING orders past ORDER_PENDING_TTL_SECONDS in the background. */
@@ -19,8 +20,9 @@ export class PendingOrderSweeper implements OnApplicationBootstrap, OnApplicatio
     if (!runsBackgroundWork(this.config)) return; // APP_ROLE=api: the worker processes sweep
     // Often enough that an expired order does not linger much past its TTL, at most once a minute.
     const everyMs = Math.min(60, Math.max(1, this.config.order.pendingTtlSeconds / 4)) * 1000;
+    // Its polls are not traced; an order it cancels starts its event's trace at the relay's send.
     this.timer = setInterval(() => {
-      this.running ??= this.sweep().finally(() => (this.running = undefined));
+      this.running ??= untraced(() => this.sweep()).finally(() => (this.running = undefined));
     }, everyMs).unref();
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsumerMetrics } from './consumer-metrics';
+import { handleTraced, publishTraced } from './message-tracing';
 import { IncomingMessage, MalformedMessageError, MessageBus, OutgoingMessage, Subscription, SubscriptionHandle } from './message-bus';
 
 const RETRIES = 5;
@@ -8,6 +9,7 @@ const RETRIES = 5;
  * Embedded adapter of the messaging port: one process, no broker. Each subscription receives
  * every message of its topics in publish order, asynchronously, like a single-partition topic.
  * Nothing survives a restart, which is what "embedded" means; the outbox table is the durable part.
+ * Messages carry the trace context in their headers as on Kafka (message-tracing.ts).
  */
 @Injectable()
 export class InProcessMessageBus extends MessageBus {
@@ -19,7 +21,11 @@ export class InProcessMessageBus extends MessageBus {
     super();
   }
 
-  async publish(messages: OutgoingMessage[]): Promise<void> {
+  publish(messages: OutgoingMessage[]): Promise<void> {
+    return publishTraced(messages, async (traced) => this.enqueue(traced));
+  }
+
+  private enqueue(messages: OutgoingMessage[]): void {
     for (const message of messages) {
       const incoming: IncomingMessage = {
         topic: message.topic,
@@ -56,7 +62,7 @@ export class InProcessMessageBus extends MessageBus {
   private async deliver(subscription: Subscription, message: IncomingMessage): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await subscription.handleBatch([message]);
+        await handleTraced(subscription.groupId, [message], () => subscription.handleBatch([message]));
         this.metrics.processed.inc({ group: subscription.groupId });
         return;
       } catch (error) {

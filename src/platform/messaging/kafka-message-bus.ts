@@ -3,6 +3,7 @@ import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import { DependencyUnavailableError, unavailableDependency } from '../http/dependency-errors';
 import { KafkaConnection } from '../kafka/kafka-connection';
 import { ConsumerMetrics } from './consumer-metrics';
+import { handleTraced, publishTraced } from './message-tracing';
 import {
   deadLetterTopic,
   IncomingMessage,
@@ -28,6 +29,7 @@ const MAX_PUBLISHES_PER_SEND = 1_000;
  * topic `<topic>.dlt` with the original topic, partition, offset and error as headers. A batch
  * that fails because a dependency is down (Redis, MySQL) is not retried that way: it waits for
  * the dependency, and nothing of it is dead-lettered or committed.
+ * With tracing on, each message is sent and each batch handled in a span of its trace (message-tracing.ts).
  */
 @Injectable()
 export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown {
@@ -58,6 +60,10 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
    */
   publish(messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    return publishTraced(messages, (traced) => this.enqueue(traced));
+  }
+
+  private enqueue(messages: OutgoingMessage[]): Promise<void> {
     const timeoutMs = this.connection.produceTimeoutMs;
     return new Promise<void>((resolve, reject) => {
       const entry = {
@@ -200,7 +206,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     const group = subscription.groupId;
     for (let attempt = 1, outage = 0; attempt <= BATCH_ATTEMPTS; attempt++) {
       try {
-        await subscription.handleBatch(messages);
+        await handleTraced(group, messages, () => subscription.handleBatch(messages));
         this.metrics.processed.inc({ group }, messages.length);
         return;
       } catch (error) {
@@ -227,7 +233,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
       let lastError: unknown;
       for (let attempt = 1; attempt <= MESSAGE_ATTEMPTS; attempt++) {
         try {
-          await subscription.handleBatch([message]);
+          await handleTraced(group, [message], () => subscription.handleBatch([message]));
           this.metrics.processed.inc({ group });
           lastError = undefined;
           break;

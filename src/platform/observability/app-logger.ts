@@ -70,6 +70,12 @@ export function withRequestLogger(log: FastifyBaseLogger, next: () => void): voi
   requestLoggers.run(log as Logger, next);
 }
 
+/** The id of the request being served (its X-Request-Id), where there is one. */
+export function currentRequestId(): string | undefined {
+  const reqId = requestLoggers.getStore()?.bindings().reqId as unknown;
+  return typeof reqId === 'string' ? reqId : undefined;
+}
+
 /**
  * Nest's `LoggerService` on the app's pino logger: `log(message, context)` becomes
  * `{"context": ..., "msg": ...}` at info, an `Error` goes under `err`, and Nest's exception handlers'

@@ -1,9 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { NestPinoLogger, appLogger } from './app-logger';
 import { Metrics } from './metrics';
 import { MetricsController } from './metrics.controller';
+import { stopTracing } from './tracing';
 
 @Global()
 @Module({
@@ -16,4 +17,9 @@ import { MetricsController } from './metrics.controller';
   ],
   exports: [Metrics, NestPinoLogger],
 })
-export class ObservabilityModule {}
+export class ObservabilityModule implements OnApplicationShutdown {
+  /** The spans still buffered are exported before the process ends (tracing, where main.ts started it). */
+  async onApplicationShutdown(): Promise<void> {
+    await stopTracing();
+  }
+}

@@ -9,6 +9,7 @@ import { relayBackoffMs } from './backoff';
 import { OutboxMetrics } from './outbox-metrics';
 import { ClaimedEvent, OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
+import { untraced } from '../observability/tracing';
 
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
@@ -62,7 +63,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     // for Kafka's acknowledgement, the next claims what was committed meanwhile, so an event does not
     // wait for a whole pass before its own starts. SQLite runs one (its transactions are serialised).
     const passes = this.dialect.concurrentTransactions ? this.settings.relayPasses : 1;
-    this.loops = Array.from({ length: passes }, () => this.runLoop());
+    // A pass's own SQL is not traced: each event's send continues the trace it was recorded in.
+    this.loops = Array.from({ length: passes }, () => untraced(() => this.runLoop()));
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxCommitNudge } from './outbox-commit-nudge';
+import { traceContextHeaders } from '../messaging/message-tracing';
+import { currentRequestId } from '../observability/app-logger';
 
 /**
  * An event as the producing module's contract builds it (`orderCompleted(order)` in the order
@@ -38,7 +40,14 @@ export class OutboxWriter {
     const eventId = randomUUID();
     const occurredAt = new Date();
     const payload = { eventId, occurredAt: occurredAt.toISOString(), ...event.data };
-    const headers = { 'event-id': eventId, 'event-type': event.type, 'occurred-at': occurredAt.toISOString() };
+    const headers = {
+      'event-id': eventId,
+      'event-type': event.type,
+      'occurred-at': occurredAt.toISOString(),
+      // The request's trace and id travel with the event to the relay's send and every consumer.
+      ...traceContextHeaders(),
+      ...requestIdHeader(),
+    };
     await this.outbox.insert({
       eventId,
       eventType: event.type,
@@ -52,4 +61,9 @@ export class OutboxWriter {
     this.transactions.afterCommit(() => this.nudge.committed());
     return eventId;
   }
+}
+
+function requestIdHeader(): Record<string, string> {
+  const requestId = currentRequestId();
+  return requestId ? { 'x-request-id': requestId } : {};
 }
