@@ -8,9 +8,9 @@ import { OutboxWriter } from '../../platform/outbox/outbox-writer';
 import { CouponWalletService } from '../coupon/coupon-wallet.service';
 import { PointService } from '../point/point.service';
 import { ProductService } from '../product/product.service';
-import { OrderStatus } from './entities/order.entities';
+import type { Order, OrderStatus } from './entities/order.entities';
 import { canTransition, cancellationRefunds, payRefusal } from './order-transitions';
-import { NewOrder, OrderRecord, OrderRepository } from './order.repository';
+import { NewOrder, NewOrderItem, OrderRepository, OrderWithItems } from './order.repository';
 import { orderCancelled, orderCompleted } from './contracts/order-events';
 
 export interface OrderView {
@@ -148,14 +148,14 @@ export class OrderService {
   }
 
   /** The caller's order with its items (read by every payment and cancellation); another user's is answered like a missing one. */
-  private async load(userId: number, orderId: number): Promise<OrderRecord> {
+  private async load(userId: number, orderId: number): Promise<OrderWithItems> {
     const order = await this.orders.findOfUser(userId, orderId);
     if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
     return order;
   }
 }
 
-function toView(order: OrderRecord): OrderView {
+function toView(order: Order & { items: NewOrderItem[] }): OrderView {
   return {
     id: order.id,
     userId: order.userId,

@@ -1,13 +1,10 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { LessThan } from 'typeorm';
 import { AppConfig, runsBackgroundWork } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { TransactionRunner } from '../database/transaction-runner';
 import { isUniqueViolation } from '../database/errors';
 import { DomainError } from '../errors/domain-error';
-import { IdempotencyKey } from './idempotency-key.entity';
+import { IdempotencyKeyRepository } from './idempotency-key.repository';
 
 // A claim older than this with no response belongs to a request that died: it may be taken over.
 const ABANDONED_AFTER_MS = 60_000;
@@ -22,14 +19,10 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   private purgeTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly keys: IdempotencyKeyRepository,
     private readonly transactions: TransactionRunner,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
-
-  private get keys() {
-    return this.txHost.tx.getRepository(IdempotencyKey);
-  }
 
   /** Claims the key for this request, or says what to answer instead. */
   async claim(userId: number, key: string, requestHash: string): Promise<Claim> {
@@ -37,7 +30,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       const now = new Date();
       try {
         // The primary key (user, key) makes exactly one concurrent request the owner.
-        await this.transactions.run(() =>
+        await this.transactions.runStatement(() =>
           this.keys.insert({
             userId,
             key,
@@ -53,12 +46,11 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      const existing = await this.keys.findOneBy({ userId, key });
+      const existing = await this.keys.find(userId, key);
       if (!existing) continue; // purged or released meanwhile: try again
       const abandoned = existing.state === 'IN_PROGRESS' && now.getTime() - existing.createdAt.getTime() > ABANDONED_AFTER_MS;
       if (existing.expiresAt <= now || abandoned) {
-        // This exact claim only (by its creation time): a newer one taken meanwhile stays.
-        await this.transactions.run(() => this.keys.delete({ userId, key, createdAt: existing.createdAt }));
+        await this.transactions.runStatement(() => this.keys.deleteClaim(userId, key, existing.createdAt));
         continue;
       }
       if (existing.requestHash !== requestHash) {
@@ -75,9 +67,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async complete(userId: number, key: string, status: number, body: unknown): Promise<void> {
-    await this.transactions.run(() =>
-      this.keys.update({ userId, key }, { state: 'DONE', responseStatus: status, responseBody: JSON.stringify(body ?? null) }),
-    );
+    await this.transactions.runStatement(() => this.keys.complete(userId, key, status, JSON.stringify(body ?? null)));
   }
 
   /**
@@ -86,7 +76,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
    * acknowledgement), the stored reply stays for the retry.
    */
   async release(userId: number, key: string): Promise<void> {
-    await this.transactions.run(() => this.keys.delete({ userId, key, state: 'IN_PROGRESS' }));
+    await this.transactions.runStatement(() => this.keys.deleteUnanswered(userId, key));
   }
 
   onModuleInit(): void {
@@ -100,7 +90,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
 
   async purgeExpired(): Promise<void> {
     try {
-      await this.transactions.run(() => this.keys.delete({ expiresAt: LessThan(new Date()) }));
+      await this.transactions.runStatement(() => this.keys.deleteExpired(new Date()));
     } catch (error) {
       this.logger.warn(`purge of expired idempotency keys failed: ${(error as Error).message}`);
     }
