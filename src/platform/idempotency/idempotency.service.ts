@@ -95,8 +95,10 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = new Date();
       try {
-        // The primary key (user, key) makes exactly one concurrent request the owner.
-        await this.transactions.runStatement(() =>
+        // The primary key (user, key) makes exactly one concurrent request the owner. A transaction,
+        // not autocommit: a claim cut off by a silent database rolls back with its connection rather
+        // than landing later and holding the key, unanswered, for ABANDONED_AFTER_MS.
+        await this.transactions.run(() =>
           this.keys.insert({
             userId,
             key,
@@ -116,7 +118,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       if (!existing) continue; // purged or released meanwhile: try again
       const abandoned = existing.state === 'IN_PROGRESS' && now.getTime() - existing.createdAt.getTime() > ABANDONED_AFTER_MS;
       if (existing.expiresAt <= now || abandoned) {
-        await this.transactions.runStatement(() => this.keys.deleteClaim(userId, key, existing.createdAt));
+        await this.transactions.run(() => this.keys.deleteClaim(userId, key, existing.createdAt));
         continue;
       }
       if (existing.requestHash !== requestHash) {
@@ -133,7 +135,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async complete(userId: number, key: string, status: number, body: unknown): Promise<void> {
-    await this.transactions.runStatement(() => this.keys.complete(userId, key, status, JSON.stringify(body ?? null)));
+    await this.transactions.run(() => this.keys.complete(userId, key, status, JSON.stringify(body ?? null)));
   }
 
   /**
@@ -142,7 +144,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
    * acknowledgement), the stored reply stays for the retry.
    */
   private async release(userId: number, key: string): Promise<void> {
-    await this.transactions.runStatement(() => this.keys.deleteUnanswered(userId, key));
+    await this.transactions.run(() => this.keys.deleteUnanswered(userId, key));
   }
 
   onModuleInit(): void {
@@ -156,7 +158,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
 
   async purgeExpired(): Promise<void> {
     try {
-      await this.transactions.runStatement(() => this.keys.deleteExpired(new Date()));
+      await this.transactions.run(() => this.keys.deleteExpired(new Date()));
     } catch (error) {
       this.logger.warn(`purge of expired idempotency keys failed: ${(error as Error).message}`);
     }
