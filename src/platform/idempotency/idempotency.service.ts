@@ -59,7 +59,10 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   async once<T>(request: IdempotentRequest | undefined, work: (store: StoreAnswer<T>) => Promise<T>): Promise<Answer<T>> {
     if (!request) {
       let status: number | undefined;
-      const body = await work(async (result, answered) => ((status = answered), result));
+      const body = await work(async (result, answered) => {
+        status = answered;
+        return result;
+      });
       return { replayed: false, status, body };
     }
     const { userId, key } = request;
