@@ -38,21 +38,26 @@ module.exports = {
     {
       name: 'data-access-through-repositories',
       comment:
-        "Only a module's repositories (*.repository.ts) run statements: services and everything else call " +
-        "repository methods and never see SQL, a query builder, TypeORM's repositories or the transaction's " +
-        "entity manager. (Entities may use TypeORM decorators; *.module.ts registers them; a module's " +
-        'migrations/ create and change its tables.)',
+        'One way to the database: only repositories (*.repository.ts) run statements, through Sql, with rows ' +
+        "mapped by their entity's Table. Services and everything else, in modules and in platform, call repository " +
+        "methods and never see SQL, a query builder, TypeORM's repositories or the transaction's entity manager. " +
+        '(Entities declare the tables with TypeORM decorators; *.module.ts registers them; migrations/ create and ' +
+        'change them; platform/database/ is the mechanism itself.)',
       severity: 'error',
       from: {
-        path: '^src/modules/',
-        pathNot: ['\\.repository\\.ts$', '/entities/', '/migrations/', '\\.module\\.ts$', '\\.spec\\.ts$'],
+        path: '^src/(modules|platform)/',
+        pathNot: [
+          '^src/platform/database/',
+          '\\.repository\\.ts$',
+          '/entities/',
+          '\\.entity\\.ts$',
+          '/migrations/',
+          '\\.module\\.ts$',
+          '\\.spec\\.ts$',
+        ],
       },
       to: {
-        path: [
-          '^src/platform/database/sql\\.ts$',
-          '^src/platform/database/sql-dialect\\.ts$',
-          '^node_modules/(typeorm|@nestjs/typeorm|@nestjs-cls/transactional)',
-        ],
+        path: ['^src/platform/database/(sql|sql-dialect|table)\\.ts$', '^node_modules/(typeorm|@nestjs/typeorm|@nestjs-cls/transactional)'],
       },
     },
     {

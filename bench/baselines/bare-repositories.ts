@@ -1,5 +1,3 @@
-import type { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { PoolConnection } from 'mysql2/promise';
 import { OrderRepository } from '../../src/modules/order/order.repository';
 import { PointRepository } from '../../src/modules/point/point.repository';
@@ -7,13 +5,6 @@ import { ProductRepository } from '../../src/modules/product/product.repository'
 import { MysqlDialect } from '../../src/platform/database/sql-dialect';
 import type { Sql, SqlResult } from '../../src/platform/database/sql';
 import { OutboxRepository } from '../../src/platform/outbox/outbox.repository';
-
-/** The checkout's repositories use only `Sql` on their hot paths; what needs TypeORM fails loudly here. */
-const NO_TYPEORM = new Proxy({} as TransactionHost<TransactionalAdapterTypeOrm>, {
-  get: () => {
-    throw new Error('the bare loop runs only the repositories’ plain-SQL methods');
-  },
-});
 
 /**
  * The app's own repositories of the checkout (orders, products, points, outbox) on one bare mysql2
@@ -29,10 +20,11 @@ export function bareRepositories(connection: PoolConnection) {
     return { rows: [], affected: header.affectedRows, insertId: header.insertId };
   };
   const sql = { run } as unknown as Sql;
+  const dialect = new MysqlDialect();
   return {
     orders: new OrderRepository(sql),
-    products: new ProductRepository(NO_TYPEORM, sql),
-    points: new PointRepository(NO_TYPEORM, sql),
-    outbox: new OutboxRepository(sql, new MysqlDialect()),
+    products: new ProductRepository(sql),
+    points: new PointRepository(sql, dialect),
+    outbox: new OutboxRepository(sql, dialect),
   };
 }

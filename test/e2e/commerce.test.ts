@@ -455,6 +455,41 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(await shop.balance(user.token)).toBe(0);
     });
 
+    it('replays a refusal with its status and marks every replay, while the work stays undone', async () => {
+      const product = await shop.product({ price: 10_000, stock: 10 });
+      const user = await shop.user();
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 1 }]);
+      const pay = (key: string) =>
+        shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token, headers: { 'idempotency-key': key } });
+      const refused = await pay('pay-broke');
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('INSUFFICIENT_BALANCE');
+      expect(refused.headers.get('idempotent-replayed')).toBeNull();
+
+      await shop.api.post('/points/charge', { amount: 10_000 }, { token: user.token });
+      const replayed = await pay('pay-broke');
+      expect(replayed.status).toBe(409);
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      expect(replayed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      // The stored problem is the refusal's, without `instance` (a pre-existing difference).
+      expect(replayed.body).toEqual({ ...refused.body, instance: undefined });
+      expect((await shop.api.get(`/orders/${order.id}`, { token: user.token })).body.status).toBe('PENDING');
+
+      const paid = await pay('pay-funded');
+      expect(paid.status).toBe(200);
+      expect(paid.headers.get('idempotent-replayed')).toBeNull();
+      expect(await pay('pay-funded')).toMatchObject({ status: 200, body: paid.body });
+      expect(await shop.balance(user.token)).toBe(0);
+    });
+
+    it('refuses a malformed key with a 400 that names the header', async () => {
+      const { token } = await shop.user();
+      const bad = await shop.api.post('/points/charge', { amount: 1_000 }, { token, headers: { 'idempotency-key': 'x'.repeat(256) } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+      expect(await shop.balance(token)).toBe(0);
+    });
+
     it('runs concurrent requests with one key once', async () => {
       const { token } = await shop.user();
       const responses = await Promise.all(

@@ -89,6 +89,20 @@ describe.each(cases)('coupons (%s profile, %s strategy)', (profile, strategy) =>
     expect((await shop.api.get(`/coupons/${couponId}`)).body.remainingQuantity).toBe(2);
   });
 
+  it('answers a retried issue with its first answer under the same Idempotency-Key', async () => {
+    const couponId = await createCoupon(shop, 3);
+    const user = await shop.user();
+    const issue = () =>
+      shop.api.post(`/coupons/${couponId}/issue`, undefined, { token: user.token, headers: { 'idempotency-key': 'drop-1' } });
+    const first = await issue();
+    expect(first.status).toBe(strategy === 'lock' ? 201 : 202);
+    const retry = await issue();
+    expect(retry.status).toBe(first.status);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    await eventually(async () => expect((await shop.api.get(`/coupons/${couponId}`)).body.issuedQuantity).toBe(1), 20_000);
+  });
+
   it('refuses outside the issue period and for unknown coupons', async () => {
     const later = await createCoupon(shop, 5, { issueStartsAt: new Date(Date.now() + 3_600_000).toISOString() });
     const user = await shop.user();

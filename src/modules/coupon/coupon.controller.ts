@@ -4,7 +4,8 @@ import { ApiEndpoint } from '../../platform/http/api-contract';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser, Public, Roles } from '../../platform/auth/authenticated-user';
 import { ParseIdPipe } from '../../platform/http/params';
-import { Idempotent } from '../../platform/idempotency/idempotent.decorator';
+import { sendAnswer } from '../../platform/idempotency/answer';
+import { IdempotencyKey, type IdempotentRequest } from '../../platform/idempotency/idempotent-request';
 import { CouponService } from './coupon.service';
 import { CouponIssuance } from './issuance/coupon-issuance';
 import { ParseIssueRequestIdPipe } from './issuance/issue-request-id';
@@ -35,8 +36,6 @@ export class CouponController {
   }
 
   @Post('coupons/:id/issue')
-  // The lock strategy commits under the coupon lock, for a whole line of callers at once.
-  @Idempotent({ completeInTransaction: false })
   @ApiEndpoint({
     operationId: 'issueCoupon',
     summary: 'Ask for a copy of a first-come coupon',
@@ -62,15 +61,12 @@ export class CouponController {
   async issue(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseIdPipe) id: number,
+    @IdempotencyKey() key: IdempotentRequest | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const outcome = await this.issuance.issue(id, user.id);
-    if (outcome.kind === 'queued') {
-      reply.status(202).header('Location', `/coupons/issue-requests/${outcome.requestId}`);
-      return { requestId: outcome.requestId, status: 'PENDING' as const };
-    }
-    reply.status(201);
-    return this.issuance.issuedView(outcome.userCoupon);
+    const answer = await this.issuance.issue(id, user.id, key);
+    if (!answer.replayed && 'requestId' in answer.body) reply.header('Location', `/coupons/issue-requests/${answer.body.requestId}`);
+    return sendAnswer(reply, answer);
   }
 
   @Get('coupons/issue-requests/:requestId')

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiEndpoint } from '../../platform/http/api-contract';
 import { AuthenticatedUser, CurrentUser } from '../../platform/auth/authenticated-user';
 import { Page } from '../../platform/database/cursor';
 import { PageQuery, ParseIdPipe } from '../../platform/http/params';
-import { Idempotent } from '../../platform/idempotency/idempotent.decorator';
+import { sendAnswer } from '../../platform/idempotency/answer';
+import { IdempotencyKey, type IdempotentRequest } from '../../platform/idempotency/idempotent-request';
 import { CreateOrderRequest, OrderPage, OrderResponse } from './dto/order.dto';
 import { OrderService, OrderView } from './order.service';
 
@@ -14,7 +16,6 @@ export class OrderController {
   constructor(private readonly orders: OrderService) {}
 
   @Post()
-  @Idempotent()
   @ApiEndpoint({
     operationId: 'createOrder',
     summary: "Create a PENDING order at today's prices",
@@ -22,8 +23,13 @@ export class OrderController {
     problems: ['PRODUCT_NOT_FOUND', 'COUPON_NOT_FOUND', 'PRODUCT_NOT_ON_SALE', 'INSUFFICIENT_STOCK', 'COUPON_NOT_USABLE'],
   })
   @ApiCreatedResponse({ type: OrderResponse, description: 'The PENDING order' })
-  create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateOrderRequest): Promise<OrderView> {
-    return this.orders.create(user.id, body.items, body.userCouponId);
+  async create(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: CreateOrderRequest,
+    @IdempotencyKey() key: IdempotentRequest | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return sendAnswer(reply, await this.orders.create(user.id, body.items, body.userCouponId, key));
   }
 
   @Get()
@@ -42,7 +48,6 @@ export class OrderController {
 
   @Post(':id/pay')
   @HttpCode(200)
-  @Idempotent()
   @ApiEndpoint({
     operationId: 'payOrder',
     summary: 'Pay a PENDING order with points',
@@ -50,13 +55,17 @@ export class OrderController {
     problems: ['ORDER_NOT_FOUND', 'INSUFFICIENT_STOCK', 'INSUFFICIENT_BALANCE', 'COUPON_NOT_USABLE', 'ORDER_NOT_PENDING', 'ORDER_EXPIRED'],
   })
   @ApiOkResponse({ type: OrderResponse, description: 'The PAID order' })
-  pay(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<OrderView> {
-    return this.orders.pay(user.id, id);
+  async pay(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseIdPipe) id: number,
+    @IdempotencyKey() key: IdempotentRequest | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return sendAnswer(reply, await this.orders.pay(user.id, id, key));
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @Idempotent()
   @ApiEndpoint({
     operationId: 'cancelOrder',
     summary: 'Cancel an order; a PAID one is refunded and its coupon returned',
@@ -66,7 +75,12 @@ export class OrderController {
     problems: ['ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE'],
   })
   @ApiOkResponse({ type: OrderResponse, description: 'The CANCELLED order' })
-  cancel(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<OrderView> {
-    return this.orders.cancel(user.id, id);
+  async cancel(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseIdPipe) id: number,
+    @IdempotencyKey() key: IdempotentRequest | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return sendAnswer(reply, await this.orders.cancel(user.id, id, key));
   }
 }

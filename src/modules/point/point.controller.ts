@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiEndpoint } from '../../platform/http/api-contract';
 import { AuthenticatedUser, CurrentUser } from '../../platform/auth/authenticated-user';
 import { Page } from '../../platform/database/cursor';
-import { Idempotent } from '../../platform/idempotency/idempotent.decorator';
+import { sendAnswer } from '../../platform/idempotency/answer';
+import { IdempotencyKey, type IdempotentRequest } from '../../platform/idempotency/idempotent-request';
 import { PageQuery } from '../../platform/http/params';
 import { BalanceResponse, ChargeRequest, PointHistoryPage } from './dto/point.dto';
 import { BalanceView, PointHistoryView, PointService } from './point.service';
@@ -22,15 +24,19 @@ export class PointController {
 
   @Post('charge')
   @HttpCode(200)
-  @Idempotent()
   @ApiEndpoint({
     operationId: 'chargePoints',
     summary: "Add points to the caller's balance",
     problems: ['INVALID_CHARGE_AMOUNT', 'BALANCE_LIMIT_EXCEEDED'],
   })
   @ApiOkResponse({ type: BalanceResponse, description: 'The balance after the charge' })
-  charge(@CurrentUser() user: AuthenticatedUser, @Body() body: ChargeRequest): Promise<BalanceView> {
-    return this.points.charge(user.id, body.amount);
+  async charge(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: ChargeRequest,
+    @IdempotencyKey() key: IdempotentRequest | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return sendAnswer(reply, await this.points.charge(user.id, body.amount, key));
   }
 
   @Get('history')

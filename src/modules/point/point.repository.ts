@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { FindOptionsWhere, LessThan } from 'typeorm';
 import { Sql } from '../../platform/database/sql';
-import { PointBalance, PointHistory, PointHistoryType } from './entities/point.entities';
+import { SqlDialect } from '../../platform/database/sql-dialect';
+import { Table } from '../../platform/database/table';
+import { PointHistory, PointHistoryType } from './entities/point.entities';
 
-/**
- * All SQL of `point_balances` and `point_history`. Balance changes, their history rows and the
- * balance read run on every charge and payment: plain SQL through `Sql`. Opening an account (once
- * per user) and reading the history go through TypeORM.
- */
+const HISTORY = new Table(PointHistory);
+
+/** All SQL of `point_balances` and `point_history`, through `Sql`; history rows become entities through {@link HISTORY}. */
 @Injectable()
 export class PointRepository {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly sql: Sql,
+    private readonly dialect: SqlDialect,
   ) {}
 
   /** The balance, or undefined when the user has no account yet. */
@@ -28,13 +25,10 @@ export class PointRepository {
    * missing: on MySQL, INSERT IGNORE on an existing row takes a shared lock that deadlocks concurrent updates.
    */
   async openAccount(userId: number): Promise<void> {
-    await this.txHost.tx
-      .createQueryBuilder()
-      .insert()
-      .into(PointBalance)
-      .values({ userId, balance: 0, updatedAt: new Date() })
-      .orIgnore()
-      .execute();
+    await this.sql.run(`${this.dialect.insertIgnore} INTO point_balances (user_id, balance, updated_at) VALUES (?, 0, ?)`, [
+      userId,
+      new Date(),
+    ]);
   }
 
   /**
@@ -62,10 +56,12 @@ export class PointRepository {
     );
   }
 
-  /** Up to `limit` history rows of the user, newest first, with ids below `beforeId` when given (entity columns convert BIGINT). */
+  /** Up to `limit` history rows of the user, newest first, with ids below `beforeId` when given. */
   async historyOf(userId: number, limit: number, beforeId?: number): Promise<PointHistory[]> {
-    const where: FindOptionsWhere<PointHistory> = { userId };
-    if (beforeId !== undefined) where.id = LessThan(beforeId);
-    return this.txHost.tx.getRepository(PointHistory).find({ where, order: { id: 'DESC' }, take: limit });
+    const { rows } = await this.sql.run(
+      `SELECT ${HISTORY.columns} FROM point_history WHERE user_id = ?${beforeId === undefined ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ?`,
+      [userId, ...(beforeId === undefined ? [] : [beforeId]), limit],
+    );
+    return rows.map((row) => HISTORY.read(row));
   }
 }

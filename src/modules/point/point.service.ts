@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { DomainError } from '../../platform/errors/domain-error';
+import type { Answer } from '../../platform/idempotency/answer';
+import { IdempotencyService } from '../../platform/idempotency/idempotency.service';
+import type { IdempotentRequest } from '../../platform/idempotency/idempotent-request';
 import { PointHistoryType } from './entities/point.entities';
 import { PointRepository } from './point.repository';
 
@@ -33,27 +36,33 @@ export class PointService {
   constructor(
     private readonly points: PointRepository,
     private readonly transactions: TransactionRunner,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   async balanceOf(userId: number): Promise<BalanceView> {
     return { userId, balance: (await this.points.balanceOf(userId)) ?? 0 };
   }
 
-  async charge(userId: number, amount: number): Promise<BalanceView> {
-    if (!Number.isSafeInteger(amount) || amount < CHARGE_MIN || amount > CHARGE_MAX || amount % CHARGE_UNIT !== 0) {
-      throw new DomainError('INVALID_CHARGE_AMOUNT', `amount must be a multiple of ${CHARGE_UNIT} between ${CHARGE_MIN} and ${CHARGE_MAX}`);
-    }
-    // A first charge opens the account on its own, before the charge's transaction. Inside it, the
-    // UPDATE of a missing row locks the gap at the end of the table, and the INSERT then waits for
-    // the gap another new user's charge holds: 50 first charges at once deadlocked until 29 of them
-    // ran out of attempts.
-    if ((await this.points.balanceOf(userId)) === undefined) await this.transactions.runStatement(() => this.points.openAccount(userId));
-    return this.transactions.run(async () => {
-      // Conditional increment: the cap holds whatever runs concurrently.
-      const changed = await this.points.changeBalance(userId, amount, { max: BALANCE_CAP });
-      if (!changed) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `The balance may not exceed ${BALANCE_CAP}`);
-      await this.points.appendHistory(userId, 'CHARGE', amount, null);
-      return this.balanceOf(userId);
+  async charge(userId: number, amount: number, key?: IdempotentRequest): Promise<Answer<BalanceView>> {
+    return this.idempotency.once(key, async (store) => {
+      if (!Number.isSafeInteger(amount) || amount < CHARGE_MIN || amount > CHARGE_MAX || amount % CHARGE_UNIT !== 0) {
+        throw new DomainError(
+          'INVALID_CHARGE_AMOUNT',
+          `amount must be a multiple of ${CHARGE_UNIT} between ${CHARGE_MIN} and ${CHARGE_MAX}`,
+        );
+      }
+      // A first charge opens the account on its own, before the charge's transaction. Inside it, the
+      // UPDATE of a missing row locks the gap at the end of the table, and the INSERT then waits for
+      // the gap another new user's charge holds: 50 first charges at once deadlocked until 29 of them
+      // ran out of attempts.
+      if ((await this.points.balanceOf(userId)) === undefined) await this.transactions.runStatement(() => this.points.openAccount(userId));
+      return this.transactions.run(async () => {
+        // Conditional increment: the cap holds whatever runs concurrently.
+        const changed = await this.points.changeBalance(userId, amount, { max: BALANCE_CAP });
+        if (!changed) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `The balance may not exceed ${BALANCE_CAP}`);
+        await this.points.appendHistory(userId, 'CHARGE', amount, null);
+        return store(await this.balanceOf(userId));
+      });
     });
   }
 

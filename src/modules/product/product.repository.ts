@@ -1,19 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { placeholders, Sql } from '../../platform/database/sql';
+import { Table } from '../../platform/database/table';
 import { Product, ProductStatus } from './entities/product.entity';
 
-/** A product as the module uses it (the timestamps stay in the table). */
-export interface ProductRecord {
-  id: number;
-  name: string;
-  price: number;
-  stock: number;
-  category: string;
-  status: ProductStatus;
-}
+const PRODUCTS = new Table(Product);
+// The timestamps stay in the table: the module reads and answers only these.
+const RECORD = PRODUCTS.pick('id', 'name', 'price', 'stock', 'category', 'status');
 
+/** A product as the module uses it. */
+export type ProductRecord = ReturnType<typeof RECORD.read>;
 export type NewProduct = Omit<ProductRecord, 'id' | 'status'>;
 export type ProductChanges = Partial<Omit<ProductRecord, 'id'>>;
 
@@ -24,32 +19,21 @@ export interface ProductPageFilter {
   beforeId?: number;
 }
 
-/**
- * All SQL of `products`. Catalogue reads are the most frequent requests and stock moves run in
- * every payment and cancellation: plain SQL through `Sql`. The admin's writes and the count go
- * through TypeORM. Rows and entities become records in one mapper ({@link productFromRow}).
- */
+/** All SQL of `products`, through `Sql`; rows become records through {@link RECORD}. */
 @Injectable()
 export class ProductRepository {
-  constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    private readonly sql: Sql,
-  ) {}
-
-  private get products() {
-    return this.txHost.tx.getRepository(Product);
-  }
+  constructor(private readonly sql: Sql) {}
 
   async findById(id: number): Promise<ProductRecord | undefined> {
-    const { rows } = await this.sql.run<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = ?`, [id]);
-    return rows.length ? productFromRow(rows[0]) : undefined;
+    const { rows } = await this.sql.run(`SELECT ${RECORD.columns} FROM products WHERE id = ?`, [id]);
+    return rows.length ? RECORD.read(rows[0]) : undefined;
   }
 
   /** Products by id; missing ids are absent. */
   async findByIds(ids: number[]): Promise<ProductRecord[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.sql.run<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id IN (${placeholders(ids.length)})`, ids);
-    return rows.map(productFromRow);
+    const { rows } = await this.sql.run(`SELECT ${RECORD.columns} FROM products WHERE id IN (${placeholders(ids.length)})`, ids);
+    return rows.map((row) => RECORD.read(row));
   }
 
   /**
@@ -70,8 +54,8 @@ export class ProductRepository {
       params.push(value);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')} ` : '';
-    const { rows } = await this.sql.run<ProductRow>(`SELECT ${COLUMNS} FROM products ${where}ORDER BY id DESC LIMIT ?`, [...params, limit]);
-    return rows.map(productFromRow);
+    const { rows } = await this.sql.run(`SELECT ${RECORD.columns} FROM products ${where}ORDER BY id DESC LIMIT ?`, [...params, limit]);
+    return rows.map((row) => RECORD.read(row));
   }
 
   /** Takes `quantity` in one conditional UPDATE: false when less is left, whatever runs concurrently. */
@@ -90,35 +74,22 @@ export class ProductRepository {
   }
 
   async insert(product: NewProduct & { status: ProductStatus }, at: Date): Promise<ProductRecord> {
-    return productFromRow(await this.products.save(this.products.create({ ...product, createdAt: at, updatedAt: at })));
+    const { statement, params } = PRODUCTS.insert([{ ...product, createdAt: at, updatedAt: at }]);
+    const { insertId } = await this.sql.run(statement, params);
+    return { id: insertId!, ...product };
   }
 
   /** Applies the changes (run it in a transaction); undefined when the product does not exist. */
   async update(id: number, changes: ProductChanges, at: Date): Promise<ProductRecord | undefined> {
-    const product = await this.products.findOneBy({ id });
-    if (!product) return undefined;
-    Object.assign(product, changes, { updatedAt: at });
-    return productFromRow(await this.products.save(product));
+    const set = Object.entries({ ...changes, updatedAt: at }) as Array<[keyof Product, unknown]>;
+    const { affected } = await this.sql.run(
+      `UPDATE products SET ${set.map(([property]) => `${PRODUCTS.column(property)} = ?`).join(', ')} WHERE id = ?`,
+      [...set.map(([, value]) => value), id],
+    );
+    return affected > 0 ? this.findById(id) : undefined;
   }
 
   async count(): Promise<number> {
-    return this.products.count();
+    return this.sql.count('products');
   }
-}
-
-const COLUMNS = 'id, name, price, stock, category, status';
-
-/** A row as the driver returns it: mysql2 may return BIGINT (price) as a string. */
-type ProductRow = Record<keyof ProductRecord, unknown>;
-
-/** The one mapper of `products`: from a plain row or an entity, numbers converted explicitly. */
-function productFromRow(row: ProductRow | Product): ProductRecord {
-  return {
-    id: Number(row.id),
-    name: String(row.name),
-    price: Number(row.price),
-    stock: Number(row.stock),
-    category: String(row.category),
-    status: row.status as ProductStatus,
-  };
 }

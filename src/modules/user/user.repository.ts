@@ -1,44 +1,45 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import type { Role } from '../../platform/auth/authenticated-user';
+import { Sql } from '../../platform/database/sql';
+import { Table } from '../../platform/database/table';
 import { User } from './entities/user.entity';
 
-/** A stored account. */
-export type UserRecord = Pick<User, 'id' | 'email' | 'passwordHash' | 'name' | 'role'>;
+const USERS = new Table(User);
+const RECORD = USERS.pick('id', 'email', 'passwordHash', 'name', 'role');
 
-/**
- * All SQL of `users`, through TypeORM: sign-up and login are dominated by argon2, not by the
- * statement. Entities become records in one mapper ({@link userFromEntity}).
- */
+/** A stored account. */
+export type UserRecord = ReturnType<typeof RECORD.read>;
+
+/** All SQL of `users`, through `Sql` (in the caller's transaction when there is one); rows become records through {@link RECORD}. */
 @Injectable()
 export class UserRepository {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(private readonly sql: Sql) {}
 
   /** Inserts the account; a taken email fails as a unique violation (`isUniqueViolation`). */
   async insert(user: { email: string; passwordHash: string; name: string; role: Role }, at: Date): Promise<UserRecord> {
-    return userFromEntity(await this.users.save(this.users.create({ ...user, createdAt: at })));
+    const { statement, params } = USERS.insert([{ ...user, createdAt: at }]);
+    const { insertId } = await this.sql.run(statement, params);
+    return { id: insertId!, ...user };
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
-    const user = await this.users.findOneBy({ email });
-    return user ? userFromEntity(user) : undefined;
+    return this.findOne('email = ?', email);
   }
 
   async findById(id: number): Promise<UserRecord | undefined> {
-    const user = await this.users.findOneBy({ id });
-    return user ? userFromEntity(user) : undefined;
+    return this.findOne('id = ?', id);
   }
 
   async existsWithEmail(email: string): Promise<boolean> {
-    return this.users.existsBy({ email });
+    return (await this.sql.count('users WHERE email = ?', [email])) > 0;
   }
 
   async count(): Promise<number> {
-    return this.users.count();
+    return this.sql.count('users');
   }
-}
 
-function userFromEntity(user: User): UserRecord {
-  return { id: Number(user.id), email: user.email, passwordHash: user.passwordHash, name: user.name, role: user.role };
+  private async findOne(condition: string, value: unknown): Promise<UserRecord | undefined> {
+    const { rows } = await this.sql.run(`SELECT ${RECORD.columns} FROM users WHERE ${condition}`, [value]);
+    return rows.length ? RECORD.read(rows[0]) : undefined;
+  }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { isUniqueViolation } from '../../platform/database/errors';
+import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { AuthenticatedUser, Role } from '../../platform/auth/authenticated-user';
 import { AccessToken, TokenService } from '../../platform/auth/token.service';
 import { DomainError } from '../../platform/errors/domain-error';
@@ -22,12 +23,17 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly tokens: TokenService,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   async signup(input: { email: string; password: string; name: string }, role: Role = 'user'): Promise<UserView> {
     const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
     try {
-      return toView(await this.users.insert({ email: input.email, passwordHash, name: input.name, role }, new Date()));
+      // A transaction, not autocommit: an account whose COMMIT a silent database never acknowledged is rolled back, not created behind a 503.
+      const user = await this.transactions.run(() =>
+        this.users.insert({ email: input.email, passwordHash, name: input.name, role }, new Date()),
+      );
+      return toView(user);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainError('EMAIL_TAKEN', `${input.email} is already registered`);
       throw error;

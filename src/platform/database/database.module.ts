@@ -18,9 +18,10 @@ import { TransactionRunner } from './transaction-runner';
 
 /**
  * The data source for the profile (SQLite file or MySQL/MariaDB) with its `SqlDialect`, schema by
- * migrations in both, and the one transaction mechanism: `TransactionRunner.run()` over
- * @nestjs-cls/transactional's `TransactionHost`, which lets every module's repository join the
- * caller's transaction. On MySQL, a `BackgroundPool` of its own for the outbox relay.
+ * migrations in both, the one statement runner `Sql` (which every repository uses, with rows mapped
+ * by its entity's `Table`) and the one transaction mechanism: `TransactionRunner.run()` over
+ * @nestjs-cls/transactional's `TransactionHost`, on whose transaction `Sql` runs, so every
+ * repository joins the caller's transaction. On MySQL, a `BackgroundPool` of its own for the outbox relay.
  */
 @Global()
 @Module({})

@@ -10,6 +10,8 @@ export abstract class SqlDialect {
   abstract readonly concurrentTransactions: boolean;
   /** Appended to a SELECT that claims rows several workers share (empty where rows cannot be skipped). */
   abstract readonly claimRowsClause: string;
+  /** The start of an INSERT that skips a row whose key exists instead of failing. */
+  abstract readonly insertIgnore: string;
   /** A statement parameter as this engine stores it. */
   abstract bind(value: unknown): unknown;
   /** The driver connection under a transaction's query runner, for ending it when it overruns; none where it cannot be. */
@@ -20,6 +22,7 @@ export abstract class SqlDialect {
 export class MysqlDialect extends SqlDialect {
   readonly concurrentTransactions = true;
   readonly claimRowsClause = ' FOR UPDATE SKIP LOCKED';
+  readonly insertIgnore = 'INSERT IGNORE';
 
   bind(value: unknown): unknown {
     return value;
@@ -34,6 +37,7 @@ export class MysqlDialect extends SqlDialect {
 export class SqliteDialect extends SqlDialect {
   readonly concurrentTransactions = false;
   readonly claimRowsClause = '';
+  readonly insertIgnore = 'INSERT OR IGNORE';
 
   bind(value: unknown): unknown {
     return value instanceof Date ? DateUtils.mixedDateToUtcDatetimeString(value) : value;

@@ -15,8 +15,8 @@ export interface SqlResult<Row> {
  * Plain statements for the hot paths (order create/pay/cancel, balance changes, stock, catalogue
  * reads, the outbox), on the connection of the current transaction (or a pooled one outside).
  * TypeORM's query builder spends about 120 µs of CPU building each statement, twice what the
- * driver needs to run it (docs/benchmarks.md, order-pay). Used only by repositories
- * (`*.repository.ts`), which use TypeORM's repositories for everything that is not hot.
+ * driver needs to run it (docs/benchmarks.md, order-pay). The one way to the database: used only
+ * by repositories (`*.repository.ts`), which map rows through their entity's `Table`.
  * Parameters are positional `?`; each is bound as the engine stores it (`SqlDialect.bind`).
  */
 @Injectable()
@@ -41,6 +41,12 @@ export class Sql {
     } finally {
       if (!manager.queryRunner) await runner.release();
     }
+  }
+
+  /** How many rows `from` holds: a table, with its WHERE when given (`outbox_events WHERE status = ?`). */
+  async count(from: string, params: unknown[] = []): Promise<number> {
+    const { rows } = await this.run<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${from}`, params);
+    return Number(rows[0].n);
   }
 }
 

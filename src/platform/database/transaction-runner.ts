@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm, type TypeOrmTransactionOptions } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsService } from 'nestjs-cls';
-import { QueryFailedError } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { AppConfig } from '../config/app-config';
 import { BackgroundPool } from './background-pool';
 import { InjectAppConfig } from '../config/config.module';
 import { DependencyUnavailableError } from '../http/dependency-errors';
+import { driverErrorOf } from './errors';
 import { abortConnection } from './mysql-budgets';
 import { SqlDialect } from './sql-dialect';
 import type { AdapterTransactionOptions } from './transaction-adapter';
@@ -23,8 +23,9 @@ export interface TransactionOptions {
 }
 
 /**
- * The one way to open a transaction. Services of every module reach the same transaction through
- * `TransactionHost.tx` (CLS), so a use case calls `run()` once and everything inside joins it.
+ * The one way to open a transaction: a use case calls `run()` once, and every statement inside it,
+ * in any module's repository, joins it (`Sql` runs on `TransactionHost.tx`, the CLS transaction).
+ * Outside `run()`, `Sql` runs each statement in autocommit on a pooled connection.
  * - MySQL: a deadlock or lock-wait timeout rolls the whole attempt back; it is retried a bounded
  *   number of times with jitter, then surfaces as the database unavailable (503, Retry-After).
  * - An engine without concurrent transactions (SQLite: one connection serves the whole process)
@@ -38,7 +39,8 @@ export interface TransactionOptions {
 @Injectable()
 export class TransactionRunner {
   private readonly logger = new Logger('TransactionRunner');
-  private readonly serialize: boolean;
+  /** False where the engine has no concurrent transactions (SQLite): this runner then queues them. */
+  readonly concurrent: boolean;
   private readonly timeoutMs: number;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -49,12 +51,12 @@ export class TransactionRunner {
     private readonly backgroundPool: BackgroundPool,
     @InjectAppConfig() config: AppConfig,
   ) {
-    this.serialize = !dialect.concurrentTransactions;
+    this.concurrent = dialect.concurrentTransactions;
     this.timeoutMs = config.db.transactionTimeoutMs;
   }
 
   async run<T>(work: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    if (this.cls.isActive() && this.txHost.isTransactionActive()) return work();
+    if (this.inTransaction()) return work();
     if (!this.cls.isActive()) return this.cls.run(() => this.run(work, options));
     for (let attempt = 1; ; attempt++) {
       const callbacks: Array<() => void> = [];
@@ -96,14 +98,19 @@ export class TransactionRunner {
    * so it still gets its own.
    */
   async runStatement<T>(statement: () => Promise<T>): Promise<T> {
-    if (this.serialize || (this.cls.isActive() && this.txHost.isTransactionActive())) return this.run(statement);
+    if (!this.concurrent || this.inTransaction()) return this.run(statement);
     return statement();
+  }
+
+  /** Whether the caller runs inside a transaction (which `Sql` and every repository then join). */
+  inTransaction(): boolean {
+    return this.cls.isActive() && this.txHost.isTransactionActive();
   }
 
   /** Runs `callback` once the current transaction has committed (never if it rolls back). */
   afterCommit(callback: () => void): void {
     const callbacks = this.cls.isActive() ? this.cls.get<Array<() => void>>(AFTER_COMMIT) : undefined;
-    if (!callbacks || !this.txHost.isTransactionActive()) throw new Error('afterCommit needs an open transaction');
+    if (!callbacks || !this.inTransaction()) throw new Error('afterCommit needs an open transaction');
     callbacks.push(callback);
   }
 
@@ -119,7 +126,7 @@ export class TransactionRunner {
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.serialize) return work();
+    if (this.concurrent) return work();
     const result = this.queue.then(work, work);
     this.queue = result.catch(() => undefined);
     return result;
@@ -130,7 +137,6 @@ const TRANSIENT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQ
 
 /** The driver's code of a failure that a fresh attempt may not meet (deadlock, lock wait, busy), else undefined. */
 function transientCode(error: unknown): string | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const code = (error.driverError as { code?: string }).code;
+  const code = driverErrorOf(error)?.code;
   return code && TRANSIENT_CODES.has(code) ? code : undefined;
 }

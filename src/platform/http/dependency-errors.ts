@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { driverErrorOf } from '../database/errors';
 
 export type Dependency = 'mysql' | 'redis' | 'kafka';
 
@@ -56,7 +56,8 @@ export function unavailableDependency(error: unknown): Dependency | undefined {
   // Duck-typed: Node's socket errors may come from another realm (a vm context), failing instanceof.
   if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') return undefined;
   if (error instanceof DependencyUnavailableError) return error.dependency;
-  if (error instanceof QueryFailedError) return isMysqlConnectionFailure(error.driverError) ? 'mysql' : undefined;
+  const driverError = driverErrorOf(error);
+  if (driverError) return isMysqlConnectionFailure(driverError) ? 'mysql' : undefined;
   const { name = '', message } = error as Error;
   if (name === 'LockUnavailableError' || name === 'MaxRetriesPerRequestError') return 'redis';
   if (REDIS_MESSAGES.some((pattern) => pattern.test(message))) return 'redis';

@@ -29,7 +29,7 @@ const enhancers = (token: unknown) => declared<Provider>('providers', app()).fil
  * An interceptor, global or on a route, sends the route through NestJS's RxJS interceptor chain
  * and two `AsyncResource.bind` calls per request, each building two `util.deprecate` wrappers
  * (a quarter of a cheap GET's CPU on Node 20), and a global guard runs on every request.
- * What must run around a handler is a wrapping decorator (see `@Idempotent()`). This fails when a
+ * What a handler needs it takes as a parameter or calls itself (see `@IdempotencyKey()`). This fails when a
  * library starts registering one (nestjs-cls's `forRoot()` does, pass-through).
  */
 describe('global enhancers (every request runs them)', () => {

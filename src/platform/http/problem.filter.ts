@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Dependency, unavailableDependency } from './dependency-errors';
 import { DomainError, type FieldError } from '../errors/domain-error';
 import { type ProblemCode, problemDefinition } from '../errors/problem-catalog';
-import { ReplayedResponse } from './replayed-response';
 import type { RouteIndex } from './route-index';
 
 export interface Problem {
@@ -44,11 +43,6 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    if (exception instanceof ReplayedResponse) {
-      const type = exception.status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8';
-      void reply.status(exception.status).header('Idempotent-Replayed', 'true').type(type).send(exception.body);
-      return;
-    }
     const { problem, headers = {} } = this.toProblem(exception, request);
     if (problem.status >= 500 && problem.code === 'INTERNAL_ERROR') {
       this.logger.error({ err: exception, url: request.url }, 'unhandled error');

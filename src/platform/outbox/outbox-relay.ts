@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, runsBackgroundWork } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
-import { SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DependencyUnavailableError } from '../http/dependency-errors';
 import { MessageBus, OutgoingMessage } from '../messaging/message-bus';
@@ -36,7 +35,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly transactions: TransactionRunner,
-    private readonly dialect: SqlDialect,
     private readonly bus: MessageBus,
     private readonly signal: OutboxSignal,
     private readonly metrics: OutboxMetrics,
@@ -62,7 +60,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     // OUTBOX_RELAY_PASSES run at once where the engine has concurrent transactions: while one waits
     // for Kafka's acknowledgement, the next claims what was committed meanwhile, so an event does not
     // wait for a whole pass before its own starts. SQLite runs one (its transactions are serialised).
-    const passes = this.dialect.concurrentTransactions ? this.settings.relayPasses : 1;
+    const passes = this.transactions.concurrent ? this.settings.relayPasses : 1;
     // A pass's own SQL is not traced: each event's send continues the trace it was recorded in.
     this.loops = Array.from({ length: passes }, () => untraced(() => this.runLoop()));
   }

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
 import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxRepository } from './outbox.repository';
@@ -27,14 +25,13 @@ export interface OutboxEvent<Type extends string = string, Data extends object =
 @Injectable()
 export class OutboxWriter {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly transactions: TransactionRunner,
     private readonly nudge: OutboxCommitNudge,
     private readonly outbox: OutboxRepository,
   ) {}
 
   async record(event: OutboxEvent): Promise<string> {
-    if (!this.txHost.isTransactionActive()) {
+    if (!this.transactions.inTransaction()) {
       throw new Error(`outbox: ${event.type} must be recorded inside the transaction of its state change`);
     }
     const eventId = randomUUID();

@@ -1,35 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { dateOf, placeholders, Sql } from '../database/sql';
 import { SqlDialect } from '../database/sql-dialect';
-import type { OutboxStatus } from './outbox-event.entity';
+import { Table } from '../database/table';
+import { OutboxEvent as StoredEvent, type OutboxStatus } from './outbox-event.entity';
+
+const EVENTS = new Table(StoredEvent);
+const CLAIMED = EVENTS.pick('id', 'eventId', 'eventType', 'topic', 'messageKey', 'payload', 'headers', 'attempts');
 
 /** A recorded event as the writer hands it over. */
-export interface NewOutboxEvent {
-  eventId: string;
-  eventType: string;
-  topic: string;
-  messageKey: string;
-  payload: string;
-  headers: string;
-  occurredAt: Date;
-}
+export type NewOutboxEvent = Pick<StoredEvent, 'eventId' | 'eventType' | 'topic' | 'messageKey' | 'payload' | 'headers' | 'occurredAt'>;
 
 /** What a relay pass needs of a claimed row. */
-export interface ClaimedEvent extends Omit<NewOutboxEvent, 'occurredAt'> {
-  id: number;
-  attempts: number;
-}
-
-interface ClaimedRow {
-  id: number | string;
-  event_id: string;
-  event_type: string;
-  topic: string;
-  message_key: string;
-  payload: string;
-  headers: string;
-  attempts: number | string;
-}
+export type ClaimedEvent = ReturnType<typeof CLAIMED.read>;
 
 /**
  * All SQL of `outbox_events`, plain statements through `Sql`: the insert runs in every payment and
@@ -43,11 +25,8 @@ export class OutboxRepository {
   ) {}
 
   async insert(event: NewOutboxEvent): Promise<void> {
-    await this.sql.run(
-      `INSERT INTO outbox_events (event_id, event_type, topic, message_key, payload, headers, status, attempts, last_error, occurred_at, sent_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, NULL, ?, NULL)`,
-      [event.eventId, event.eventType, event.topic, event.messageKey, event.payload, event.headers, event.occurredAt],
-    );
+    const { statement, params } = EVENTS.insert([{ ...event, status: 'PENDING', attempts: 0 }]);
+    await this.sql.run(statement, params);
   }
 
   /**
@@ -56,8 +35,8 @@ export class OutboxRepository {
    * earlier row; rows another relay holds are skipped where the engine can (SKIP LOCKED).
    */
   async claimPending(limit: number): Promise<ClaimedEvent[]> {
-    const { rows } = await this.sql.run<ClaimedRow>(
-      `SELECT e.id, e.event_id, e.event_type, e.topic, e.message_key, e.payload, e.headers, e.attempts
+    const { rows } = await this.sql.run(
+      `SELECT ${CLAIMED.columns}
          FROM outbox_events e
         WHERE e.status = 'PENDING'
           AND NOT EXISTS (SELECT 1 FROM outbox_events p
@@ -65,16 +44,7 @@ export class OutboxRepository {
         ORDER BY e.id LIMIT ?${this.dialect.claimRowsClause}`,
       [limit],
     );
-    return rows.map((row) => ({
-      id: Number(row.id),
-      eventId: row.event_id,
-      eventType: row.event_type,
-      topic: row.topic,
-      messageKey: row.message_key,
-      payload: row.payload,
-      headers: row.headers,
-      attempts: Number(row.attempts),
-    }));
+    return rows.map((row) => CLAIMED.read(row));
   }
 
   async markSent(ids: number[], at: Date): Promise<void> {
@@ -95,10 +65,7 @@ export class OutboxRepository {
   }
 
   async countPending(): Promise<number> {
-    const { rows } = await this.sql.run<{ pending: number | string }>(
-      `SELECT COUNT(*) AS pending FROM outbox_events WHERE status = 'PENDING'`,
-    );
-    return Number(rows[0]?.pending ?? 0);
+    return this.sql.count(`outbox_events WHERE status = 'PENDING'`);
   }
 
   /** When the oldest PENDING event was recorded, or undefined when none waits. */

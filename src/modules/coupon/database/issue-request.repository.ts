@@ -1,22 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { isUniqueViolation } from '../../../platform/database/errors';
-import { dateOf, placeholders, Sql } from '../../../platform/database/sql';
-import { type CouponIssueRequest, type IssueRequestStatus } from '../entities/coupon.entities';
+import { placeholders, Sql } from '../../../platform/database/sql';
+import { Table } from '../../../platform/database/table';
+import { CouponIssueRequest, type IssueRequestStatus } from '../entities/coupon.entities';
+
+const REQUESTS = new Table(CouponIssueRequest);
 
 /**
- * All SQL of `coupon_issue_requests`, plain (`Sql`): the queue strategy's consumer records every
- * decision here, and the status endpoint reads it. Rows become objects in {@link toIssueRequest}.
+ * All SQL of `coupon_issue_requests`, through `Sql`: the queue strategy's consumer records every
+ * decision here, and the status endpoint reads it. Rows become entities through {@link REQUESTS}.
  */
 @Injectable()
 export class IssueRequestRepository {
   constructor(private readonly sql: Sql) {}
 
   async findOwned(requestId: string, userId: number): Promise<CouponIssueRequest | null> {
-    const { rows } = await this.sql.run<IssueRequestRow>(
-      `SELECT ${COLUMNS} FROM coupon_issue_requests WHERE request_id = ? AND user_id = ?`,
-      [requestId, userId],
-    );
-    return rows.length === 0 ? null : toIssueRequest(rows[0]);
+    const { rows } = await this.sql.run(`SELECT ${REQUESTS.columns} FROM coupon_issue_requests WHERE request_id = ? AND user_id = ?`, [
+      requestId,
+      userId,
+    ]);
+    return rows.length === 0 ? null : REQUESTS.read(rows[0]);
   }
 
   /** The status of each of these requests that has a row. */
@@ -40,11 +43,8 @@ export class IssueRequestRepository {
         `DELETE FROM coupon_issue_requests WHERE status = 'PENDING' AND request_id IN (${placeholders(replacingPending.length)})`,
         replacingPending,
       );
-    await this.sql.run(
-      `INSERT INTO coupon_issue_requests (request_id, coupon_id, user_id, status, reason, user_coupon_id, requested_at, decided_at)
-       VALUES ${requests.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      requests.flatMap((r) => [r.requestId, r.couponId, r.userId, r.status, r.reason, r.userCouponId, r.requestedAt, r.decidedAt]),
-    );
+    const { statement, params } = REQUESTS.insert(requests);
+    await this.sql.run(statement, params);
   }
 
   /**
@@ -54,42 +54,12 @@ export class IssueRequestRepository {
    */
   async withdraw(request: Pick<CouponIssueRequest, 'requestId' | 'couponId' | 'userId' | 'requestedAt'>, at: Date): Promise<boolean> {
     try {
-      await this.sql.run(
-        `INSERT INTO coupon_issue_requests (request_id, coupon_id, user_id, status, reason, user_coupon_id, requested_at, decided_at)
-         VALUES (?, ?, ?, 'WITHDRAWN', 'QUEUE_UNAVAILABLE', NULL, ?, ?)`,
-        [request.requestId, request.couponId, request.userId, request.requestedAt, at],
-      );
+      const { statement, params } = REQUESTS.insert([{ ...request, status: 'WITHDRAWN', reason: 'QUEUE_UNAVAILABLE', decidedAt: at }]);
+      await this.sql.run(statement, params);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
       throw error;
     }
   }
-}
-
-const COLUMNS = 'request_id, coupon_id, user_id, status, reason, user_coupon_id, requested_at, decided_at';
-
-interface IssueRequestRow {
-  request_id: string;
-  coupon_id: number | string;
-  user_id: number | string;
-  status: string;
-  reason: string | null;
-  user_coupon_id: number | string | null;
-  requested_at: Date | string;
-  decided_at: Date | string | null;
-}
-
-/** A `coupon_issue_requests` row as read (mysql2 may give numbers as strings, SQLite dates as text). */
-function toIssueRequest(row: IssueRequestRow): CouponIssueRequest {
-  return {
-    requestId: row.request_id,
-    couponId: Number(row.coupon_id),
-    userId: Number(row.user_id),
-    status: row.status as IssueRequestStatus,
-    reason: row.reason,
-    userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id),
-    requestedAt: dateOf(row.requested_at),
-    decidedAt: row.decided_at === null ? null : dateOf(row.decided_at),
-  };
 }

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { dateOf, placeholders, Sql } from '../../../platform/database/sql';
+import { placeholders, Sql } from '../../../platform/database/sql';
+import { Table } from '../../../platform/database/table';
 import type { UserCouponStatusView } from '../coupon-views';
-import { type UserCoupon, type UserCouponStatus } from '../entities/coupon.entities';
+import { UserCoupon } from '../entities/coupon.entities';
 
 /** What issuing writes for one copy; the id comes from the database. */
 export type NewUserCoupon = Pick<UserCoupon, 'couponId' | 'userId' | 'issuedAt' | 'expiresAt'>;
 
+const COPIES = new Table(UserCoupon);
+
 /**
- * All SQL of the `user_coupons` table, plain (`Sql`): issuing, checkout and the wallet list all
- * read or write copies per request. Rows become objects in one place, {@link toUserCoupon}.
+ * All SQL of the `user_coupons` table, through `Sql`: issuing, checkout and the wallet list all
+ * read or write copies per request. Rows become entities through {@link COPIES}.
  */
 @Injectable()
 export class UserCouponRepository {
@@ -16,8 +19,8 @@ export class UserCouponRepository {
 
   /** The user's copy, or null when it does not exist or is someone else's. */
   async findOwned(id: number, userId: number): Promise<UserCoupon | null> {
-    const { rows } = await this.sql.run<UserCouponRow>(`SELECT ${COLUMNS} FROM user_coupons WHERE id = ? AND user_id = ?`, [id, userId]);
-    return rows.length === 0 ? null : toUserCoupon(rows[0]);
+    const { rows } = await this.sql.run(`SELECT ${COPIES.columns} FROM user_coupons WHERE id = ? AND user_id = ?`, [id, userId]);
+    return rows.length === 0 ? null : COPIES.read(rows[0]);
   }
 
   /** One page of the user's copies, newest first, `limit` rows from before the cursor id. */
@@ -32,11 +35,11 @@ export class UserCouponRepository {
     if (filter.status === 'EXPIRED') conditions.push(["status = 'AVAILABLE' AND expires_at <= ?", filter.now]);
     const where = conditions.map(([sql]) => sql);
     const params = conditions.flatMap(([, ...values]) => values);
-    const { rows } = await this.sql.run<UserCouponRow>(
-      `SELECT ${COLUMNS} FROM user_coupons WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+    const { rows } = await this.sql.run(
+      `SELECT ${COPIES.columns} FROM user_coupons WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
       [...params, filter.limit],
     );
-    return rows.map(toUserCoupon);
+    return rows.map((row) => COPIES.read(row));
   }
 
   /** Marks the copy used by the order; false when it is not the user's, already used or expired. */
@@ -78,48 +81,17 @@ export class UserCouponRepository {
    */
   async insertCopies(copies: NewUserCoupon[]): Promise<UserCoupon[]> {
     if (copies.length === 0) return [];
-    await this.sql.run(
-      `INSERT INTO user_coupons (coupon_id, user_id, status, issued_at, expires_at, used_at, order_id)
-       VALUES ${copies.map(() => "(?, ?, 'AVAILABLE', ?, ?, NULL, NULL)").join(', ')}`,
-      copies.flatMap((c) => [c.couponId, c.userId, c.issuedAt, c.expiresAt]),
-    );
-    const { rows } = await this.sql.run<UserCouponRow>(
-      `SELECT ${COLUMNS} FROM user_coupons WHERE coupon_id = ? AND user_id IN (${placeholders(copies.length)})`,
+    const { statement, params } = COPIES.insert(copies.map((copy) => ({ ...copy, status: 'AVAILABLE' as const })));
+    await this.sql.run(statement, params);
+    const { rows } = await this.sql.run(
+      `SELECT ${COPIES.columns} FROM user_coupons WHERE coupon_id = ? AND user_id IN (${placeholders(copies.length)})`,
       [copies[0].couponId, ...copies.map((c) => c.userId)],
     );
-    return rows.map(toUserCoupon);
+    return rows.map((row) => COPIES.read(row));
   }
 
   /** How many copies were ever issued (copies are never deleted). */
   async countAll(): Promise<number> {
-    const { rows } = await this.sql.run<{ n: number | string }>('SELECT COUNT(*) AS n FROM user_coupons');
-    return Number(rows[0].n);
+    return this.sql.count('user_coupons');
   }
-}
-
-const COLUMNS = 'id, coupon_id, user_id, status, issued_at, expires_at, used_at, order_id';
-
-interface UserCouponRow {
-  id: number | string;
-  coupon_id: number | string;
-  user_id: number | string;
-  status: string;
-  issued_at: Date | string;
-  expires_at: Date | string;
-  used_at: Date | string | null;
-  order_id: number | string | null;
-}
-
-/** A `user_coupons` row as read (mysql2 may give numbers as strings, SQLite dates as text). */
-function toUserCoupon(row: UserCouponRow): UserCoupon {
-  return {
-    id: Number(row.id),
-    couponId: Number(row.coupon_id),
-    userId: Number(row.user_id),
-    status: row.status as UserCouponStatus,
-    issuedAt: dateOf(row.issued_at),
-    expiresAt: dateOf(row.expires_at),
-    usedAt: row.used_at === null ? null : dateOf(row.used_at),
-    orderId: row.order_id === null ? null : Number(row.order_id),
-  };
 }

@@ -1,3 +1,7 @@
+import type { AppConfig } from '../../../platform/config/app-config';
+import type { TransactionRunner } from '../../../platform/database/transaction-runner';
+import type { IdempotencyKeyRepository } from '../../../platform/idempotency/idempotency-key.repository';
+import { IdempotencyService } from '../../../platform/idempotency/idempotency.service';
 import { Metrics } from '../../../platform/observability/metrics';
 import type { CouponRepository } from '../database/coupon.repository';
 import type { IssueRequestRepository } from '../database/issue-request.repository';
@@ -20,6 +24,8 @@ function issuance(findById: jest.Mock) {
     hints,
     {} as IssueRequestIds,
     metrics,
+    // Without an Idempotency-Key it touches none of these.
+    new IdempotencyService({} as IdempotencyKeyRepository, {} as TransactionRunner, {} as AppConfig),
   );
 }
 
@@ -41,7 +47,7 @@ describe("a coupon's terms for issuing", () => {
     const front = issuance(findById);
     await expect(front.issue(7, 1)).rejects.toThrow('no database connection');
     await expect(front.issue(7, 1)).rejects.toMatchObject({ code: 'COUPON_NOT_FOUND' });
-    await expect(front.issue(7, 1)).resolves.toEqual({ kind: 'queued', requestId: 'r' });
+    await expect(front.issue(7, 1)).resolves.toEqual({ replayed: false, status: 202, body: { requestId: 'r', status: 'PENDING' } });
     await front.issue(7, 2);
     expect(findById).toHaveBeenCalledTimes(3);
   });

@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { DomainError } from '../../../platform/errors/domain-error';
+import type { Answer } from '../../../platform/idempotency/answer';
+import { IdempotencyService } from '../../../platform/idempotency/idempotency.service';
+import type { IdempotentRequest } from '../../../platform/idempotency/idempotent-request';
 import { toUserCouponView, UserCouponView } from '../coupon-views';
 import { CouponRepository } from '../database/coupon.repository';
 import { IssueRequestRepository } from '../database/issue-request.repository';
-import { Coupon, UserCoupon } from '../entities/coupon.entities';
+import { Coupon } from '../entities/coupon.entities';
 import { CouponIssuer, IssueOutcome } from './coupon-issuer';
 import { CouponIssueMetrics } from './coupon-issue-metrics';
 import { IssueHints } from './issue-hints';
@@ -11,6 +14,12 @@ import { IssueRequestIds } from './issue-request-id';
 import { inIssuePeriod, issueRefusal } from './issue-rules';
 
 const MAX_CACHED_TERMS = 10_000;
+
+/** The queue strategy's answer: accepted (202), to be decided; its status at `/coupons/issue-requests/{requestId}`. */
+export interface IssueAcceptedView {
+  requestId: string;
+  status: 'PENDING';
+}
 
 export interface IssueRequestView {
   requestId: string;
@@ -33,9 +42,25 @@ export class CouponIssuance {
     private readonly hints: IssueHints,
     private readonly ids: IssueRequestIds,
     private readonly metrics: CouponIssueMetrics,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
-  async issue(couponId: number, userId: number): Promise<IssueOutcome> {
+  /**
+   * The copy issued now (lock strategy, 201) or the request accepted (queue strategy, 202). Either
+   * strategy has committed before it returns (the lock one for a whole batch of callers, the queue
+   * one leaves the decision to IssueRequestConsumer), so the answer is stored just after.
+   */
+  async issue(couponId: number, userId: number, key?: IdempotentRequest): Promise<Answer<UserCouponView | IssueAcceptedView>> {
+    return this.idempotency.once(key, async (store) => {
+      const outcome = await this.decide(couponId, userId);
+      return outcome.kind === 'queued'
+        ? store({ requestId: outcome.requestId, status: 'PENDING' }, HttpStatus.ACCEPTED)
+        : store(toUserCouponView(outcome.userCoupon, (await this.issueTerms(couponId))!));
+    });
+  }
+
+  /** The checks, the hints, then the strategy. */
+  private async decide(couponId: number, userId: number): Promise<IssueOutcome> {
     const strategy = this.issuer.strategy;
     const refuse = (error: DomainError): DomainError => {
       this.metrics.outcomes.inc({ strategy, outcome: error.code });
@@ -74,11 +99,6 @@ export class CouponIssuance {
     const couponId = request ? undefined : this.ids.couponOf(requestId, userId);
     if (couponId === undefined) throw new DomainError('ISSUE_REQUEST_NOT_FOUND', `Issue request ${requestId} does not exist`);
     return { requestId, couponId, status: 'PENDING', reason: null, userCouponId: null };
-  }
-
-  /** The answer to an issue: the copy just written and the coupon's cached terms, without reading them back. */
-  async issuedView(copy: UserCoupon): Promise<UserCouponView> {
-    return toUserCouponView(copy, (await this.issueTerms(copy.couponId))!);
   }
 
   /**

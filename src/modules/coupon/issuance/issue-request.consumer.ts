@@ -36,13 +36,9 @@ export class IssueRequestConsumer implements OnModuleInit {
     }
   }
 
+  /** Groups a batch by coupon (arrival order kept) and decides each group in one transaction (CouponLedger.decideQueued). */
   @EventPattern(COUPON_ISSUE_TOPIC, { group: COUPON_ISSUER_GROUP, partitions: COUPON_ISSUE_PARTITIONS } satisfies ConsumerExtras)
-  async onIssueRequested(@Payload() messages: IncomingMessage[]): Promise<void> {
-    await this.decideRequests(messages);
-  }
-
-  /** Groups a batch by coupon (arrival order kept) and decides each group in one transaction. */
-  async decideRequests(messages: IncomingMessage[]): Promise<void> {
+  async decideRequests(@Payload() messages: IncomingMessage[]): Promise<void> {
     const byCoupon = new Map<number, IssueRequestedEvent[]>();
     // Parsed before any is decided: a malformed request fails the batch, whose good requests the runner then decides one by one.
     for (const event of messages.map((message) => parseIssueRequested(message.value))) {

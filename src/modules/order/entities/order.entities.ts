@@ -1,4 +1,4 @@
-import { Column, Entity, Index, OneToMany, ManyToOne, JoinColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../../../platform/database/columns';
 
 export type OrderStatus = 'PENDING' | 'PAID' | 'CANCELLED';
@@ -40,9 +40,6 @@ export class Order {
 
   @Column({ name: 'cancelled_at', type: 'datetime', precision: 3, nullable: true })
   cancelledAt!: Date | null;
-
-  @OneToMany(() => OrderItem, (item) => item.order, { cascade: ['insert'] })
-  items!: OrderItem[];
 }
 
 @Entity('order_items')
@@ -53,10 +50,6 @@ export class OrderItem {
 
   @Column({ name: 'order_id', type: 'integer' })
   orderId!: number;
-
-  @ManyToOne(() => Order, (order) => order.items, { createForeignKeyConstraints: false })
-  @JoinColumn({ name: 'order_id' })
-  order!: Order;
 
   @Column({ name: 'product_id', type: 'integer' })
   productId!: number;
