@@ -352,10 +352,12 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
         refundedAmount: 57_000,
         restoredUserCouponId: userCouponId,
       });
+      // The cancelling request's id travels with its event (docs/events.md); no trace context while tracing is off.
       expect(JSON.parse(events[1].headers)).toEqual({
         'event-id': events[1].eventId,
         'event-type': 'order.cancelled',
         'occurred-at': expect.any(String),
+        'x-request-id': cancelled.headers.get('x-request-id'),
       });
     });
 
