@@ -24,6 +24,12 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     await env?.cleanup();
   });
 
+  /** List pages loaded from the database so far (misses of the page cache), from the instance's /metrics. */
+  const pageLoads = async (): Promise<number> => {
+    const metrics = (await app.api.get('/metrics')).body as string;
+    return Number(/^cache_misses_total\{cache="product_page"\} (\d+)$/m.exec(metrics)![1]);
+  };
+
   const listed = async (category: string): Promise<Array<{ id: number; price: number; stock: number }>> =>
     (await shop.api.get(`/products?category=${category}&limit=100`)).body.items;
 
@@ -62,11 +68,14 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     const product = await shop.product({ stock: 10, price: 1_000, category: 'cache-stock' });
     expect(await shop.stock(product.id)).toBe(10);
     expect((await listed('cache-stock'))[0].stock).toBe(10);
+    const pageLoadsBefore = await pageLoads();
     const buyer = await shop.user(100_000);
     const order = await shop.order(buyer.token, [{ productId: product.id, quantity: 3 }]);
     expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
     expect(await shop.stock(product.id)).toBe(7);
     expect((await listed('cache-stock'))[0].stock).toBe(7);
+    // A stock change keeps the list's pages: the new stock came from the product's own entry, the page was not reloaded.
+    expect(await pageLoads()).toBe(pageLoadsBefore);
     expect((await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: buyer.token })).status).toBe(200);
     expect(await shop.stock(product.id)).toBe(10);
     // A refused payment changes nothing and drops nothing it should not: the page still shows 10.
