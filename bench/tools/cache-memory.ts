@@ -1,5 +1,5 @@
 // What the product read cache costs in heap per 10,000 products: the slots lru-cache sets aside up
-// front for PRODUCT_CACHE_MAX_ENTRIES, then the entries themselves, by id and as list pages of 20.
+// front for PRODUCT_CACHE_MAX_ENTRIES, then the entries themselves: by id, and list pages of 20 ids.
 // node --expose-gc -r ts-node/register/transpile-only bench/tools/cache-memory.ts [products=10000]
 import { CacheMetrics } from '../../src/platform/cache/cache-metrics';
 import { ReadCache } from '../../src/platform/cache/read-cache';
@@ -49,18 +49,16 @@ async function main(): Promise<void> {
     { max: products, ttlMs },
     metrics.track('product', () => byId.size),
   );
-  const pages: ReadCache<string, { items: Product[]; nextCursor: string | null }> = new ReadCache(
-    { max: products, ttlMs, sizeOf: (page) => page.items.length },
+  const pages: ReadCache<string, { ids: number[]; nextCursor: string | null }> = new ReadCache(
+    { max: products, ttlMs, sizeOf: (page) => page.ids.length },
     metrics.track('product_page', () => pages.size),
   );
   const empty = heapMiB();
   for (let id = 1; id <= products; id++) await byId.get(id, () => Promise.resolve(row(id)));
   const withProducts = heapMiB();
   for (let first = 1; first <= products; first += 20) {
-    const items = Array.from({ length: 20 }, (_, i) => row(first + i));
-    await pages.get(`|${first - 1}|20`, () =>
-      Promise.resolve({ items, nextCursor: Buffer.from(`id:${first + 19}`).toString('base64url') }),
-    );
+    const ids = Array.from({ length: 20 }, (_, i) => first + i);
+    await pages.get(`|${first - 1}|20`, () => Promise.resolve({ ids, nextCursor: Buffer.from(`id:${first + 19}`).toString('base64url') }));
   }
   const withPages = heapMiB();
   const perTenThousand = (mib: number) => ((mib * 10_000) / products).toFixed(2);
