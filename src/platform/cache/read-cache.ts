@@ -52,13 +52,14 @@ export class ReadCache<K extends NonNullable<unknown>, V extends NonNullable<unk
 
   /** The values of `keys` that exist; the misses that no load is under way for are loaded by one call of `loadMany`. */
   async getMany(keys: K[], loadMany: (keys: K[]) => Promise<Map<K, V>>): Promise<Map<K, V>> {
+    const found = new Map<K, V>();
     const waiting: Array<[K, Promise<V | undefined>]> = [];
     const missing: K[] = [];
     for (const key of keys) {
       const cached = this.entries?.get(key);
       if (cached !== undefined) {
         this.recorder.hit();
-        waiting.push([key, Promise.resolve(cached)]);
+        found.set(key, cached);
         continue;
       }
       this.recorder.miss();
@@ -66,10 +67,15 @@ export class ReadCache<K extends NonNullable<unknown>, V extends NonNullable<unk
       if (flight) waiting.push([key, flight]);
       else missing.push(key);
     }
+    // Every key a hit (a warm list page): no promise per key.
+    if (!waiting.length && !missing.length) return found;
     if (missing.length) waiting.push(...this.load(missing, () => loadMany(missing)));
     // All at once: a failed load rejects several of these, and each needs a handler.
     const values = await Promise.all(waiting.map(([, value]) => value));
-    return new Map(waiting.flatMap(([key], index) => toEntry(key, values[index])));
+    waiting.forEach(([key], index) => {
+      if (values[index] !== undefined) found.set(key, values[index]);
+    });
+    return found;
   }
 
   invalidate(key: K, origin: BroadcastOrigin): void {
