@@ -104,6 +104,39 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     expect(await ours()).toMatchObject({ name: 'After', price: 4_500 });
   });
 
+  it('answers the cached reads with the bytes and type the serialiser gives the same data (the admin list is not cached)', async () => {
+    const [first, second] = [
+      await shop.product({ category: 'cache-bytes', name: 'Zoë "quoted" \\ ✓' }),
+      await shop.product({ category: 'cache-bytes' }),
+    ];
+    const raw = async (path: string, token?: string) => {
+      const response = await fetch(`${app.api.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+    };
+    for (let read = 0; read < 2; read++) {
+      // The second read is served from the cache's JSON; the admin list is serialised by Fastify from the database's rows.
+      const [listed, byAdmin] = [
+        await raw('/products?category=cache-bytes'),
+        await raw('/admin/products?category=cache-bytes', shop.adminToken),
+      ];
+      expect(listed).toEqual({ ...byAdmin, status: 200, type: 'application/json; charset=utf-8' });
+      const items = JSON.parse(byAdmin.text).items as unknown[];
+      expect(await raw(`/products/${first.id}`)).toEqual({
+        status: 200,
+        type: 'application/json; charset=utf-8',
+        text: JSON.stringify(items[1]),
+      });
+      expect(await raw(`/products/${second.id}`)).toEqual({
+        status: 200,
+        type: 'application/json; charset=utf-8',
+        text: JSON.stringify(items[0]),
+      });
+    }
+    const missing = await raw('/products/999999999');
+    expect([missing.status, JSON.parse(missing.text).code]).toEqual([404, 'PRODUCT_NOT_FOUND']);
+    expect(missing.type).toMatch(/^application\/problem\+json/);
+  });
+
   it('answers every caller alike: product reads are public and nothing cached depends on who asks', async () => {
     const product = await shop.product({ category: 'cache-public' });
     const [alice, bob] = [await shop.user(), await shop.user()];
