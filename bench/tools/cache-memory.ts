@@ -1,5 +1,6 @@
 // What the product read cache costs in heap per 10,000 products: the slots lru-cache sets aside up
-// front for PRODUCT_CACHE_MAX_ENTRIES, then the entries themselves, by id and as list pages of 20.
+// front for PRODUCT_CACHE_MAX_ENTRIES, then the entries themselves: by id, their JSON once answered, and list
+// pages of 20 ids.
 // node --expose-gc -r ts-node/register/transpile-only bench/tools/cache-memory.ts [products=10000]
 import { CacheMetrics } from '../../src/platform/cache/cache-metrics';
 import { ReadCache } from '../../src/platform/cache/read-cache';
@@ -21,16 +22,21 @@ if (!gc) {
 }
 const products = Number(process.argv[2] ?? 10_000);
 
-/** A product as the repository's row mapper builds it: fresh strings per row, as the driver returns them. */
+/** A product as the repository's row mapper builds it: fresh flat strings per row, decoded from bytes as the driver does. */
 function row(id: number): Product {
   return {
     id,
-    name: `Catalogue item ${id} ${'x'.repeat(id % 20)}`.slice(0),
+    name: decoded(`Catalogue item ${id} ${'x'.repeat(id % 20)}`),
     price: 1_000 + id,
     stock: 1_000,
-    category: `category-${id % 50}`,
-    status: ['ON', 'SALE'].join('_'),
+    category: decoded(`category-${id % 50}`),
+    status: decoded('ON_SALE'),
   };
+}
+
+/** A string as a driver gives it: decoded from the row's bytes (flat, not a concatenation that serialising would flatten). */
+function decoded(text: string): string {
+  return Buffer.from(text).toString();
 }
 
 /** The JS heap and the typed arrays' memory outside it (lru-cache keeps its links in typed arrays). */
@@ -49,20 +55,27 @@ async function main(): Promise<void> {
     { max: products, ttlMs },
     metrics.track('product', () => byId.size),
   );
-  const pages: ReadCache<string, { items: Product[]; nextCursor: string | null }> = new ReadCache(
-    { max: products, ttlMs, sizeOf: (page) => page.items.length },
+  const pages: ReadCache<string, { ids: number[]; nextCursor: string | null }> = new ReadCache(
+    { max: products, ttlMs, sizeOf: (page) => page.ids.length },
     metrics.track('product_page', () => pages.size),
   );
   const empty = heapMiB();
   for (let id = 1; id <= products; id++) await byId.get(id, () => Promise.resolve(row(id)));
   const withProducts = heapMiB();
   for (let first = 1; first <= products; first += 20) {
-    const items = Array.from({ length: 20 }, (_, i) => row(first + i));
-    await pages.get(`|${first - 1}|20`, () =>
-      Promise.resolve({ items, nextCursor: Buffer.from(`id:${first + 19}`).toString('base64url') }),
-    );
+    const ids = Array.from({ length: 20 }, (_, i) => first + i);
+    await pages.get(`|${first - 1}|20`, () => Promise.resolve({ ids, nextCursor: Buffer.from(`id:${first + 19}`).toString('base64url') }));
   }
   const withPages = heapMiB();
+  // Each product's answer body, as ProductReadCache.json keeps it once the product was answered.
+  const serialised = new WeakMap<Product, string>();
+  for (let id = 1; id <= products; id++) {
+    const product = await byId.get(id, () => Promise.resolve(undefined));
+    serialised.set(product!, JSON.stringify(product));
+  }
+  const withJson = heapMiB();
+  if (!serialised.has((await byId.get(1, () => Promise.resolve(undefined)))!))
+    throw new Error('the JSON must stay reachable until measured');
   const perTenThousand = (mib: number) => ((mib * 10_000) / products).toFixed(2);
   console.log(`node ${process.version}, ${products} products (entries: ${byId.size} by id, ${pages.size} pages of 20)`);
   console.log(`slots set aside for PRODUCT_CACHE_MAX_ENTRIES=${products}: ${(empty - start).toFixed(2)} MiB`);
@@ -70,7 +83,8 @@ async function main(): Promise<void> {
   console.log(
     `list pages:     ${(withPages - withProducts).toFixed(2)} MiB, ${perTenThousand(withPages - withProducts)} MiB per 10,000 products listed`,
   );
-  console.log(`all of it:      ${(withPages - start).toFixed(2)} MiB`);
+  console.log(`their JSON:     ${(withJson - withPages).toFixed(2)} MiB, ${perTenThousand(withJson - withPages)} MiB per 10,000 answered`);
+  console.log(`all of it:      ${(withJson - start).toFixed(2)} MiB`);
 }
 
 void main();

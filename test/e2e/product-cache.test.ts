@@ -24,6 +24,12 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     await env?.cleanup();
   });
 
+  /** List pages loaded from the database so far (misses of the page cache), from the instance's /metrics. */
+  const pageLoads = async (): Promise<number> => {
+    const metrics = (await app.api.get('/metrics')).body as string;
+    return Number(/^cache_misses_total\{cache="product_page"\} (\d+)$/m.exec(metrics)![1]);
+  };
+
   const listed = async (category: string): Promise<Array<{ id: number; price: number; stock: number }>> =>
     (await shop.api.get(`/products?category=${category}&limit=100`)).body.items;
 
@@ -62,11 +68,14 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     const product = await shop.product({ stock: 10, price: 1_000, category: 'cache-stock' });
     expect(await shop.stock(product.id)).toBe(10);
     expect((await listed('cache-stock'))[0].stock).toBe(10);
+    const pageLoadsBefore = await pageLoads();
     const buyer = await shop.user(100_000);
     const order = await shop.order(buyer.token, [{ productId: product.id, quantity: 3 }]);
     expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
     expect(await shop.stock(product.id)).toBe(7);
     expect((await listed('cache-stock'))[0].stock).toBe(7);
+    // A stock change keeps the list's pages: the new stock came from the product's own entry, the page was not reloaded.
+    expect(await pageLoads()).toBe(pageLoadsBefore);
     expect((await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: buyer.token })).status).toBe(200);
     expect(await shop.stock(product.id)).toBe(10);
     // A refused payment changes nothing and drops nothing it should not: the page still shows 10.
@@ -93,6 +102,39 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     await eventually(async () => expect(await ours()).toMatchObject({ name: 'Before', price: 4_000 }), 20_000);
     await shop.api.patch(`/admin/products/${product.id}`, { name: 'After', price: 4_500 }, { token: shop.adminToken });
     expect(await ours()).toMatchObject({ name: 'After', price: 4_500 });
+  });
+
+  it('answers the cached reads with the bytes and type the serialiser gives the same data (the admin list is not cached)', async () => {
+    const [first, second] = [
+      await shop.product({ category: 'cache-bytes', name: 'Zoë "quoted" \\ ✓' }),
+      await shop.product({ category: 'cache-bytes' }),
+    ];
+    const raw = async (path: string, token?: string) => {
+      const response = await fetch(`${app.api.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+    };
+    for (let read = 0; read < 2; read++) {
+      // The second read is served from the cache's JSON; the admin list is serialised by Fastify from the database's rows.
+      const [listed, byAdmin] = [
+        await raw('/products?category=cache-bytes'),
+        await raw('/admin/products?category=cache-bytes', shop.adminToken),
+      ];
+      expect(listed).toEqual({ ...byAdmin, status: 200, type: 'application/json; charset=utf-8' });
+      const items = JSON.parse(byAdmin.text).items as unknown[];
+      expect(await raw(`/products/${first.id}`)).toEqual({
+        status: 200,
+        type: 'application/json; charset=utf-8',
+        text: JSON.stringify(items[1]),
+      });
+      expect(await raw(`/products/${second.id}`)).toEqual({
+        status: 200,
+        type: 'application/json; charset=utf-8',
+        text: JSON.stringify(items[0]),
+      });
+    }
+    const missing = await raw('/products/999999999');
+    expect([missing.status, JSON.parse(missing.text).code]).toEqual([404, 'PRODUCT_NOT_FOUND']);
+    expect(missing.type).toMatch(/^application\/problem\+json/);
   });
 
   it('answers every caller alike: product reads are public and nothing cached depends on who asks', async () => {

@@ -9,11 +9,14 @@ import { type Api, startApp, type TestApp } from '../support/test-app';
 /** Well under the TTL below: only the broadcast, not the TTL, can make B fresh within it. */
 const WITHIN_MS = 5_000;
 
-/** Misses of the product-by-id cache so far, from the instance's own registry. */
-async function productMisses(app: TestApp): Promise<number> {
-  const metric = await app.app.get(Metrics).registry.getSingleMetric('cache_misses_total')!.get();
-  return metric.values.find((v) => v.labels.cache === 'product')?.value ?? 0;
+/** A cache counter of the instance so far (`cache_misses_total`, ...), from its own registry. */
+async function cacheCount(app: TestApp, name: string, cache: 'product' | 'product_page'): Promise<number> {
+  const metric = await app.app.get(Metrics).registry.getSingleMetric(name)!.get();
+  return metric.values.filter((v) => v.labels.cache === cache).reduce((sum, v) => sum + v.value, 0);
 }
+
+/** Misses of the product-by-id cache so far. */
+const productMisses = (app: TestApp) => cacheCount(app, 'cache_misses_total', 'product');
 
 describeWithEngines('product read cache on two instances', (engines) => {
   let env: IsolatedEnvironment;
@@ -58,6 +61,33 @@ describeWithEngines('product read cache on two instances', (engines) => {
 
     await shop.api.patch(`/admin/products/${created.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
     await eventually(async () => expect(await listedOnB()).toEqual([]), WITHIN_MS, 20);
+  });
+
+  it("list pages on B survive a paid order on A and show its stock; a price change shows in B's list, a stop removes it", async () => {
+    type Listed = { id: number; stock: number; price: number };
+    const listOnB = async () => (await b.api.get('/products?category=list-survives')).body.items as Listed[];
+    const pageLoads = () => cacheCount(b, 'cache_misses_total', 'product_page');
+    const pageDrops = () => cacheCount(b, 'cache_invalidations_total', 'product_page');
+    const dropsBeforeCreating = await pageDrops();
+    const [sold, other] = [await shop.product({ stock: 50, category: 'list-survives' }), await shop.product({ category: 'list-survives' })];
+    // Each new product drops B's pages once its message arrives: wait for both, so no late one is counted below.
+    await eventually(async () => expect(await pageDrops()).toBe(dropsBeforeCreating + 2), WITHIN_MS, 20);
+    expect((await listOnB()).map((p) => p.id)).toEqual([other.id, sold.id]); // the page is now in B's cache
+    const [loadsBefore, dropsBefore] = [await pageLoads(), await pageDrops()];
+
+    const buyer = await shop.user(100_000);
+    const order = await shop.order(buyer.token, [{ productId: sold.id, quantity: 4 }]);
+    expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
+    await eventually(async () => expect((await listOnB()).find((p) => p.id === sold.id)?.stock).toBe(46), WITHIN_MS, 20);
+    // The stock came from the product's own entry: B kept the page, neither dropped nor reloaded it.
+    expect([await pageLoads(), await pageDrops()]).toEqual([loadsBefore, dropsBefore]);
+
+    await shop.api.patch(`/admin/products/${sold.id}`, { price: 2_345 }, { token: shop.adminToken });
+    await eventually(async () => expect((await listOnB()).find((p) => p.id === sold.id)?.price).toBe(2_345), WITHIN_MS, 20);
+    expect(await pageLoads()).toBe(loadsBefore);
+
+    await shop.api.patch(`/admin/products/${sold.id}`, { status: 'STOPPED' }, { token: shop.adminToken });
+    await eventually(async () => expect((await listOnB()).map((p) => p.id)).toEqual([other.id]), WITHIN_MS, 20);
   });
 
   it('an instance started while Redis refused connections hears the changes once Redis is back', async () => {

@@ -3,7 +3,7 @@ import { decodeCursor, Page, pageOf } from '../../platform/database/cursor';
 import { TransactionRunner } from '../../platform/database/transaction-runner';
 import { DomainError } from '../../platform/errors/domain-error';
 import { CreateProductRequest, UpdateProductRequest } from './dto/product.dto';
-import { ProductReadCache } from './product-read-cache';
+import { ProductChange, ProductReadCache } from './product-read-cache';
 import type { ProductStatus } from './entities/product.entity';
 import { ProductPageFilter, ProductRecord, ProductRepository } from './product.repository';
 
@@ -30,7 +30,7 @@ export class ProductService {
     const { name, price, stock, category } = input;
     return this.transactions.run(async () => {
       const product = await this.products.insert({ name, price, stock, category, status: 'ON_SALE' }, new Date());
-      this.changedOnCommit([product.id]);
+      this.changedOnCommit([product.id], { listing: true });
       return product;
     });
   }
@@ -40,7 +40,8 @@ export class ProductService {
     const sent = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     const product = await this.transactions.run(async () => {
       const updated = await this.products.update(id, sent, new Date());
-      if (updated) this.changedOnCommit([id]);
+      // Status and category decide which lists hold it; stock, price and name only what they show.
+      if (updated) this.changedOnCommit([id], { listing: 'status' in sent || 'category' in sent });
       return updated;
     });
     if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist`);
@@ -57,7 +58,11 @@ export class ProductService {
   /** A page of the products on sale, newest first, from the cache like `get`. */
   async list(query: { category?: string; limit: number; cursor?: string }): Promise<Page<ProductRecord>> {
     const page = { category: query.category, beforeId: decodeCursor(query.cursor), limit: query.limit };
-    return this.cache.page(page, () => this.pageFromDatabase({ ...page, status: 'ON_SALE' }));
+    return this.cache.page(
+      page,
+      () => this.pageFromDatabase({ ...page, status: 'ON_SALE' }),
+      (missing) => this.findMany(missing),
+    );
   }
 
   /** A page of every product whatever its status, newest first, for operators: from the database, so it shows a change at once. */
@@ -91,14 +96,20 @@ export class ProductService {
         throw new DomainError('INSUFFICIENT_STOCK', `Not enough stock for product ${line.productId}`);
       }
     }
-    this.changedOnCommit(lines.map((line) => line.productId));
+    this.changedOnCommit(
+      lines.map((line) => line.productId),
+      { listing: false },
+    );
   }
 
   /** Gives stock back (cancellation of a paid order), inside the caller's transaction. */
   async restoreStock(lines: StockLine[]): Promise<void> {
     const now = new Date();
     for (const line of byProductId(lines)) await this.products.returnStock(line.productId, line.quantity, now);
-    this.changedOnCommit(lines.map((line) => line.productId));
+    this.changedOnCommit(
+      lines.map((line) => line.productId),
+      { listing: false },
+    );
   }
 
   async count(): Promise<number> {
@@ -110,8 +121,8 @@ export class ProductService {
   }
 
   /** Every instance's cached copies of these products go once the current transaction commits (never if it rolls back). */
-  private changedOnCommit(ids: number[]): void {
-    this.transactions.afterCommit(() => this.cache.changed(ids));
+  private changedOnCommit(ids: number[], change: ProductChange): void {
+    this.transactions.afterCommit(() => this.cache.changed(ids, change));
   }
 }
 

@@ -5,7 +5,8 @@ import type { BroadcastOrigin } from '../broadcast/broadcast';
 
 /** What one cache reports, its `cache` label bound. */
 export interface CacheRecorder {
-  hit(): void;
+  /** `count` reads answered from memory (a list page's products count once, not one increment each). */
+  hit(count?: number): void;
   miss(): void;
   invalidated(origin: BroadcastOrigin): void;
   /** Starts timing a load; the returned function ends it. */
@@ -68,7 +69,7 @@ export class CacheMetrics {
     for (const counter of [hits, misses, invalidations.local, invalidations.remote]) counter.inc(0);
     this.loadSeconds.zero({ cache });
     return {
-      hit: () => hits.inc(),
+      hit: (count = 1) => hits.inc(count),
       miss: () => misses.inc(),
       invalidated: (origin) => invalidations[origin].inc(),
       loading: () => loadSeconds.startTimer(),
