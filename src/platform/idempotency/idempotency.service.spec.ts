@@ -55,11 +55,11 @@ describe('IdempotencyService.once', () => {
   });
 
   it('stores a refusal (4xx) with its status, and releases the key after a failure (5xx)', async () => {
-    await expect(service.once(request('c'), () => Promise.reject(new DomainError('ORDER_NOT_FOUND', 'gone')))).rejects.toThrow('gone');
+    await expect(service.once(request('c'), () => Promise.reject(new DomainError('NOT_FOUND', 'gone')))).rejects.toThrow('gone');
     expect(await service.once(request('c'), async () => 0)).toMatchObject({
       replayed: true,
       status: 404,
-      body: { code: 'ORDER_NOT_FOUND' },
+      body: { code: 'NOT_FOUND' },
     });
     await expect(service.once(request('d'), () => Promise.reject(new Error('bug')))).rejects.toThrow('bug');
     expect(await service.once(request('d'), (store) => store(4))).toEqual({ replayed: false, status: 200, body: 4 });

@@ -1,4 +1,4 @@
-import { context, type Context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Context, trace } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, suppressTracing } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
@@ -6,6 +6,7 @@ import type * as IORedisInstrumentationModule from '@opentelemetry/instrumentati
 import type * as MySQL2InstrumentationModule from '@opentelemetry/instrumentation-mysql2';
 import type * as PinoInstrumentationModule from '@opentelemetry/instrumentation-pino';
 import type * as NodeSdkModule from '@opentelemetry/sdk-node';
+import { traceSqliteStatements } from '../database/sqlite-statement-spans';
 
 // Probes and scrapes would be most of the traces and say nothing; their SQL and Redis calls are left out too.
 const UNTRACED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -95,38 +96,4 @@ export function untraced<T>(work: () => T): T {
 
 export function activeContext(): Context {
   return context.active();
-}
-
-/** A span per statement of the embedded profile's SQLite, shaped like mysql2's (no instrumentation library covers better-sqlite3). */
-function traceSqliteStatements(): void {
-  let runner: { prototype: { query: (this: unknown, query: string, ...rest: unknown[]) => Promise<unknown> } };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    runner = (require('typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner') as { BetterSqlite3QueryRunner: typeof runner })
-      .BetterSqlite3QueryRunner;
-  } catch {
-    return;
-  }
-  const tracer = trace.getTracer('commerce-sqlite');
-  const original = runner.prototype.query;
-  runner.prototype.query = function tracedQuery(this: unknown, query: string, ...rest: unknown[]) {
-    const parent = trace.getSpan(context.active());
-    if (!parent) return original.call(this, query, ...rest);
-    const operation = /^\s*(\w+)/.exec(query)?.[1]?.toUpperCase() ?? 'SQL';
-    return tracer.startActiveSpan(
-      operation,
-      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'db.query.text': query, 'db.operation.name': operation } },
-      async (span) => {
-        try {
-          return await original.call(this, query, ...rest);
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
-    );
-  };
 }
