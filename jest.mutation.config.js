@@ -10,7 +10,7 @@ const unit = layers.projects.find((project) => project.displayName === 'unit');
 const e2e = layers.projects.find((project) => project.displayName === 'e2e');
 
 // The e2e suites that reach the files under mutation (HTTP through the real app).
-const E2E_SUITES = ['commerce', 'coupons'];
+const E2E_SUITES = ['commerce', 'coupons', 'order-races', 'idempotency-replay'];
 
 module.exports = {
   ...unit,

@@ -32,7 +32,8 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   // Two cores shared with the engines: one test runner and the type checker.
   concurrency: 1,
-  timeoutMS: 60_000,
+  // Added to each mutant's expected test time: a mutant that loops (a relay or sweep that never waits) is cut off soon.
+  timeoutMS: 10_000,
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
