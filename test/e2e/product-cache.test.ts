@@ -93,7 +93,7 @@ describe.each(profilesUnderTest())('product read cache (%s profile)', (profile) 
     expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
     const ours = async () =>
       (
-        (await shop.api.get('/products/top-sellers?days=1&limit=50')).body.items as Array<{
+        (await shop.api.get('/products/top-sellers?days=2&limit=50')).body.items as Array<{
           productId: number;
           name: string;
           price: number;

@@ -50,7 +50,7 @@ describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)
     expect((await shop.api.post(`/orders/${cancelled}/cancel`, undefined, { token: buyer.token })).status).toBe(200);
 
     await eventually(async () => {
-      const top = await shop.api.get('/products/top-sellers?days=1&limit=10');
+      const top = await shop.api.get('/products/top-sellers?days=2&limit=10');
       expect(top.status).toBe(200);
       expect(top.body.items).toEqual([
         { productId: beans.id, name: 'Beans', price: 30_000, soldQuantity: 5, revenue: 150_000, rank: 1 },
@@ -85,7 +85,7 @@ describe.each(profilesUnderTest())('top sellers fed by order events (%s profile)
     expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: buyer.token })).status).toBe(200);
 
     await eventually(async () => {
-      const top = await shop.api.get('/products/top-sellers?days=1&limit=50');
+      const top = await shop.api.get('/products/top-sellers?days=2&limit=50');
       expect(top.body.items.find((item: { productId: number }) => item.productId === cup.id)).toMatchObject({ soldQuantity: 2 });
     }, 20_000);
     const metrics = await shop.api.get('/metrics');

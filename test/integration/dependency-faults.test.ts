@@ -174,7 +174,7 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     await redisProxy.restore();
     await eventually(async () => {
-      const top = await app.api.get('/products/top-sellers?days=1&limit=50');
+      const top = await app.api.get('/products/top-sellers?days=2&limit=50');
       expect(top.body.items.find((item: { productId: number }) => item.productId === product.id)).toMatchObject({ soldQuantity: 3 });
     }, 60_000);
     const metrics = await app.api.get('/metrics');

@@ -156,7 +156,7 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
     const copies = reader.messages.filter((m) => m.key === String(order.id));
     expect(new Set(copies.map((m) => m.eventId)).size).toBe(1);
     await eventually(async () => {
-      const top = await shop.api.get('/products/top-sellers?days=1&limit=50');
+      const top = await shop.api.get('/products/top-sellers?days=2&limit=50');
       const entry = top.body.items.find((item: { productId: number }) => item.productId === product.id);
       expect(entry).toMatchObject({ soldQuantity: 4, revenue: 28_000 });
     }, 20_000);

@@ -28,4 +28,30 @@ describe('isBrokerUnavailable (an outage backs off and counts no attempt; a refu
     expect(isBrokerUnavailable(tooLarge)).toBe(false);
     expect(isBrokerUnavailable(new DependencyUnavailableError('mysql', 'pool exhausted'))).toBe(false);
   });
+
+  it('treats every kafkajs error of an unreachable broker as an outage, however deep behind the retries', () => {
+    const named = (name: string) => Object.assign(new Error(name), { name });
+    for (const name of [
+      'KafkaJSConnectionError',
+      'KafkaJSBrokerNotFound',
+      'KafkaJSRequestTimeoutError',
+      'KafkaJSConnectionClosedError',
+      'KafkaJSLockTimeout',
+    ]) {
+      expect(isBrokerUnavailable(named(name))).toBe(true);
+      expect(
+        isBrokerUnavailable(Object.assign(named('KafkaJSError'), { cause: Object.assign(named('Error'), { originalError: named(name) }) })),
+      ).toBe(true);
+    }
+    const protocolError = (type: string) => Object.assign(named('KafkaJSProtocolError'), { type });
+    for (const type of ['REPLICA_NOT_AVAILABLE', 'BROKER_NOT_AVAILABLE', 'REQUEST_TIMED_OUT'])
+      expect(isBrokerUnavailable(protocolError(type))).toBe(true);
+    // Only kafkajs's protocol errors carry a cluster state.
+    expect(isBrokerUnavailable(Object.assign(named('Error'), { type: 'LEADER_NOT_AVAILABLE' }))).toBe(false);
+  });
+
+  it('treats retries that gave up with no error of their own as an outage', () => {
+    expect(isBrokerUnavailable(new KafkaJSNumberOfRetriesExceeded(new Error('gave up'), { retryCount: 5, retryTime: 3200 }))).toBe(false);
+    expect(isBrokerUnavailable(Object.assign(new Error('retries exhausted'), { name: 'KafkaJSNumberOfRetriesExceeded' }))).toBe(true);
+  });
 });
