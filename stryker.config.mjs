@@ -16,7 +16,6 @@ export default {
     'src/modules/order/pending-order-sweeper.ts',
     'src/modules/point/point.service.ts',
     'src/platform/idempotency/idempotency.service.ts',
-    'src/platform/idempotency/idempotent-handler.ts',
     'src/platform/outbox/backoff.ts',
     'src/platform/outbox/outbox-relay.ts',
   ],

@@ -1,6 +1,5 @@
 import { KafkaJSConnectionError } from 'kafkajs';
 import type { AppConfig } from '../config/app-config';
-import type { SqlDialect } from '../database/sql-dialect';
 import type { TransactionRunner } from '../database/transaction-runner';
 import type { MessageBus, OutgoingMessage } from '../messaging/message-bus';
 import { Metrics } from '../observability/metrics';
@@ -78,7 +77,6 @@ function relayOver(rows: Row[], publish: (messages: OutgoingMessage[]) => Promis
   const relay = new OutboxRelay(
     outbox.repository as unknown as OutboxRepository,
     outbox.transactions as unknown as TransactionRunner,
-    { concurrentTransactions: false } as SqlDialect,
     { publish } as unknown as MessageBus,
     new OutboxSignal(),
     metrics,
