@@ -1,6 +1,5 @@
 // What the product read cache costs in heap per 10,000 products: the slots lru-cache sets aside up
-// front for PRODUCT_CACHE_MAX_ENTRIES, then the entries themselves: by id, their JSON once answered, and list
-// pages of 20 ids.
+// front for PRODUCT_CACHE_MAX_ENTRIES, then the entries themselves: by id, and list pages of 20 ids.
 // node --expose-gc -r ts-node/register/transpile-only bench/tools/cache-memory.ts [products=10000]
 import { CacheMetrics } from '../../src/platform/cache/cache-metrics';
 import { ReadCache } from '../../src/platform/cache/read-cache';
@@ -67,15 +66,6 @@ async function main(): Promise<void> {
     await pages.get(`|${first - 1}|20`, () => Promise.resolve({ ids, nextCursor: Buffer.from(`id:${first + 19}`).toString('base64url') }));
   }
   const withPages = heapMiB();
-  // Each product's answer body, as ProductReadCache.json keeps it once the product was answered.
-  const serialised = new WeakMap<Product, string>();
-  for (let id = 1; id <= products; id++) {
-    const product = await byId.get(id, () => Promise.resolve(undefined));
-    serialised.set(product!, JSON.stringify(product));
-  }
-  const withJson = heapMiB();
-  if (!serialised.has((await byId.get(1, () => Promise.resolve(undefined)))!))
-    throw new Error('the JSON must stay reachable until measured');
   const perTenThousand = (mib: number) => ((mib * 10_000) / products).toFixed(2);
   console.log(`node ${process.version}, ${products} products (entries: ${byId.size} by id, ${pages.size} pages of 20)`);
   console.log(`slots set aside for PRODUCT_CACHE_MAX_ENTRIES=${products}: ${(empty - start).toFixed(2)} MiB`);
@@ -83,8 +73,7 @@ async function main(): Promise<void> {
   console.log(
     `list pages:     ${(withPages - withProducts).toFixed(2)} MiB, ${perTenThousand(withPages - withProducts)} MiB per 10,000 products listed`,
   );
-  console.log(`their JSON:     ${(withJson - withPages).toFixed(2)} MiB, ${perTenThousand(withJson - withPages)} MiB per 10,000 answered`);
-  console.log(`all of it:      ${(withJson - start).toFixed(2)} MiB`);
+  console.log(`all of it:      ${(withPages - start).toFixed(2)} MiB`);
 }
 
 void main();

@@ -50,8 +50,6 @@ export interface ProductChange {
 export class ProductReadCache implements OnModuleInit {
   private readonly products: ReadCache<number, ProductRecord>;
   private readonly pages: ReadCache<string, PageOfIds>;
-  /** Each cached product's JSON, made on its first answer; a copy is never changed, only replaced, so it stays true. */
-  private readonly serialised = new WeakMap<ProductRecord, string>();
 
   constructor(
     @InjectAppConfig() config: AppConfig,
@@ -109,25 +107,6 @@ export class ProductReadCache implements OnModuleInit {
       if (product?.status === 'ON_SALE' && (query.category === undefined || product.category === query.category)) items.push(product);
     }
     return { items, nextCursor: page.nextCursor };
-  }
-
-  /**
-   * A product's answer body, the bytes `JSON.stringify` makes of it, serialised once per cached copy:
-   * a warm list page is 20 string joins instead of 20 objects serialised.
-   */
-  json(product: ProductRecord): string {
-    let json = this.serialised.get(product);
-    if (json === undefined) {
-      json = JSON.stringify(product);
-      this.serialised.set(product, json);
-    }
-    return json;
-  }
-
-  /** A page's answer body, byte for byte what `JSON.stringify(page)` makes, from its products' `json`. */
-  pageJson(page: Page<ProductRecord>): string {
-    const items = page.items.map((product) => this.json(product)).join(',');
-    return `{"items":[${items}],"nextCursor":${JSON.stringify(page.nextCursor)}}`;
   }
 
   /** Call once the change committed: every instance, this one first and at once, drops what it holds of these products. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiEndpoint } from '../../platform/http/api-contract';
 import { Public, Roles } from '../../platform/auth/authenticated-user';
@@ -14,12 +14,8 @@ import {
   TopSellersResponse,
   UpdateProductRequest,
 } from './dto/product.dto';
-import { ProductReadCache } from './product-read-cache';
 import type { ProductRecord } from './product.repository';
 import { ProductService } from './product.service';
-
-/** What Fastify sends with an object it serialises: the public reads send their cached JSON with the same type. */
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 import { TopSellersService, TopSellersView } from './top-sellers/top-sellers.service';
 
 @ApiTags('products')
@@ -28,7 +24,6 @@ export class ProductController {
   constructor(
     private readonly products: ProductService,
     private readonly topSellers: TopSellersService,
-    private readonly cache: ProductReadCache,
   ) {}
 
   @Public()
@@ -42,9 +37,8 @@ export class ProductController {
       'A change made through another instance is served within 200 ms of its commit (docs/api.md, freshness of product reads).',
   })
   @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
-  @Header('Content-Type', JSON_CONTENT_TYPE)
-  async list(@Query() query: ListProductsQuery): Promise<string> {
-    return this.cache.pageJson(await this.products.list(query));
+  list(@Query() query: ListProductsQuery): Promise<Page<ProductRecord>> {
+    return this.products.list(query);
   }
 
   @Public()
@@ -64,9 +58,8 @@ export class ProductController {
     problems: ['PRODUCT_NOT_FOUND'],
   })
   @ApiOkResponse({ type: ProductResponse, description: 'The product' })
-  @Header('Content-Type', JSON_CONTENT_TYPE)
-  async get(@Param('id', ParseIdPipe) id: number): Promise<string> {
-    return this.cache.json(await this.products.get(id));
+  get(@Param('id', ParseIdPipe) id: number): Promise<ProductRecord> {
+    return this.products.get(id);
   }
 }
 
