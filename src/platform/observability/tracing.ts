@@ -1,4 +1,4 @@
-import { context, type Context, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, suppressTracing } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
@@ -92,8 +92,4 @@ export function describeServerSpan(route: string | undefined, requestId: string)
 /** Runs background work (the outbox relay's polls, the pending-order sweep) without spans of its own. */
 export function untraced<T>(work: () => T): T {
   return context.with(suppressTracing(context.active()), work);
-}
-
-export function activeContext(): Context {
-  return context.active();
 }
