@@ -3,7 +3,7 @@ import full from './stryker.config.mjs';
 
 /**
  * `npm run test:mutation:rules`: the pure rules (and the outbox relay's row states) against the unit
- * layer alone, in minutes. The full run (stryker.config.mjs) also mutates the services the e2e suites
+ * layer alone (a first run took 42 minutes here, an incremental one over two changed files 12). The full run (stryker.config.mjs) also mutates the services the e2e suites
  * cover; Jest cannot stop at a mutant's first failing test, so each of those mutants costs its e2e
  * suites' whole run (docs/testing.md).
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
