@@ -1,7 +1,9 @@
 import { callers, createCoupon } from '../support/coupon-drop';
 import type { Dependency } from '../../src/platform/http/dependency-errors';
+import { BATCH_ATTEMPTS, OUTAGE_RETRY_MAX_MS, RETRY_DELAY_MS } from '../../src/platform/messaging/kafka-message-bus';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
 import { eventually } from '../support/eventually';
+import { metricSample } from '../support/metrics';
 import { itWithLocalBroker, localBroker } from '../support/local-broker';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment, withMysql } from '../support/real-engines';
 import { TcpProxy } from '../../support/tcp-proxy';
@@ -20,6 +22,13 @@ const BUDGETS = {
 const MUST_ANSWER_WITHIN_MS = 30_000;
 // The apps here keep their log in memory (startApp's captureLogs) and write the warn lines this file reads.
 const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'warn';
+
+/** How long the consumer runner takes to try a batch `tries` times while a dependency is down (its waits between tries). */
+function outageRetriesMs(tries: number): number {
+  let total = 0;
+  for (let outage = 1; outage < tries; outage++) total += Math.min(RETRY_DELAY_MS * outage, OUTAGE_RETRY_MAX_MS);
+  return total;
+}
 
 /** The times the closing report quotes: from the fault to the last 503, from recovery to the first success. */
 function report(what: string, ms: number): void {
@@ -165,20 +174,31 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     report('redis back (cut) -> first top sellers 200', recoveredIn);
   });
 
-  it('Redis down while order events arrive: nothing is dead-lettered, and top sellers count every paid order once it is back', async () => {
+  it("Redis down while order events arrive: the consumer retries past a failing batch's tries, dead-letters nothing, and top sellers count every paid order once it is back", async () => {
     const { user, product, orders } = await pendingOrders(3);
+    const metric = async (series: string) => metricSample((await app.api.get('/metrics')).body, series);
+    const failures = () => metric('consumer_failures_total{group="top-sellers"}');
+    const failedBefore = (await failures())!;
     await redisProxy.cut();
+    const faultAt = Date.now();
     // Payments need only MySQL; their events reach the top-sellers consumer while its store is down.
     for (const order of orders) expect((await pay(user.token, order.id)).status).toBe(200);
-    // Longer than the runner's tries of a failing batch (3 batch + 2 per message, about 1.5 s).
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // The fault landed and lasted: the consumer failed on these events more often than the runner
+    // tries failing batches before it dead-letters their messages (BATCH_ATTEMPTS each, and each
+    // event may arrive in a batch of its own), so only waiting out the outage keeps them.
+    const poisonBudget = orders.length * BATCH_ATTEMPTS;
+    await eventually(
+      async () => expect((await failures())! - failedBefore).toBeGreaterThan(poisonBudget),
+      MUST_ANSWER_WITHIN_MS + outageRetriesMs(poisonBudget + 1),
+      100,
+    );
+    expect(app.logs!.entries(faultAt).map((entry) => entry.msg)).toContainEqual(expect.stringMatching(/^top-sellers: batch of \d+ failed/));
     await redisProxy.restore();
     await eventually(async () => {
       const top = await app.api.get('/products/top-sellers?days=2&limit=50');
       expect(top.body.items.find((item: { productId: number }) => item.productId === product.id)).toMatchObject({ soldQuantity: 3 });
     }, 60_000);
-    const metrics = await app.api.get('/metrics');
-    expect(metrics.body).not.toMatch(/consumer_dead_lettered_total\{group="top-sellers"\} [1-9]/);
+    expect(await metric('consumer_dead_lettered_total{group="top-sellers"}')).toBe(0);
   });
 
   it('MySQL silent: payments answer 503 within the budgets, nothing is applied, and the pool recovers by itself', async () => {
@@ -238,8 +258,11 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     const balance = await shop.balance(user.token);
     const headers = { 'Idempotency-Key': `after-commit-${order.id}` };
     // On the connection that moves the order to PAID: its COMMIT is acknowledged, then MySQL is gone.
-    mysqlProxy.cutAfterReplyTo([/UPDATE orders SET status = 'PAID'/, /COMMIT/]);
+    const cut = mysqlProxy.cutAfterReplyTo([/UPDATE orders SET status = 'PAID'/, /COMMIT/]);
     const first = await pay(user.token, order.id, headers);
+    // The fault landed where it was aimed (patterns that no longer match the SQL would leave the payment uncut).
+    await eventually(() => expect(cut.landed).toBe(true), 5_000, 20);
+    expect(cut.requests).toEqual([expect.stringContaining("UPDATE orders SET status = 'PAID'"), expect.stringContaining('COMMIT')]);
     await mysqlProxy.restore();
 
     let retry!: HttpResponse;
@@ -258,6 +281,8 @@ describeWithEngines('every request ends, and ends honestly, when MySQL or Redis 
     expect(first.status).toBe(200);
     expect(retry.body).toEqual(first.body);
     expect(await shop.balance(user.token)).toBe(balance - order.finalAmount);
+    // The app saw its connections drop: it had to open new ones to answer the retry.
+    expect(mysqlProxy.accepted).toBeGreaterThan(cut.acceptedAtCut);
   });
 });
 
@@ -316,8 +341,10 @@ describeWithEngines('the other MySQL budgets: pool wait, transaction, connect (f
     await mysqlProxy.silent();
     const faultAt = Date.now();
     // Takes the one connection; its statement gets no answer until the statement budget ends it.
+    const holderStatement = mysqlProxy.watchFor(/FROM orders o/);
     const holder = readOrder(user.token, orders[0].id);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Only once the holder's statement is out on the one connection does the next request have to wait for it.
+    await eventually(() => expect(holderStatement.seen).toBe(true), MUST_ANSWER_WITHIN_MS, 10);
     const waiterAt = Date.now();
     const waiter = await readOrder(user.token, orders[1].id);
     report('mysql silent, pool of 1 held -> waiting request answered 503', Date.now() - waiterAt);

@@ -14,11 +14,12 @@ import {
   SubscriptionHandle,
 } from './message-bus';
 
-const BATCH_ATTEMPTS = 3;
+/** Tries of a failing batch before its messages are tried alone (exported: tests derive their waits from these). */
+export const BATCH_ATTEMPTS = 3;
 const MESSAGE_ATTEMPTS = 2;
-const RETRY_DELAY_MS = 200;
+export const RETRY_DELAY_MS = 200;
 /** Longest wait between tries of a batch while a dependency is down. */
-const OUTAGE_RETRY_MAX_MS = 2_000;
+export const OUTAGE_RETRY_MAX_MS = 2_000;
 /** Callers combined into one produce request at most (each usually publishes one message). */
 const MAX_PUBLISHES_PER_SEND = 1_000;
 
