@@ -8,7 +8,12 @@ import { IssueRequestIds } from '../../src/modules/coupon/issuance/issue-request
 import { COUPON_ISSUER_GROUP } from '../../src/modules/coupon/issuance/issue-request.consumer';
 import { MessageBus } from '../../src/platform/messaging/message-bus';
 import { ConsumerGroups } from '../../src/platform/messaging/message-bus.transport';
+import { APP_CONFIG } from '../../src/platform/config/config.module';
+import type { AppConfig } from '../../src/platform/config/app-config';
+import { REDIS } from '../../src/platform/redis/redis.module';
+import type Redis from 'ioredis';
 import { ADMIN, Shop } from '../support/commerce-fixtures';
+import { membersWithPartitions } from '../support/consumer-group';
 import { callers, createCoupon, runDrop } from '../support/coupon-drop';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
 import { TcpProxy } from '../../support/tcp-proxy';
@@ -22,8 +27,6 @@ async function crowd(app: TestApp, firstId: number) {
   return [...people, ...people.slice(0, 500)].sort(() => Math.random() - 0.5);
 }
 
-const LOCK_TTL_MS = 3_000; // the default COUPON_LOCK_TTL_MS these apps run with
-const LOCK_WAIT_MS = 2_000; // the default COUPON_LOCK_WAIT_MS these apps run with
 // Not a latency check: only a request that hangs takes this long, and then the failure names it.
 const MUST_ANSWER = { timeoutMs: 30_000 };
 
@@ -131,19 +134,20 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         const couponId = await createCoupon(shop, 100);
         const ledger = apps[0].app.get(CouponLedger);
         const issueBatch = ledger.issueBatch.bind(ledger);
-        // One batch outlasts the wait of everyone who queues behind it (COUPON_LOCK_WAIT_MS).
-        const slowBatch = jest
-          .spyOn(ledger, 'issueBatch')
-          .mockImplementationOnce(async (...args) => (await sleep(LOCK_WAIT_MS + 1_500), issueBatch(...args)));
+        // One batch outlasts the wait of everyone who queues behind it: it holds until they all have their answer.
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const slowBatch = jest.spyOn(ledger, 'issueBatch').mockImplementationOnce(async (...args) => (await held, issueBatch(...args)));
         const [firstCaller, ...later] = await callers(apps[0], 51, 12_500_000);
         try {
           const first = runDrop([apps[0]], shop, couponId, [firstCaller]);
           await eventually(() => expect(slowBatch).toHaveBeenCalled(), 5_000, 10);
-          const behind = await runDrop([apps[0]], shop, couponId, later);
+          const behind = await runDrop([apps[0]], shop, couponId, later).finally(release);
           expect((await first).issued.size).toBe(1);
           expect(behind.unavailable).toBe(50);
           expect(behind.unavailableCodes).toEqual(new Set(['COUPON_BUSY']));
         } finally {
+          release();
           slowBatch.mockRestore();
         }
         // Redis was fine all along: the next caller is served.
@@ -158,29 +162,32 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         const couponId = await createCoupon(shop, 1);
         const people = await callers(apps[0], distinctUsers, 12_000_000 + distinctUsers * 10);
         const [first, second] = [people[0], people[distinctUsers - 1]];
-        // The first holder stalls past its lease (a GC pause, a slow network) before it reaches the database.
+        // The first holder stalls past its lease (a GC pause, a slow network) before it reaches the
+        // database: until the second caller has its answer, however long that takes.
         const ledger = apps[0].app.get(CouponLedger);
         const issueBatch = ledger.issueBatch.bind(ledger);
-        const stall = jest
-          .spyOn(ledger, 'issueBatch')
-          .mockImplementationOnce(async (...args) => (await sleep(LOCK_TTL_MS + 1_000), issueBatch(...args)));
-        const finished: string[] = [];
+        let secondAnswered!: () => void;
+        const secondDone = new Promise<void>((resolve) => (secondAnswered = resolve));
+        const stall = jest.spyOn(ledger, 'issueBatch').mockImplementationOnce(async (...args) => (await secondDone, issueBatch(...args)));
+        const lease = `lock:coupon:${couponId}`;
+        const redis = apps[0].app.get<Redis>(REDIS);
+        const { lockTtlMs } = apps[0].app.get<AppConfig>(APP_CONFIG).coupon;
         try {
-          const slow = apps[0].api
-            .post(`/coupons/${couponId}/issue`, undefined, { token: first.token })
-            .then((r) => (finished.push('slow'), r));
+          const slow = apps[0].api.post(`/coupons/${couponId}/issue`, undefined, { token: first.token });
           await eventually(() => expect(stall).toHaveBeenCalled(), 5_000, 10);
-          await sleep(LOCK_TTL_MS - 500);
-          const fast = apps[1].api
+          // The first holder's lease is in Redis, and expires by itself (nothing extends it) within COUPON_LOCK_TTL_MS.
+          expect(await redis.pttl(lease)).toBeGreaterThan(0);
+          await eventually(async () => expect(await redis.exists(lease)).toBe(0), lockTtlMs + 5_000, 20);
+          const fastResponse = await apps[1].api
             .post(`/coupons/${couponId}/issue`, undefined, { token: second.token })
-            .then((r) => (finished.push('fast'), r));
-          const [slowResponse, fastResponse] = await Promise.all([slow, fast]);
-          // The lease expired, so the second caller got the lock while the first still worked.
-          expect(finished).toEqual(['fast', 'slow']);
+            .finally(secondAnswered);
+          // The second caller got the lock and its copy while the first still worked (before its batch ran).
           expect(fastResponse.status).toBe(201);
+          const slowResponse = await slow;
           expect(slowResponse.status).toBe(409);
           expect(slowResponse.body.code).toBe(refusal);
         } finally {
+          secondAnswered();
           stall.mockRestore();
         }
         const stored = await shop.dataSource.getRepository(UserCoupon).findBy({ couponId });
@@ -194,9 +201,46 @@ describe.each(['lock', 'queue'] as const)('coupon drop on real engines (%s strat
         const couponId = await createCoupon(shop, 100);
         const consumers = apps[1].app.get(ConsumerGroups);
         const people = await crowd(apps[0], 21_000_000);
-        const drop = runDrop(apps, shop, couponId, people);
-        setTimeout(() => void consumers.stop(COUPON_ISSUER_GROUP).then(() => consumers.start(COUPON_ISSUER_GROUP)), 200);
+        const members = () => membersWithPartitions(engines.kafkaBrokers, env, COUPON_ISSUER_GROUP);
+        // A request has its row once it is decided.
+        const decided = () => shop.dataSource.getRepository(CouponIssueRequest).countBy({ couponId });
+        // Both instances' consumers are in the group before the drop.
+        await eventually(async () => expect(await members()).toBe(2), 60_000, 100);
+        // Decisions wait until the stop is asked for, so it lands with a batch in hand, not after the drop.
+        let release!: () => void;
+        const stopAsked = new Promise<void>((resolve) => (release = resolve));
+        const inHand: number[] = [];
+        const gates = apps.map((app) => {
+          const ledger = app.app.get(CouponLedger);
+          const decideQueued = ledger.decideQueued.bind(ledger);
+          return jest.spyOn(ledger, 'decideQueued').mockImplementation(async (id, events) => {
+            if (id === couponId) inHand.push(events.length);
+            await stopAsked;
+            return decideQueued(id, events);
+          });
+        });
+        let dropEnded = false;
+        const drop = runDrop(apps, shop, couponId, people).finally(() => (dropEnded = true));
+        try {
+          await eventually(() => expect(inHand.length).toBeGreaterThan(0), 60_000, 10);
+          const stopping = consumers.stop(COUPON_ISSUER_GROUP);
+          expect(await decided()).toBe(0);
+          release();
+          await stopping;
+        } finally {
+          release();
+          gates.forEach((gate) => gate.mockRestore());
+        }
+        expect(dropEnded).toBe(false);
+        // It left the group (the other instance's consumer holds every partition), and joins it again.
+        await eventually(async () => expect(await members()).toBe(1), 60_000, 100);
+        consumers.start(COUPON_ISSUER_GROUP);
+        await eventually(async () => expect(await members()).toBe(2), 60_000, 100);
+        const decidedAtRejoin = await decided();
         const result = await drop;
+        process.stdout.write(
+          `[coupon-drop] consumer stopped with ${inHand[0]} requests in hand and none decided; ${decidedAtRejoin} of ${await decided()} decided when it rejoined\n`,
+        );
         expectExact(result, 100);
         // A consumer restart is invisible to callers: every request was accepted (the codes say why not).
         expect({

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { COUPON_ISSUER_GROUP } from '../../src/modules/coupon/issuance/issue-request.consumer';
 import { Cluster } from '../../support/cluster';
 import { ADMIN, inBatches, Shop } from '../support/commerce-fixtures';
+import { membersWithPartitions } from '../support/consumer-group';
 import { callers, createCoupon, runDrop, type DropTarget } from '../support/coupon-drop';
 import { eventually } from '../support/eventually';
 import { describeWithEngines, isolatedEnvironment, type IsolatedEnvironment } from '../support/real-engines';
@@ -165,10 +165,14 @@ describe.each(['lock', 'queue'] as const)('api and worker processes side by side
       // The drop starts, and the first worker dies without a word in the middle of it and of the payments.
       const drop = runDrop(apis, shop, couponId, people);
       const [first] = cluster!.workers;
-      await sleep(200);
+      // Under way: a copy issued (by an api process under lock, by a worker under queue).
+      const issued = async () => (await shop.dataSource.query('SELECT issued_quantity AS n FROM coupons WHERE id = ?', [couponId]))[0].n;
+      await eventually(async () => expect(Number(await issued())).toBeGreaterThan(0), 60_000, 10);
       await first.end('SIGKILL');
       expect(first.pid).toBeUndefined();
-      await sleep(1_000);
+      // Payments go on without it: a round of them (one per buyer) after the kill, whose events the survivor must publish.
+      const paidAtKill = paidQuantity;
+      await eventually(() => expect(paidQuantity).toBeGreaterThanOrEqual(paidAtKill + 3 * buyers.length), 60_000, 50);
       paying = false;
       await payments;
       const result = await drop;
@@ -198,18 +202,3 @@ describe.each(['lock', 'queue'] as const)('api and worker processes side by side
     });
   });
 });
-
-/** How many members of a consumer group (under the run's topic prefix) hold at least one partition. */
-async function membersWithPartitions(brokers: string, env: IsolatedEnvironment, group: string): Promise<number> {
-  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([`${env.env.KAFKA_TOPIC_PREFIX}${group}`]);
-    return groups[0].members.filter((member) => {
-      const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-      return Object.values(assignment?.assignment ?? {}).some((partitions) => partitions.length > 0);
-    }).length;
-  } finally {
-    await admin.disconnect();
-  }
-}
