@@ -230,6 +230,19 @@ describeWithEngines('transactional outbox to Kafka', (engines) => {
   });
 });
 
+/** How many messages the topics hold now (end offset minus start, over their partitions). */
+async function messagesOn(brokers: string, topics: string[]): Promise<number> {
+  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    let total = 0;
+    for (const name of topics) for (const p of await admin.fetchTopicOffsets(name)) total += Number(p.high) - Number(p.low);
+    return total;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 describeWithEngines('two relays over one outbox', (engines) => {
   let env: IsolatedEnvironment;
   let first: TestApp;
@@ -253,13 +266,12 @@ describeWithEngines('two relays over one outbox', (engines) => {
     const relays = [first, second].map((app) => app.app.get(OutboxRelay));
     await Promise.all(relays.map((relay) => relay.stop()));
     const shop = await Shop.open(first);
-    const rows = [];
     const base = Date.now();
-    for (let orderId = 1; orderId <= 500; orderId++) {
-      for (const type of ['order.completed', 'order.cancelled']) {
+    const rows = Array.from({ length: 500 }, (_, i) => i + 1).flatMap((orderId) =>
+      ['order.completed', 'order.cancelled'].map((type) => {
         const eventId = randomUUID();
         const occurredAt = new Date(base + orderId);
-        rows.push({
+        return {
           eventId,
           eventType: type,
           topic: type,
@@ -271,25 +283,55 @@ describeWithEngines('two relays over one outbox', (engines) => {
           lastError: null,
           occurredAt,
           sentAt: null,
-        });
-      }
-    }
+        };
+      }),
+    );
     for (let i = 0; i < rows.length; i += 200) await shop.dataSource.getRepository(OutboxEvent).insert(rows.slice(i, i + 200));
 
+    // Every publish of both relays, in one sequence: when a send began and when the broker acknowledged it.
+    const steps: Array<{ step: 'send' | 'ack'; eventIds: string[] }> = [];
+    const spies = [first, second].map((app) => {
+      const bus = app.app.get(MessageBus);
+      const publish = bus.publish.bind(bus);
+      return jest.spyOn(bus, 'publish').mockImplementation(async (messages) => {
+        const eventIds = messages.map((m) => m.headers?.['event-id'] ?? '');
+        steps.push({ step: 'send', eventIds });
+        await publish(messages);
+        steps.push({ step: 'ack', eventIds });
+      });
+    });
     const prefix = env.env.KAFKA_TOPIC_PREFIX;
-    reader = await new TopicReader(engines.kafkaBrokers, [`${prefix}order.completed`, `${prefix}order.cancelled`]).start();
-    relays.forEach((relay) => relay.start());
-
-    await eventually(() => expect(new Set(reader.messages.map((m) => m.eventId)).size).toBe(1_000), 90_000);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const topics = [`${prefix}order.completed`, `${prefix}order.cancelled`];
+    reader = await new TopicReader(engines.kafkaBrokers, topics).start();
+    try {
+      relays.forEach((relay) => relay.start());
+      await eventually(
+        async () => expect(await shop.dataSource.getRepository(OutboxEvent).countBy({ status: 'SENT' })).toBe(1_000),
+        90_000,
+      );
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
+    // Every row is SENT, so nothing more will be published: read the topics to their end, then count.
+    const onTopics = await messagesOn(engines.kafkaBrokers, topics);
+    expect(onTopics).toBe(1_000);
+    await eventually(() => expect(reader.messages.length).toBeGreaterThanOrEqual(onTopics), 60_000);
     expect(reader.messages).toHaveLength(1_000);
-    const sent = await shop.dataSource.getRepository(OutboxEvent).find({ order: { id: 'ASC' } });
-    expect(sent.every((row) => row.status === 'SENT')).toBe(true);
-    const byOrder = new Map<string, Map<string, number>>();
-    for (const m of reader.messages) byOrder.set(m.key, (byOrder.get(m.key) ?? new Map()).set(m.eventType, m.timestamp));
-    for (const [, types] of byOrder) expect(types.get('order.completed')!).toBeLessThanOrEqual(types.get('order.cancelled')!);
-    const sentAt = new Map<string, Map<string, number>>();
-    for (const row of sent) sentAt.set(row.messageKey, (sentAt.get(row.messageKey) ?? new Map()).set(row.eventType, row.sentAt!.getTime()));
-    for (const [, types] of sentAt) expect(types.get('order.completed')!).toBeLessThanOrEqual(types.get('order.cancelled')!);
+    expect(new Set(reader.messages.map((m) => m.eventId)).size).toBe(1_000);
+    // Per order, the cancellation was sent only after the broker had acknowledged the completion
+    // (positions in the sequence, not millisecond timestamps: one batch would share a timestamp).
+    const firstAt = (step: 'send' | 'ack', eventId: string) => steps.findIndex((s) => s.step === step && s.eventIds.includes(eventId));
+    const outOfOrder = rows
+      .filter((row) => row.eventType === 'order.completed')
+      .map((completed) => {
+        const cancelled = rows.find((row) => row.messageKey === completed.messageKey && row.eventType === 'order.cancelled')!;
+        return {
+          order: completed.messageKey,
+          completedAcked: firstAt('ack', completed.eventId),
+          cancelledSent: firstAt('send', cancelled.eventId),
+        };
+      })
+      .filter(({ completedAcked, cancelledSent }) => completedAcked < 0 || cancelledSent <= completedAcked);
+    expect(outOfOrder).toEqual([]);
   });
 });
