@@ -605,11 +605,12 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
 });
 
 describe.each(profilesUnderTest())('pending order TTL (%s profile)', (profile) => {
+  const TTL_SECONDS = 1;
   let env: IsolatedEnvironment;
   let app: TestApp;
 
   beforeAll(async () => {
-    env = await isolatedEnvironment(profile, { ...ADMIN, ORDER_PENDING_TTL_SECONDS: '1' });
+    env = await isolatedEnvironment(profile, { ...ADMIN, ORDER_PENDING_TTL_SECONDS: String(TTL_SECONDS) });
     app = await startApp(env.env);
   });
 
@@ -623,7 +624,8 @@ describe.each(profilesUnderTest())('pending order TTL (%s profile)', (profile) =
     const product = await shop.product();
     const user = await shop.user(50_000);
     const order = await shop.order(user.token, [{ productId: product.id, quantity: 1 }]);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The server stamped the expiry (placed + TTL) before it answered: one TTL after the answer, it has passed.
+    await new Promise((resolve) => setTimeout(resolve, TTL_SECONDS * 1000 + 1));
     const late = await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token });
     expect(late.status).toBe(409);
     expect(['ORDER_EXPIRED', 'ORDER_NOT_PENDING']).toContain(late.body.code);
