@@ -30,6 +30,8 @@ const RELIABILITY = join(ROOT, 'docs', 'reliability.md');
 const CHAOS_LOG_DIR = join(ROOT, 'bench', 'results', 'chaos');
 const REQUEST_TIMEOUT_MS = 30_000;
 const LOCK_TTL_MS = 3_000;
+/** How long a fault aimed at requests in flight on an instance waits for the load to have one there. */
+const IN_FLIGHT_WAIT_MS = 10_000;
 /** Instance B's clock in the clock-ahead scenario: 100 leases ahead, well inside the token lifetime. */
 const CLOCK_AHEAD_MS = 5 * 60_000;
 const CLOCK_PRELOAD = join(__dirname, 'clock-ahead.js');
@@ -44,6 +46,7 @@ type Outcome = {
   body?: any;
   during: boolean;
   sentAt: number;
+  answeredAt: number;
   error?: string;
 };
 
@@ -91,6 +94,12 @@ class Rig {
   /** Invariant violations already reported, per check: a later scenario fails only on new ones. */
   readonly reported = new Map<string, Set<string>>();
   checkRounds = 0;
+  /** Requests sent and not yet answered, per instance name. */
+  readonly inFlight = new Map<string, number>();
+  /** When the last pause of instance B began and ended, and what it had in flight then. */
+  paused = { at: 0, until: 0, inFlight: 0 };
+  /** What instance B had in flight when the last SIGKILL was sent. */
+  killedWithInFlight = 0;
   private next = 0;
   private signups = 0;
 
@@ -157,6 +166,7 @@ class Rig {
     record?: { during: () => boolean },
   ): Promise<{ status: number; body: any }> {
     const instance = this.pick();
+    this.inFlight.set(instance.name, (this.inFlight.get(instance.name) ?? 0) + 1);
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -181,6 +191,7 @@ class Rig {
         body: parsed,
         during: record?.during() ?? false,
         sentAt,
+        answeredAt: Date.now(),
       };
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
@@ -192,9 +203,11 @@ class Rig {
         retryAfter: false,
         during: record?.during() ?? false,
         sentAt,
+        answeredAt: Date.now(),
         error: [(error as Error).message, ((error as Error).cause as Error | undefined)?.message].filter(Boolean).join(': '),
       };
     }
+    this.inFlight.set(instance.name, this.inFlight.get(instance.name)! - 1);
     if (record) this.outcomes.push(outcome);
     if (!record && typeof outcome.status !== 'number') throw new Error(`${op} ${method} ${path}: ${outcome.error}`);
     return { status: typeof outcome.status === 'number' ? outcome.status : 0, body: outcome.body };
@@ -237,6 +250,16 @@ class Rig {
     }
   }
 
+  /**
+   * Waits (up to `limitMs`) until the load has a request in flight on `instance`, so a fault aimed
+   * at it lands on one; returns how many it had (0: none within the limit, which the scenario's check reports).
+   */
+  async untilInFlight(instance: AppProcess, limitMs: number): Promise<number> {
+    const deadline = Date.now() + limitMs;
+    while ((this.inFlight.get(instance.name) ?? 0) === 0 && Date.now() < deadline) await sleep(1);
+    return this.inFlight.get(instance.name) ?? 0;
+  }
+
   async stop(): Promise<void> {
     for (const instance of this.instances) await instance.end('SIGTERM').catch(() => undefined);
     await this.db.stop().catch(() => undefined);
@@ -252,8 +275,8 @@ interface Scenario {
   run(rig: Rig, holdMs: number): Promise<AppProcess[]>;
   /** How the scenario ends instance B, if it does (which connection errors are expected). */
   ends?: 'SIGKILL' | 'SIGTERM';
-  /** Evidence that the fault really happened, checked with the invariants. */
-  took?(rig: Rig): Promise<Check>;
+  /** Evidence that the fault really happened, checked with the invariants (`outcomes`: the scenario's requests). */
+  took?(rig: Rig, outcomes: Outcome[]): Promise<Check>;
 }
 
 /** Stops or restarts the shared broker; the restart keeps its data (topics, messages, committed offsets). */
@@ -284,10 +307,22 @@ const SCENARIOS: Scenario[] = [
     fault: 'instance B SIGKILL mid-load, restarted',
     ends: 'SIGKILL',
     run: async (rig, hold) => {
-      await rig.instances[1].end('SIGKILL');
+      const b = rig.instances[1];
+      rig.killedWithInFlight = await rig.untilInFlight(b, IN_FLIGHT_WAIT_MS);
+      await b.end('SIGKILL');
       await sleep(hold);
-      await rig.instances[1].start();
+      await b.start();
       return [rig.instances[0]];
+    },
+    took: async (rig, outcomes) => {
+      // The kill cut requests it was serving: their connections dropped before an answer.
+      const b = rig.instances[1];
+      const cut = outcomes.filter((o) => o.instance === b.name && o.status === 'error' && o.sentAt < b.endedAt);
+      return {
+        name: 'the SIGKILL landed with requests in flight on instance B (their connections dropped unanswered)',
+        ok: cut.length > 0,
+        detail: `${rig.killedWithInFlight} in flight at the signal, ${cut.length} cut (${[...new Set(cut.map((o) => o.op))].join(', ') || 'none'})`,
+      };
     },
   },
   {
@@ -307,10 +342,25 @@ const SCENARIOS: Scenario[] = [
     name: 'pause',
     fault: `instance B SIGSTOP past the lock lease (${LOCK_TTL_MS} ms), SIGCONT`,
     run: async (rig, hold) => {
-      rig.instances[1].signal('SIGSTOP');
+      const b = rig.instances[1];
+      const inFlight = await rig.untilInFlight(b, IN_FLIGHT_WAIT_MS);
+      const at = Date.now();
+      b.signal('SIGSTOP');
       await sleep(Math.max(hold, LOCK_TTL_MS + 2_000));
-      rig.instances[1].signal('SIGCONT');
+      const until = Date.now();
+      b.signal('SIGCONT');
+      rig.paused = { at, until, inFlight };
       return rig.instances;
+    },
+    took: async (rig, outcomes) => {
+      // Requests sent before the pause and answered only after it: the pause held them mid-flight.
+      const b = rig.instances[1];
+      const held = outcomes.filter((o) => o.instance === b.name && o.sentAt < rig.paused.at && o.answeredAt >= rig.paused.until);
+      return {
+        name: 'the pause landed with requests in flight on instance B (sent before SIGSTOP, answered after SIGCONT)',
+        ok: held.length > 0,
+        detail: `${rig.paused.inFlight} in flight at the signal, ${held.length} held across it (${[...new Set(held.map((o) => o.op))].join(', ') || 'none'})`,
+      };
     },
   },
   {
@@ -595,7 +645,7 @@ async function runScenario(rig: Rig, scenario: Scenario, options: Options): Prom
   const outcomes = rig.outcomes.slice(first);
   const checks = await invariants(rig, outcomes, rig.outcomes, scenario.ends);
   checks.push({ name: 'instances ready again without a restart', ok: !recoveryError, detail: recoveryError });
-  if (scenario.took) checks.push(await scenario.took(rig));
+  if (scenario.took) checks.push(await scenario.took(rig, outcomes));
   const classes = new Map<string, number>();
   for (const o of outcomes) {
     const key = typeof o.status === 'number' ? (o.status === 503 ? '503' : `${String(o.status)[0]}xx`) : o.status;
