@@ -23,6 +23,8 @@ export interface Target {
    * queued coupon requests are decided (queue strategy), so the consumer's work is not blamed on the next request.
    */
   snapshot(): Promise<string>;
+  /** Snapshots taken with queued requests still undecided after the wait (the consumer lagging): the run lists them. */
+  readonly notReady: string[];
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'):
   const port = typeof address === 'object' && address ? address.port : 0;
   const data = app.get(DataSource);
 
+  const notReady: string[] = [];
   const snapshot = async (): Promise<string> => {
     // An accepted (202) request has no row until the consumer records its decision.
     for (let waited = 0; waited < 10_000 && queuedRequests.size > 0; waited += 50) {
@@ -93,6 +96,8 @@ export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'):
       for (const row of rows) queuedRequests.delete(row.request_id);
       if (queuedRequests.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    if (queuedRequests.size > 0)
+      notReady.push(`${queuedRequests.size} queued requests undecided after 10 s: ${[...queuedRequests].join(', ')}`);
     const counts = [];
     for (const table of COUNTED_TABLES) counts.push(Number((await data.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n));
     const balances = await data.query('SELECT user_id, balance FROM point_balances ORDER BY user_id');
@@ -107,6 +112,7 @@ export async function startTarget(profile: Profile, strategy: 'lock' | 'queue'):
     url: `http://127.0.0.1:${port}`,
     admin,
     snapshot,
+    notReady,
     close: async () => {
       await app.close();
       await cleanup();
