@@ -25,6 +25,7 @@ export type BaselineName =
   | 'hello'
   | 'nest-hello'
   | 'nest-hello-headers'
+  | 'nest-page'
   | 'mysql-by-id'
   | 'mysql-list'
   | 'redis-get'
@@ -69,6 +70,7 @@ export const BASELINE_DESCRIPTIONS: Record<BaselineName, string> = {
   hello: 'bare Fastify 5 hello world (GET /, JSON)',
   'nest-hello': 'NestJS 11 + FastifyAdapter hello world (one controller, no logger)',
   'nest-hello-headers': "the NestJS hello answering with the app's security headers and an x-request-id, from one onRequest hook",
+  'nest-page': "the NestJS hello answering a page of 20 products (the list's shape and size) from memory, nothing else",
   'mysql-by-id': 'bare Fastify + mysql2: one product by primary key',
   'mysql-list': 'bare Fastify + mysql2: a page of 20 products of one category (21 rows read)',
   'redis-get': 'bare Fastify + ioredis: answers from one GET',
@@ -93,6 +95,8 @@ export function measureBaseline(name: BaselineName, run: BaselineRun): Promise<B
       return serverBaseline(name, run, 'nest-hello-server.ts', {}, { method: 'GET', path: '/' });
     case 'nest-hello-headers':
       return serverBaseline(name, run, 'nest-hello-server.ts', { BASELINE_APP_HEADERS: '1' }, { method: 'GET', path: '/' });
+    case 'nest-page':
+      return serverBaseline(name, run, 'nest-hello-server.ts', {}, { method: 'GET', path: '/products?category=bench-catalogue&limit=20' });
     case 'mysql-by-id':
       return mysqlProducts(run, 'mysql-by-id');
     case 'mysql-list':

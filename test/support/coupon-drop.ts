@@ -1,10 +1,13 @@
 import { TokenService } from '../../src/platform/auth/token.service';
 import { UserCoupon } from '../../src/modules/coupon/entities/coupon.entities';
-import { type DropClient, issueAll } from '../../support/coupon-drop';
+import { type DropAnswer, type DropClient, issueAll } from '../../support/coupon-drop';
 import { type Shop } from './commerce-fixtures';
-import { type TestApp } from './test-app';
+import { type Api, type TestApp } from './test-app';
 
 export interface DropResult {
+  couponId: number;
+  /** Every attempt as its user saw it in the end (a queued one's decision included). */
+  answers: DropAnswer[];
   issued: Map<number, number>; // userId -> userCouponId the API reported
   rejections: Map<string, number>; // code -> count
   unavailable: number; // 503s
@@ -42,16 +45,19 @@ export type DropTarget = Pick<TestApp, 'api' | 'logs'>;
  * Fires every request at once (spread round-robin over the apps), then follows queued ones to
  * their outcome (support/coupon-drop.ts), and reads what was stored. The caller asserts.
  * `timeoutMs`: each issue request fails, naming itself, when it has no answer by then (for drops
- * where a hang is the failure); so does the drop when a queued request is still undecided after a minute.
+ * where a hang is the failure). The drop fails when a queued request is still undecided
+ * `settleTimeoutMs` (default a minute) after the last was answered. `concurrency`: requests in
+ * flight at once (default all of them).
  */
 export async function runDrop(
   apps: DropTarget[],
   shop: Shop,
   couponId: number,
   requests: Array<{ id: number; token: string }>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; settleTimeoutMs?: number; concurrency?: number } = {},
 ): Promise<DropResult> {
   const startedAt = Date.now();
+  const settleTimeoutMs = options.settleTimeoutMs ?? 60_000;
   const clients = apps.map((app): DropClient => ({
     issue: (id, token) => app.api.post(`/coupons/${id}/issue`, undefined, { token, timeoutMs: options.timeoutMs }),
     issueRequest: (requestId, token) => app.api.get(`/coupons/issue-requests/${requestId}`, { token }),
@@ -59,11 +65,19 @@ export async function runDrop(
   const answers = await issueAll(
     couponId,
     requests.map((caller, i) => ({ caller, client: clients[i % clients.length] })),
-    { concurrency: requests.length, pollConcurrency: 50 },
+    { concurrency: options.concurrency ?? requests.length, pollConcurrency: 50, settleTimeoutMs },
   );
   const undecided = answers.filter((answer) => answer.outcome === 'PENDING');
-  if (undecided.length > 0) throw new Error(`${undecided.length} queued issue requests still PENDING after a minute`);
+  if (undecided.length > 0) {
+    const queued = answers.filter((answer) => answer.status === 202).length;
+    throw new Error(
+      `${undecided.length} of ${queued} queued issue requests still PENDING ${settleTimeoutMs} ms after the last was accepted ` +
+        `(users ${[...new Set(undecided.map((answer) => answer.caller.id))].slice(0, 10).join(', ')}${undecided.length > 10 ? ', ...' : ''})`,
+    );
+  }
   const result: DropResult = {
+    couponId,
+    answers,
     issued: new Map(),
     rejections: new Map(),
     unavailable: 0,
@@ -88,4 +102,50 @@ export async function runDrop(
   }
   result.stored = await shop.dataSource.getRepository(UserCoupon).findBy({ couponId });
   return result;
+}
+
+/**
+ * The promise of a drop (docs/coupon-issuance.md), judged user by user from what each was told and
+ * what the database holds: exactly `stock` copies and the coupon's counters agreeing, never two
+ * copies for one user, a success for every stored copy and the stored copy of every success (the
+ * same id), and every other answer one of `refusals`; `COUPON_ALREADY_ISSUED` only to a holder.
+ * `api`: where the coupon's counters are read (`GET /coupons/{id}`).
+ */
+export async function expectExactDrop(result: DropResult, stock: number, refusals: readonly string[], api: Api): Promise<void> {
+  const copiesOf = new Map<number, number[]>();
+  for (const copy of result.stored) copiesOf.set(copy.userId, [...(copiesOf.get(copy.userId) ?? []), copy.id]);
+  const coupon = (await api.get(`/coupons/${result.couponId}`)).body as { issuedQuantity: number; remainingQuantity: number };
+  expect({ stored: result.stored.length, issuedQuantity: coupon.issuedQuantity, remainingQuantity: coupon.remainingQuantity }).toEqual({
+    stored: stock,
+    issuedQuantity: stock,
+    remainingQuantity: 0,
+  });
+  // Each kind of offender by count and the first few, so a failure stays readable.
+  const none = (name: string, offenders: unknown[]) =>
+    expect({ [name]: offenders.length, first: offenders.slice(0, 3) }).toEqual({ [name]: 0, first: [] });
+  none(
+    'usersWithSeveralCopies',
+    [...copiesOf].filter(([, copies]) => copies.length > 1),
+  );
+  none(
+    'storedWithoutSuccess',
+    result.stored
+      .filter((copy) => result.issued.get(copy.userId) !== copy.id)
+      .map((copy) => ({ userId: copy.userId, stored: copy.id, told: result.issued.get(copy.userId) ?? 'no success' })),
+  );
+  none(
+    'successWithoutCopy',
+    [...result.issued]
+      .filter(([userId, copy]) => !copiesOf.get(userId)?.includes(copy))
+      .map(([userId, copy]) => ({ userId, told: copy, stored: copiesOf.get(userId) ?? [] })),
+  );
+  none(
+    'wrongRefusals',
+    result.answers
+      .filter(
+        ({ caller, outcome }) =>
+          outcome !== 'ISSUED' && !(refusals.includes(outcome) && (outcome !== 'COUPON_ALREADY_ISSUED' || copiesOf.has(caller.id))),
+      )
+      .map(({ caller, status, outcome }) => ({ userId: caller.id, holder: copiesOf.has(caller.id), status, outcome })),
+  );
 }
