@@ -380,6 +380,19 @@ describe.each(profilesUnderTest())('commerce core (%s profile)', (profile) => {
       expect(JSON.parse(event.payload)).toMatchObject({ orderId: order.id, refundedAmount: 17_000, restoredUserCouponId: null });
     });
 
+    it('pays and cancels a free order (price 0) with no point movement of 0 in the history', async () => {
+      const product = await shop.product({ price: 0, stock: 5 });
+      const user = await shop.user(10_000);
+      const order = await shop.order(user.token, [{ productId: product.id, quantity: 2 }]);
+      expect(order).toMatchObject({ totalAmount: 0, finalAmount: 0 });
+      expect((await shop.api.post(`/orders/${order.id}/pay`, undefined, { token: user.token })).status).toBe(200);
+      expect(await shop.stock(product.id)).toBe(3);
+      expect((await shop.api.post(`/orders/${order.id}/cancel`, undefined, { token: user.token })).status).toBe(200);
+      expect(await shop.stock(product.id)).toBe(5);
+      expect(await shop.balance(user.token)).toBe(10_000);
+      expect((await shop.history(user.token)).filter((row) => row.orderId === order.id)).toEqual([]);
+    });
+
     it('cancels a pending order without touching stock or points', async () => {
       const product = await shop.product({ stock: 4 });
       const user = await shop.user(50_000);
