@@ -23,6 +23,9 @@ class KeysInMemory {
   async deleteUnanswered(_userId: number, key: string) {
     if (this.rows.get(key)?.state === 'IN_PROGRESS') this.rows.delete(key);
   }
+  async deleteClaim(_userId: number, key: string, createdAt: Date) {
+    if (this.rows.get(key)?.createdAt.getTime() === createdAt.getTime()) this.rows.delete(key);
+  }
 }
 
 describe('IdempotencyService.once', () => {
@@ -68,5 +71,51 @@ describe('IdempotencyService.once', () => {
   it('stores a result the work returned without storing it', async () => {
     await service.once(request('e'), async () => 5);
     expect(await service.once(request('e'), async () => 6)).toEqual({ replayed: true, status: 200, body: 5 });
+  });
+
+  it('releases the key after a server-side problem (500, 503), so a retry runs the work again', async () => {
+    for (const [key, code] of [
+      ['f', 'INTERNAL_ERROR'],
+      ['g', 'SERVICE_UNAVAILABLE'],
+    ] as const) {
+      await expect(service.once(request(key), () => Promise.reject(new DomainError(code, 'away')))).rejects.toMatchObject({ code });
+      expect(await service.once(request(key), (store) => store(7))).toEqual({ replayed: false, status: 200, body: 7 });
+    }
+  });
+});
+
+describe('IdempotencyService.once over time and against a failing table', () => {
+  const config = { idempotency: { retentionSeconds: 3600 }, retryAfter: { busySeconds: 1 } } as AppConfig;
+  const transactions = { run: <T>(work: () => Promise<T>) => work() } as unknown as TransactionRunner;
+  const serviceOver = (keys: Partial<KeysInMemory>) =>
+    new IdempotencyService(keys as unknown as IdempotencyKeyRepository, transactions, config);
+  const request = (key: string): IdempotentRequest => ({ userId: 1, key, fingerprint: 'same', status: 200 });
+  afterEach(() => jest.useRealTimers());
+
+  it('replays an answer however long ago it was stored, until the key expires (then runs again)', async () => {
+    const start = new Date('2026-12-07T12:00:00Z');
+    jest.useFakeTimers({ now: start, doNotFake: ['setImmediate', 'nextTick'] });
+    const service = serviceOver(new KeysInMemory());
+    expect(await service.once(request('k'), (store) => store(1))).toMatchObject({ replayed: false, body: 1 });
+    // Past the minute after which an unanswered claim counts as abandoned: an answered one is still replayed.
+    jest.setSystemTime(start.getTime() + 10 * 60_000);
+    expect(await service.once(request('k'), (store) => store(2))).toMatchObject({ replayed: true, body: 1 });
+    jest.setSystemTime(start.getTime() + config.idempotency.retentionSeconds * 1000 - 1);
+    expect(await service.once(request('k'), (store) => store(3))).toMatchObject({ replayed: true, body: 1 });
+    jest.setSystemTime(start.getTime() + config.idempotency.retentionSeconds * 1000);
+    expect(await service.once(request('k'), (store) => store(4))).toMatchObject({ replayed: false, body: 4 });
+  });
+
+  it('answers a claim that failed for another reason than the key being taken with that failure', async () => {
+    const keys = new KeysInMemory();
+    const lost = new QueryFailedError('INSERT', [], Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' }));
+    const service = serviceOver({ ...keys, find: keys.find.bind(keys), insert: () => Promise.reject(lost) });
+    await expect(service.once(request('l'), async () => 1)).rejects.toBe(lost);
+  });
+
+  it('gives up with IDEMPOTENCY_IN_PROGRESS when the key is taken and gone again on every try', async () => {
+    const taken = () => new QueryFailedError('INSERT', [], Object.assign(new Error('duplicate'), { code: 'ER_DUP_ENTRY' }));
+    const service = serviceOver({ insert: () => Promise.reject(taken()), find: async () => undefined });
+    await expect(service.once(request('m'), async () => 1)).rejects.toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
   });
 });
