@@ -34,7 +34,7 @@ export class ProductController {
     description:
       'Optionally of one category. A product an admin stopped is not listed (`GET /products/{id}` still answers it; ' +
       'operators see every product with `GET /admin/products`). ' +
-      'A change made through another instance is served within 200 ms of its commit (docs/api.md, freshness of product reads).',
+      'A change made through another instance is served within 200 ms of its commit while that instance is not saturated; under load its own answer time adds to it (docs/api.md, freshness of product reads).',
   })
   @ApiOkResponse({ type: ProductPage, description: 'One page; `nextCursor` is null on the last' })
   list(@Query() query: ListProductsQuery): Promise<Page<ProductRecord>> {
@@ -54,7 +54,8 @@ export class ProductController {
   @ApiEndpoint({
     operationId: 'getProduct',
     summary: 'One product',
-    description: 'A change made through another instance is served within 200 ms of its commit (docs/api.md, freshness of product reads).',
+    description:
+      'A change made through another instance is served within 200 ms of its commit while that instance is not saturated; under load its own answer time adds to it (docs/api.md, freshness of product reads).',
     problems: ['PRODUCT_NOT_FOUND'],
   })
   @ApiOkResponse({ type: ProductResponse, description: 'The product' })
