@@ -4,6 +4,7 @@ import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
 import { fixKafkajsRemovedBrokers } from './kafkajs-removed-broker-fix';
 import { fixKafkajsRequestQueue } from './kafkajs-request-queue-fix';
+import { recordingPartitioner } from './kafkajs-unsent-partition-fix';
 
 /** How a kafkajs log entry is logged here (kafkajs logs routine events at ERROR). */
 export function kafkaLogSeverity(level: logLevel, message: string, error?: unknown): 'error' | 'warn' | 'debug' | 'skip' {
@@ -65,14 +66,17 @@ export class KafkaConnection implements OnApplicationShutdown {
     return `${this.config.kafka.topicPrefix}${logicalName}`;
   }
 
-  /** The shared idempotent producer: acks from all in-sync replicas, at most 5 requests in flight. */
+  /**
+   * The shared idempotent producer: acks from all in-sync replicas, at most 5 requests in flight.
+   * Send through `sendBatchDelivered` (kafkajs-unsent-partition-fix.ts), which its partitioner is made for.
+   */
   getProducer(): Promise<Producer> {
     this.producer ??= this.connect(
       this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 5,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: recordingPartitioner(Partitioners.DefaultPartitioner),
       }),
       () => (this.producer = undefined),
     );

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import { DependencyUnavailableError, unavailableDependency } from '../http/dependency-errors';
 import { KafkaConnection } from '../kafka/kafka-connection';
+import { sendBatchDelivered } from '../kafka/kafkajs-unsent-partition-fix';
 import { ConsumerMetrics } from './consumer-metrics';
 import { handleTraced, publishTraced } from './message-tracing';
 import {
@@ -115,7 +116,7 @@ export class KafkaMessageBus extends MessageBus implements OnApplicationShutdown
     if (missing.length > 0) await this.ensureTopics(missing.map((name) => ({ name, partitions: this.declaredPartitions.get(name) })));
     const producer = await this.connection.getProducer();
     try {
-      await producer.sendBatch({
+      await sendBatchDelivered(producer, {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
           topic: this.connection.topic(topic),
