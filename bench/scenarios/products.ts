@@ -159,6 +159,7 @@ async function freshness(
       }
     })();
     const before = await cacheCounts(b, 'product');
+    const deliveredBefore = await deliveryBuckets(b);
     const [readLoad, checkoutLoad] = await Promise.all([
       runLoad(b, { durationS: ctx.options.durationS, connections: ctx.connections, requests: [reads] }),
       runLoad(a, { durationS: ctx.options.durationS, connections: CHECKOUT_CONNECTIONS, requests: checkoutRequests(buyers, checkoutIds) }),
@@ -167,6 +168,7 @@ async function freshness(
     running = false;
     await changing;
     const hitRate = hitRateSince(before, await cacheCounts(b, 'product'));
+    const delivered = bucketP99(deliveredBefore, await deliveryBuckets(b));
     const freshnessMs = percentiles(fromCommit);
     const [sendMs, answerMs] = [percentiles(fromSend), percentiles(fromAnswer)];
     const paid = count(checkoutLoad, 200);
@@ -190,6 +192,20 @@ async function freshness(
         hitRate,
         paidPerS: paid / checkoutLoad.durationS,
       },
+    });
+    // The same changes (and every payment's stock change) from B's side: the time from A's publish to
+    // B dropping its copy, its own histogram. After it B serves the change; the first answer above adds
+    // B's answer time under its read load.
+    measure({
+      label: 'change on A → B dropped its copy',
+      value: delivered.p99Ms ?? 0,
+      unit: 'ms p99',
+      target: { maxP99Ms: 200 },
+      ...(delivered.p99Ms === undefined ? { notTimed: 'B received no product change' } : {}),
+      note:
+        `${delivered.count} product:changed messages on B (price changes and payments), broadcast_delivery_seconds: ` +
+        `p99 within the ${delivered.p99Ms} ms bucket, p50 within ${delivered.p50Ms} ms`,
+      extra: { deliveries: delivered.count, p50BucketMs: delivered.p50Ms, p99BucketMs: delivered.p99Ms },
     });
     check({
       name: `every price change served by B within ${UNSEEN_AFTER_MS} ms`,
@@ -226,6 +242,25 @@ async function committedAfter(ctx: ScenarioContext, productId: number, price: nu
     if (Number(rows[0]?.price) === price) return lastOld;
     lastOld = polled;
   }
+}
+
+/** B's cumulative `broadcast_delivery_seconds` buckets of `product:changed`, by upper bound (seconds). */
+async function deliveryBuckets(app: AppUnderTest): Promise<Map<number, number>> {
+  const text = await fetch(`${app.url}/metrics`).then((r) => r.text());
+  const buckets = new Map<number, number>();
+  const line = /^broadcast_delivery_seconds_bucket\{(?=[^}]*channel="product:changed")[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm;
+  for (const [, le, count] of text.matchAll(line)) buckets.set(le === '+Inf' ? Infinity : Number(le), Number(count));
+  return buckets;
+}
+
+/** The bucket bounds (ms) holding the p50 and p99 of the deliveries between two readings. */
+function bucketP99(before: Map<number, number>, after: Map<number, number>): { count: number; p50Ms?: number; p99Ms?: number } {
+  const bounds = [...after.keys()].sort((x, y) => x - y);
+  const delta = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const count = delta(Infinity);
+  if (!count) return { count };
+  const within = (q: number) => 1000 * bounds.find((le) => delta(le) >= q * count)!;
+  return { count, p50Ms: within(0.5), p99Ms: within(0.99) };
 }
 
 /** A cache's hit and miss counters, from the app's own /metrics. */

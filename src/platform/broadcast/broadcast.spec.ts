@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import { loadConfig } from '../config/app-config';
+import { Metrics } from '../observability/metrics';
 import { type BroadcastOrigin } from './broadcast';
 import { InProcessBroadcast } from './in-process-broadcast';
 import { decodeBroadcast, RedisBroadcast } from './redis-broadcast';
@@ -47,7 +48,7 @@ describe('RedisBroadcast', () => {
 
   it("publishes a turn's messages as one PUBLISH per channel, prefixed by hand, with its sender id", async () => {
     const { redis, published } = fakeRedis();
-    const broadcast = new RedisBroadcast(redis, config);
+    const broadcast = new RedisBroadcast(redis, config, new Metrics());
     const heard: string[] = [];
     await broadcast.subscribe('product:changed', (message) => heard.push(message));
     broadcast.publish('product:changed', '1');
@@ -68,7 +69,7 @@ describe('RedisBroadcast', () => {
 
   it("delivers other instances' messages as remote and skips its own echo", async () => {
     const { redis, subscriber, published } = fakeRedis();
-    const broadcast = new RedisBroadcast(redis, config);
+    const broadcast = new RedisBroadcast(redis, config, new Metrics());
     const heard: Array<[string, BroadcastOrigin]> = [];
     await broadcast.subscribe('product:changed', (message, origin) => heard.push([message, origin]));
     await broadcast.subscribe('product:changed', () => undefined);
@@ -84,5 +85,28 @@ describe('RedisBroadcast', () => {
       ['7', 'remote'],
       ['8', 'remote'],
     ]);
+  });
+
+  it("times each other instance's message from its publish there to its delivery here", async () => {
+    const { redis, subscriber, published } = fakeRedis();
+    const metrics = new Metrics();
+    const broadcast = new RedisBroadcast(redis, config, metrics);
+    await broadcast.subscribe('product:changed', () => undefined);
+    const before = Date.now();
+    broadcast.publish('product:changed', '5');
+    await nextTurn();
+    const sent = decodeBroadcast(published[0][1]);
+    expect(sent.sentAt).toBeGreaterThanOrEqual(before);
+    expect(sent.sentAt).toBeLessThanOrEqual(Date.now());
+    const buckets = async () =>
+      (await metrics.registry.getSingleMetric('broadcast_delivery_seconds')!.get()).values.filter((v) => v.labels.le !== undefined);
+    const countUpTo = async (le: number) => (await buckets()).find((v) => v.labels.le === le)?.value;
+
+    subscriber.emit('message', 'p:product:changed', `another-instance ${Date.now() - 150}\n6`); // 150 ms ago
+    subscriber.emit('message', 'p:product:changed', 'an-older-instance\n7'); // no time: not timed
+    expect(await countUpTo(0.1)).toBe(0);
+    expect(await countUpTo(0.2)).toBe(1);
+    expect(await countUpTo(2.5)).toBe(1);
+    expect((await buckets())[0].labels.channel).toBe('product:changed');
   });
 });

@@ -1,8 +1,10 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
+import { Histogram } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
+import { Metrics } from '../observability/metrics';
 import { InjectRedis } from '../redis/redis.module';
 import { BroadcastListener } from './broadcast';
 import { InProcessBroadcast } from './in-process-broadcast';
@@ -11,7 +13,9 @@ import { InProcessBroadcast } from './in-process-broadcast';
  * Full profile: this process's listeners at once, the other instances' over Redis pub/sub. The
  * messages published in one turn of the event loop leave as one PUBLISH per channel (waiting for
  * a PUBLISH's reply before the next would delay them by the event-loop lag under load); each
- * carries this process's id, so its own subscriber skips what was delivered here already.
+ * carries this process's id, so its own subscriber skips what was delivered here already, and the
+ * time its first message was published: `broadcast_delivery_seconds` is how long the other
+ * instances took to act on it (the freshness of their caches; clocks of separate hosts add their skew).
  */
 @Injectable()
 export class RedisBroadcast extends InProcessBroadcast implements OnApplicationShutdown {
@@ -19,16 +23,27 @@ export class RedisBroadcast extends InProcessBroadcast implements OnApplicationS
   private readonly prefix: string;
   private readonly outgoing = new Map<string, Set<string>>();
   private flushScheduled = false;
+  /** When the first message of the next flush was published (epoch ms). */
+  private firstUnsentAt = 0;
+  private readonly deliverySeconds: Histogram<'channel'>;
   private subscriber?: Promise<Redis>;
   private lastError = '';
 
   constructor(
     @InjectRedis() private readonly redis: Redis,
     @InjectAppConfig() config: AppConfig,
+    metrics: Metrics,
   ) {
     super();
     // ioredis' keyPrefix applies to keys, not to pub/sub channels: the prefix is written here.
     this.prefix = config.redis.keyPrefix;
+    this.deliverySeconds = new Histogram({
+      name: 'broadcast_delivery_seconds',
+      help: "From another instance's publish (of a product change, say) to this instance acting on it",
+      labelNames: ['channel'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5],
+      registers: [metrics.registry],
+    });
   }
 
   override publish(channel: string, message: string): void {
@@ -37,6 +52,7 @@ export class RedisBroadcast extends InProcessBroadcast implements OnApplicationS
     this.outgoing.set(channel, messages.add(message));
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    this.firstUnsentAt = Date.now();
     setImmediate(() => this.flush());
   }
 
@@ -60,7 +76,7 @@ export class RedisBroadcast extends InProcessBroadcast implements OnApplicationS
   private flush(): void {
     this.flushScheduled = false;
     for (const [channel, messages] of this.outgoing) {
-      this.redis.publish(this.prefix + channel, encodeBroadcast(this.origin, [...messages])).then(
+      this.redis.publish(this.prefix + channel, encodeBroadcast({ origin: this.origin, sentAt: this.firstUnsentAt }, [...messages])).then(
         () => (this.lastError = ''),
         (error: Error) => {
           if (error.message !== this.lastError)
@@ -81,9 +97,11 @@ export class RedisBroadcast extends InProcessBroadcast implements OnApplicationS
       const subscriber = this.redis.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on('error', () => undefined); // the main connection logs Redis' state
       subscriber.on('message', (wireChannel: string, payload: string) => {
-        const { origin, messages } = decodeBroadcast(payload);
+        const { origin, sentAt, messages } = decodeBroadcast(payload);
         if (origin === this.origin || !wireChannel.startsWith(this.prefix)) return;
-        for (const message of messages) this.deliver(wireChannel.slice(this.prefix.length), message, 'remote');
+        const channel = wireChannel.slice(this.prefix.length);
+        for (const message of messages) this.deliver(channel, message, 'remote');
+        if (sentAt !== undefined) this.deliverySeconds.observe({ channel }, Math.max(0, Date.now() - sentAt) / 1000);
       });
       // ioredis subscribes again after each reconnect; a Redis down at start-up is subscribed once it answers.
       await subscriber.connect().catch(() => undefined);
@@ -93,13 +111,20 @@ export class RedisBroadcast extends InProcessBroadcast implements OnApplicationS
   }
 }
 
-/** The sender's id, then one message per line. */
-export function encodeBroadcast(origin: string, messages: string[]): string {
-  return [origin, ...messages].join('\n');
+/** The sender's id and the publish time of its first message (epoch ms), then one message per line. */
+export function encodeBroadcast(sender: { origin: string; sentAt: number }, messages: string[]): string {
+  return [`${sender.origin} ${sender.sentAt}`, ...messages].join('\n');
 }
 
-/** A payload of one line has no sender id (an older instance's outbox nudge, `1`): it is the message. */
-export function decodeBroadcast(payload: string): { origin?: string; messages: string[] } {
+/**
+ * A payload of one line has no sender (an older instance's outbox nudge, `1`): it is the message. A
+ * sender line without a time is an older instance's. (An older instance reading this format takes the
+ * whole first line for the sender id: never its own, so it delivers the messages, as it should.)
+ */
+export function decodeBroadcast(payload: string): { origin?: string; sentAt?: number; messages: string[] } {
   const [first, ...messages] = payload.split('\n');
-  return messages.length ? { origin: first, messages } : { messages: [first] };
+  if (!messages.length) return { messages: [first] };
+  const [origin, time] = first.split(' ', 2);
+  const sentAt = Number(time);
+  return { origin, ...(time !== undefined && Number.isSafeInteger(sentAt) ? { sentAt } : {}), messages };
 }
