@@ -105,6 +105,31 @@ export async function runDrop(
 }
 
 /**
+ * Waves of one coupon's drop as one drop: every answer, every success (a user told twice fails, as
+ * within a wave), and what the last wave read as stored (the database after all of them).
+ */
+export function dropOfWaves(waves: DropResult[]): DropResult {
+  const merged: DropResult = {
+    couponId: waves[0].couponId,
+    answers: waves.flatMap((wave) => wave.answers),
+    issued: new Map(),
+    rejections: new Map(),
+    unavailable: waves.reduce((sum, wave) => sum + wave.unavailable, 0),
+    unavailableCodes: new Set(waves.flatMap((wave) => [...wave.unavailableCodes])),
+    unavailableDependencies: new Set(waves.flatMap((wave) => [...wave.unavailableDependencies])),
+    stored: waves[waves.length - 1].stored,
+  };
+  for (const wave of waves) {
+    for (const [userId, copy] of wave.issued) {
+      if (merged.issued.has(userId)) throw new Error(`user ${userId} was told twice that a coupon was issued`);
+      merged.issued.set(userId, copy);
+    }
+    for (const [code, count] of wave.rejections) merged.rejections.set(code, (merged.rejections.get(code) ?? 0) + count);
+  }
+  return merged;
+}
+
+/**
  * The promise of a drop (docs/coupon-issuance.md), judged user by user from what each was told and
  * what the database holds: exactly `stock` copies and the coupon's counters agreeing, never two
  * copies for one user, a success for every stored copy and the stored copy of every success (the
