@@ -51,7 +51,7 @@ export async function sendBatchDelivered(producer: Producer, batch: ProducerBatc
 }
 
 /** The messages whose partition is not in `answer`, by topic. */
-export function missingFrom(answer: RecordMetadata[], sent: TopicMessages[]): TopicMessages[] {
+function missingFrom(answer: RecordMetadata[], sent: TopicMessages[]): TopicMessages[] {
   const acknowledged = new Set(answer.map(({ topicName, partition }) => `${partition}:${topicName}`));
   return sent
     .map(({ topic, messages }) => ({
