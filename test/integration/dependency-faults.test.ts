@@ -415,7 +415,7 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
   let env: IsolatedEnvironment;
   let app: TestApp;
   let shop: Shop;
-  // Paused in place: its pid is read when the test runs (an earlier suite may have restarted it).
+  // Paused in place (SIGSTOP), by the broker's pid when the test runs.
   const broker = localBroker(engines);
 
   beforeAll(async () => {
@@ -439,15 +439,14 @@ describeWithEngines('every request ends, and ends honestly, when Kafka goes sile
       const issue = (token: string) => app.api.post(`/coupons/${couponId}/issue`, undefined, { token, timeoutMs: MUST_ANSWER_WITHIN_MS });
       expect((await issue(people[0].token)).status).toBe(202); // producer connected, topic created
 
-      const brokerPid = broker!.pid();
-      process.kill(brokerPid, 'SIGSTOP');
-      let silent: HttpResponse | undefined;
+      await broker!.pause();
       const faultAt = Date.now();
+      let silent: HttpResponse | undefined;
       try {
         silent = await issue(people[1].token);
         report('kafka silent -> coupon issue (queue) answered 503', Date.now() - faultAt);
       } finally {
-        process.kill(brokerPid, 'SIGCONT');
+        broker!.resume();
       }
       expectUnavailable(silent, 'QUEUE_UNAVAILABLE');
       expectLoggedUnavailable(app, 'kafka', faultAt, /not acknowledged within/);
