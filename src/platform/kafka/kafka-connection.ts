@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Admin, ITopicConfig, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { InjectAppConfig } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
+import { fixKafkajsDeadCoordinator } from './kafkajs-dead-coordinator-fix';
 import { fixKafkajsRemovedBrokers } from './kafkajs-removed-broker-fix';
 import { fixKafkajsRequestQueue } from './kafkajs-request-queue-fix';
 import { recordingPartitioner } from './kafkajs-unsent-partition-fix';
@@ -34,6 +35,8 @@ export class KafkaConnection implements OnApplicationShutdown {
     fixKafkajsRequestQueue();
     // And a consumer that lived through a broker restart would leave a socket open after disconnect.
     fixKafkajsRemovedBrokers();
+    // And a consumer whose group coordinator died would keep calling it until its retries ran out.
+    fixKafkajsDeadCoordinator();
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
