@@ -1,4 +1,10 @@
-import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import {
+  KafkaJSAggregateError,
+  KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+} from 'kafkajs';
 import { DependencyUnavailableError } from '../http/dependency-errors';
 import { isBrokerUnavailable } from './outbox-relay';
 
@@ -14,13 +20,36 @@ describe('isBrokerUnavailable (an outage backs off and counts no attempt; a refu
 
   it('treats a cluster that cannot take the write now (leader moving, too few in-sync replicas) as an outage', () => {
     const protocolError = (type: string) => Object.assign(new KafkaJSProtocolError(type), { type });
-    for (const type of ['NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']) {
+    for (const type of [
+      'NOT_ENOUGH_REPLICAS',
+      'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+      'LEADER_NOT_AVAILABLE',
+      'NOT_LEADER_FOR_PARTITION',
+      // a broker whose metadata lags behind a failover or its own restart
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    ]) {
       expect(isBrokerUnavailable(new KafkaJSNumberOfRetriesExceeded(protocolError(type), { retryCount: 5, retryTime: 3200 }))).toBe(true);
     }
     expect(isBrokerUnavailable(protocolError('MESSAGE_TOO_LARGE'))).toBe(false);
     expect(
       isBrokerUnavailable(new KafkaJSNumberOfRetriesExceeded(protocolError('INVALID_TOPIC_EXCEPTION'), { retryCount: 0, retryTime: 0 })),
     ).toBe(false);
+  });
+
+  it("treats a topic the cluster cannot create now (fewer live brokers than replicas) as an outage, a topic it refuses as the event's own", () => {
+    // What kafkajs's createTopics throws (its retrier bails with the error as it is).
+    const creation = (...types: string[]) =>
+      new KafkaJSAggregateError(
+        'Topic creation errors',
+        types.map((type) => Object.assign(new KafkaJSProtocolError(type), { name: 'KafkaJSCreateTopicError', type })),
+      );
+    expect(isBrokerUnavailable(creation('INVALID_REPLICATION_FACTOR'))).toBe(true);
+    expect(isBrokerUnavailable(creation('INVALID_REPLICATION_FACTOR', 'NOT_CONTROLLER'))).toBe(true);
+    expect(isBrokerUnavailable(creation('INVALID_TOPIC_EXCEPTION'))).toBe(false); // outbox.test's poison event
+    expect(isBrokerUnavailable(creation('INVALID_REPLICATION_FACTOR', 'INVALID_TOPIC_EXCEPTION'))).toBe(false);
+    expect(isBrokerUnavailable(new KafkaJSAggregateError('Topic creation errors', []))).toBe(false);
+    const behindRetries = creation('INVALID_REPLICATION_FACTOR');
+    expect(isBrokerUnavailable(Object.assign(new KafkaJSNonRetriableError(behindRetries), { cause: behindRetries }))).toBe(true);
   });
 
   it('treats an error of the event itself as its own failure', () => {

@@ -166,6 +166,9 @@ function toMessage(row: ClaimedEvent): OutgoingMessage {
 
 // What a cluster answers while it cannot take writes for a partition (a leader moving or away,
 // fewer in-sync replicas than KAFKA_MIN_INSYNC_REPLICAS): the cluster's state, not the event's fault.
+// Around a broker's crash or restart, too: a broker whose metadata lags answers that it does not host
+// the partition (the bus then checks the topic again), and a topic cannot be created with more
+// replicas than live brokers (a misconfigured replication factor is no event's fault either).
 const CLUSTER_STATES = new Set([
   'LEADER_NOT_AVAILABLE',
   'NOT_LEADER_FOR_PARTITION',
@@ -174,6 +177,9 @@ const CLUSTER_STATES = new Set([
   'REQUEST_TIMED_OUT',
   'NOT_ENOUGH_REPLICAS',
   'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'INVALID_REPLICATION_FACTOR',
+  'NOT_CONTROLLER',
 ]);
 
 /**
@@ -192,9 +198,15 @@ export function isBrokerUnavailable(error: unknown): boolean {
     'KafkaJSConnectionClosedError',
     'KafkaJSLockTimeout',
   ];
-  for (let current = error as { name?: string; type?: string; cause?: unknown; originalError?: unknown } | undefined; current;) {
+  for (
+    let current = error as { name?: string; type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] } | undefined;
+    current;
+  ) {
     if (current.name && names.includes(current.name)) return true;
     if (current.name === 'KafkaJSProtocolError' && current.type && CLUSTER_STATES.has(current.type)) return true;
+    // Topic creation's errors, one per topic (KafkaJSCreateTopicError, a protocol error): all cluster states.
+    if (current.name === 'KafkaJSAggregateError' && current.errors?.length)
+      return current.errors.every((inner) => CLUSTER_STATES.has((inner as { type?: string }).type ?? ''));
     if (current.name === 'KafkaJSNumberOfRetriesExceeded' && !current.cause && !current.originalError) return true;
     current = (current.cause ?? current.originalError) as typeof current;
   }
